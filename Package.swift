@@ -1,0 +1,74 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependency rule (ARCHITECTURE.md): BinaryIO is at the bottom; each C module is imported by
+// exactly one library with `internal import`; no library imports ArgumentParser; executables
+// import libraries and ToolSupport only.
+let package = Package(
+    name: "bootchain",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ukify", targets: ["ukify"]),
+        .library(name: "PEKit", targets: ["PEKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CElf",
+            pkgConfig: "libelf",
+            providers: [.apt(["libelf-dev"])]
+        ),
+        .target(
+            name: "BinaryIO",
+            dependencies: [.product(name: "SystemPackage", package: "swift-system")]
+        ),
+        .target(
+            name: "BootCrypto",
+            dependencies: ["COpenSSL", "BinaryIO"]
+        ),
+        .target(
+            name: "PEKit",
+            dependencies: ["BinaryIO", "BootCrypto", "CElf", .product(name: "SystemPackage", package: "swift-system")]
+        ),
+        .target(
+            name: "ToolSupport",
+            dependencies: [
+                "BinaryIO", "BootCrypto", "PEKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .executableTarget(
+            name: "ukify",
+            dependencies: [
+                "PEKit", "ToolSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .testTarget(name: "BinaryIOTests", dependencies: ["BinaryIO"]),
+        .testTarget(name: "BootCryptoTests", dependencies: ["BootCrypto"]),
+        .testTarget(
+            name: "PEKitTests",
+            dependencies: ["PEKit", "BinaryIO", "BootCrypto", .product(name: "SystemPackage", package: "swift-system")]
+        ),
+        .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
+        .testTarget(
+            name: "UkifyCLITests",
+            dependencies: ["PEKit", "BinaryIO", .product(name: "SystemPackage", package: "swift-system")]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["PEKit", "BinaryIO", .product(name: "SystemPackage", package: "swift-system")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,82 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import SystemPackage
+
+/// An output file that appears at its destination complete or not at all.
+///
+/// Bytes go to a temporary file in the destination's directory; ``commit()`` fsyncs it, renames
+/// it over the destination and fsyncs the directory. If the object is dropped without a commit
+/// (an error on the way), the temporary file is removed, so no half-written output is left.
+public final class AtomicOutputFile {
+    public let destination: FilePath
+    private let temporaryPath: FilePath
+    private var descriptor: FileDescriptor?
+    private var committed = false
+
+    /// Creates the temporary file next to `destination`. `permissions` are filtered by the umask.
+    public init(destination: FilePath, permissions: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]) throws {
+        self.destination = destination
+        let directory = destination.removingLastComponent()
+        let name = destination.lastComponent?.string ?? "output"
+        var generator = SystemRandomNumberGenerator()
+        let suffix = String(generator.next() & 0xFFFF_FFFF, radix: 16)
+        temporaryPath = directory.appending(".\(name).tmp-\(suffix)")
+        do {
+            descriptor = try FileDescriptor.open(
+                temporaryPath, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec], permissions: permissions)
+        } catch let errno as Errno {
+            let directoryName = directory.isEmpty ? "." : directory.string
+            throw BinaryIOError(.writeFailed, path: destination.string,
+                                detail: "cannot create a file in \(directoryName): \(errno.osMessage)")
+        }
+    }
+
+    deinit {
+        if !committed {
+            try? descriptor?.close()
+            _ = unlink(temporaryPath.string)
+        }
+    }
+
+    /// Appends all of `buffer`.
+    public func write(_ buffer: UnsafeRawBufferPointer) throws {
+        guard let descriptor else { throw BinaryIOError(.writeFailed, path: destination.string, detail: "already closed") }
+        do {
+            _ = try descriptor.writeAll(buffer)
+        } catch let errno as Errno {
+            throw BinaryIOError(.writeFailed, path: destination.string, detail: errno.osMessage)
+        }
+    }
+
+    /// Overwrites bytes already written at `offset` (header fields known only at the end).
+    public func write(_ bytes: [UInt8], at offset: Int) throws {
+        guard let descriptor else { throw BinaryIOError(.writeFailed, path: destination.string, detail: "already closed") }
+        do {
+            _ = try descriptor.writeAll(toAbsoluteOffset: Int64(offset), bytes)
+        } catch let errno as Errno {
+            throw BinaryIOError(.writeFailed, path: destination.string, detail: errno.osMessage)
+        }
+    }
+
+    /// fsync, rename into place, fsync the directory.
+    public func commit() throws {
+        guard let descriptor else { throw BinaryIOError(.writeFailed, path: destination.string, detail: "already closed") }
+        do {
+            guard fsync(descriptor.rawValue) == 0 else { throw Errno(rawValue: errno) }
+            try descriptor.close()
+            self.descriptor = nil
+            guard rename(temporaryPath.string, destination.string) == 0 else { throw Errno(rawValue: errno) }
+            committed = true
+            let directory = destination.removingLastComponent()
+            let directoryDescriptor = try FileDescriptor.open(directory.isEmpty ? "." : directory, .readOnly,
+                                                              options: [.directory, .closeOnExec])
+            defer { try? directoryDescriptor.close() }
+            guard fsync(directoryDescriptor.rawValue) == 0 else { throw Errno(rawValue: errno) }
+        } catch let errno as Errno {
+            throw BinaryIOError(.writeFailed, path: destination.string, detail: errno.osMessage)
+        }
+    }
+}

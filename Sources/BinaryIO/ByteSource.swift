@@ -1,0 +1,109 @@
+/// Content of known size that can be streamed in chunks: the payload of a section, written
+/// and hashed without ever being held in memory whole.
+public protocol ByteSource: Sendable {
+    var count: Int { get }
+    /// Calls `body` with consecutive chunks covering all `count` bytes. `scratch` is a buffer
+    /// the source may fill (file-backed sources); chunks are never larger than it.
+    func forEachChunk(scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void) throws
+}
+
+/// Bytes held in memory (command lines, os-release text, merged SBAT, headers).
+public struct InMemoryBytes: ByteSource {
+    public let bytes: [UInt8]
+
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    public var count: Int { bytes.count }
+
+    public func forEachChunk(scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try bytes.withUnsafeBytes { try body($0) }
+    }
+}
+
+/// `count` bytes of a file starting at `offset`, read with `pread` into the caller's scratch buffer.
+public struct FileRegion: ByteSource {
+    public let file: ReadableFile
+    public let offset: Int
+    public let count: Int
+
+    public init(file: ReadableFile, offset: Int, count: Int) throws {
+        let (end, overflow) = offset.addingReportingOverflow(count)
+        guard offset >= 0, count >= 0, !overflow, end <= file.size else {
+            throw BinaryIOError(.truncated, path: file.path.string, offset: offset)
+        }
+        self.file = file
+        self.offset = offset
+        self.count = count
+    }
+
+    /// The whole file.
+    public init(wholeFile file: ReadableFile) {
+        self.file = file
+        self.offset = 0
+        self.count = file.size
+    }
+
+    public func forEachChunk(scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var done = 0
+        while done < count {
+            let length = min(scratch.count, count - done)
+            let chunk = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<length])
+            try file.readFully(into: chunk, at: offset + done)
+            try body(UnsafeRawBufferPointer(chunk))
+            done += length
+        }
+    }
+}
+
+/// Zero bytes (alignment padding), produced without allocating `count` bytes.
+public struct ZeroBytes: ByteSource {
+    public let count: Int
+
+    public init(count: Int) { self.count = count }
+
+    public func forEachChunk(scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var done = 0
+        while done < count {
+            let length = min(scratch.count, count - done)
+            let chunk = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<length])
+            chunk.initializeMemory(as: UInt8.self, repeating: 0)
+            try body(UnsafeRawBufferPointer(chunk))
+            done += length
+        }
+    }
+}
+
+/// Several sources one after another.
+public struct ConcatenatedSource: ByteSource {
+    public let parts: [any ByteSource]
+    public let count: Int
+
+    public init(_ parts: [any ByteSource]) throws {
+        var total = 0
+        for part in parts {
+            let (sum, overflow) = total.addingReportingOverflow(part.count)
+            guard !overflow else { throw BinaryIOError(.overflow, detail: "concatenated size") }
+            total = sum
+        }
+        self.parts = parts
+        self.count = total
+    }
+
+    public func forEachChunk(scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        for part in parts {
+            try part.forEachChunk(scratch: scratch, body)
+        }
+    }
+}
+
+extension ByteSource {
+    /// Reads the whole source into memory; only for sources known to be small (text sections).
+    public func readAll() throws -> [UInt8] {
+        var result: [UInt8] = []
+        result.reserveCapacity(count)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { scratch.deallocate() }
+        try forEachChunk(scratch: scratch) { result.append(contentsOf: $0) }
+        return result
+    }
+}

@@ -1,0 +1,23 @@
+/// Appends little-endian integers and byte runs to a growing buffer, or overwrites them at a
+/// fixed position (`patch`), for serializing on-disk structures.
+public struct ByteWriter: Sendable {
+    public private(set) var bytes: [UInt8]
+
+    public init(capacity: Int = 0) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    public mutating func write(_ value: UInt8) { bytes.append(value) }
+    public mutating func write(_ value: UInt16) { writeInteger(value) }
+    public mutating func write(_ value: UInt32) { writeInteger(value) }
+    public mutating func write(_ value: UInt64) { writeInteger(value) }
+    public mutating func write(_ run: [UInt8]) { bytes.append(contentsOf: run) }
+    public mutating func writeZeros(_ count: Int) { bytes.append(contentsOf: repeatElement(0, count: count)) }
+
+    private mutating func writeInteger<T: FixedWidthInteger>(_ value: T) {
+        for index in 0..<MemoryLayout<T>.size {
+            bytes.append(UInt8(truncatingIfNeeded: value >> (8 * index)))
+        }
+    }
+}

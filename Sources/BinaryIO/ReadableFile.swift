@@ -1,0 +1,80 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import SystemPackage
+
+/// A file opened for positional reads (`pread`), never loaded whole.
+///
+/// Parsers read the few header bytes they need with ``read(at:count:field:)``; bulk data is
+/// streamed through ``FileRegion``. The descriptor is closed when the object goes away.
+public final class ReadableFile: Sendable {
+    public let path: FilePath
+    /// Size in bytes when the file was opened.
+    public let size: Int
+    private let descriptor: FileDescriptor
+
+    public init(path: FilePath) throws {
+        self.path = path
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
+        } catch let errno as Errno {
+            throw BinaryIOError(.cannotOpen, path: path.string, detail: errno.osMessage)
+        }
+        var status = stat()
+        guard fstat(descriptor.rawValue, &status) == 0 else {
+            let detail = Errno(rawValue: errno).osMessage
+            try? descriptor.close()
+            throw BinaryIOError(.cannotOpen, path: path.string, detail: detail)
+        }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            try? descriptor.close()
+            let what = (status.st_mode & S_IFMT) == S_IFDIR ? "is a directory" : "not a regular file"
+            throw BinaryIOError(.cannotOpen, path: path.string, detail: what)
+        }
+        self.descriptor = descriptor
+        self.size = Int(status.st_size)
+    }
+
+    deinit {
+        try? descriptor.close()
+    }
+
+    /// Reads exactly `count` bytes at `offset`; a short file is a ``BinaryIOError/Code/truncated`` error
+    /// naming `field`.
+    public func read(at offset: Int, count: Int, field: String) throws -> [UInt8] {
+        let (end, overflow) = offset.addingReportingOverflow(count)
+        guard offset >= 0, count >= 0, !overflow, end <= size else {
+            throw BinaryIOError(.truncated, path: path.string, field: field, offset: offset)
+        }
+        return try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            try readFully(into: UnsafeMutableRawBufferPointer(buffer), at: offset)
+            initialized = count
+        }
+    }
+
+    /// Fills `buffer` from `offset`, retrying short reads; throws if the file ends first.
+    public func readFully(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
+        var done = 0
+        while done < buffer.count {
+            let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[done...])
+            let got: Int
+            do {
+                got = try descriptor.read(fromAbsoluteOffset: Int64(offset + done), into: chunk, retryOnInterrupt: true)
+            } catch let errno as Errno {
+                throw BinaryIOError(.readFailed, path: path.string, offset: offset + done, detail: errno.osMessage)
+            }
+            if got == 0 {
+                throw BinaryIOError(.readFailed, path: path.string, offset: offset + done, detail: "file shrank while reading")
+            }
+            done += got
+        }
+    }
+}
+
+extension Errno {
+    /// The C library's message for this error number (`strerror`).
+    public var osMessage: String { String(cString: strerror(rawValue)) }
+}

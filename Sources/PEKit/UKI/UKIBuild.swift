@@ -1,0 +1,197 @@
+import BinaryIO
+import SystemPackage
+
+/// A UKI, addon or profile PE planned from a ``UKIRequest``: all inputs opened and checked, the
+/// section list in ukify's order, the PE layout computed. ``write(to:)`` streams it out.
+///
+/// Physical order (spec digest §3.2): [.profile for a standalone profile PE] .osrel .cmdline .dtb
+/// .dtbauto… .uname .splash .pcrpkey .initrd .ucode, the user's sections, .linux, .sbat
+/// (merged; in place of the stub's when it fits), [.profile of the base profile], then every joined
+/// profile: its .profile and its sections. Empty inputs give no section (the stub treats an empty
+/// section as absent).
+public struct UKIBuild: Sendable {
+    /// One section of the result, in physical order.
+    public struct PlannedSection: Sendable {
+        public var name: String
+        public var size: Int
+    }
+
+    public let sections: [PlannedSection]
+    public let layout: PELayout
+    /// The `.uname` embedded (given or detected).
+    public let uname: String?
+    /// Things a user should hear about (skipped SBAT inputs, ...), one line each.
+    public let warnings: [String]
+
+    /// Sections imported from a `--join-profile` PE. `.sbat` is not imported: shim accepts one
+    /// `.sbat` per image, and the UKI has its own.
+    static let importedProfileSections: Set<String> = [
+        ".linux", ".osrel", ".cmdline", ".initrd", ".ucode", ".splash", ".dtb", ".uname", ".profile",
+    ]
+
+    public init(_ request: UKIRequest) throws {
+        let stubFile = try Self.open(request.stub)
+        let stub = try PEImage(file: stubFile)
+        var collector = SectionCollector()
+        var warnings: [String] = []
+
+        var linuxImage: PEImage?
+        var uname = request.uname
+        if let linuxPath = request.linux {
+            let linux = try Self.open(linuxPath)
+            linuxImage = try? PEImage(file: linux)
+            if uname == nil { uname = try KernelRelease.detect(in: linux) }
+        }
+        let standaloneProfile = request.profile != nil && request.joinProfiles.isEmpty
+
+        if standaloneProfile, let profile = request.profile {
+            try collector.add(.profile, try profile.source())
+        }
+        try collector.add(.osrel, try request.osRelease?.source())
+        try collector.add(.cmdline, try Self.commandLine(request.cmdline))
+        try collector.add(.dtb, try request.devicetree.map(Self.wholeFile))
+        for path in request.devicetreeAuto { try collector.add(.dtbauto, try Self.wholeFile(path)) }
+        try collector.add(.uname, uname.map { InMemoryBytes(Array($0.utf8)) })
+        try collector.add(.splash, try request.splash.map(Self.wholeFile))
+        try collector.add(.pcrpkey, try request.pcrpkey.map(Self.wholeFile))
+        try collector.add(.initrd, try Self.initrd(request.initrds))
+        try collector.add(.ucode, try request.microcode.map(Self.wholeFile))
+        for extra in request.extraSections {
+            try collector.add(name: extra.name, try extra.content.source())
+        }
+        if let linuxImage {
+            try collector.add(.linux, FileRegion(wholeFile: linuxImage.file), characteristics: SectionHeader.readableCode)
+        } else if let linuxPath = request.linux {
+            try collector.add(.linux, try Self.wholeFile(linuxPath), characteristics: SectionHeader.readableCode)
+        }
+        if !standaloneProfile {
+            var inputs: [SBATMerge.Input] = []
+            if request.linux != nil {
+                for image in [stub] + (linuxImage.map { [$0] } ?? []) {
+                    if let section = image.section(named: ".sbat") {
+                        let bytes = try withPEErrors(path: image.file.path.string) { try image.memoryContent(of: section).readAll() }
+                        inputs.append(.init(origin: image.file.path.string, text: String(decoding: bytes, as: UTF8.self)))
+                    }
+                }
+            }
+            let texts = request.sbat.isEmpty
+                ? [TextOrFile.text(request.linux == nil ? SBATMerge.defaultAddon : SBATMerge.defaultUKI)] : request.sbat
+            for text in texts {
+                let origin = if case .file(let path) = text { path.string } else { "--sbat" }
+                inputs.append(.init(origin: origin, text: try Self.reading(text)))
+            }
+            let merged = SBATMerge.merge(inputs)
+            warnings += merged.warnings
+            try collector.add(.sbat, InMemoryBytes(Array(merged.sbat.utf8)), placement: .replaceExisting)
+        }
+        if !standaloneProfile, let profile = request.profile ?? (request.joinProfiles.isEmpty ? nil : .text("ID=main")) {
+            try collector.add(.profile, try profile.source())
+        }
+        for path in request.joinProfiles {
+            try Self.importProfile(path, into: &collector)
+        }
+
+        layout = try PELayout(editing: stub, adding: collector.sections)
+        sections = collector.sections.map { PlannedSection(name: $0.name.string, size: $0.content.count) }
+        self.uname = uname
+        self.warnings = warnings
+    }
+
+    /// Streams the result to a temporary file next to `path`, fsyncs it and renames it into place.
+    public func write(to path: FilePath) throws {
+        do {
+            let output = try AtomicOutputFile(destination: path)
+            try layout.write(to: output)
+            try output.commit()
+        } catch let error as BinaryIOError {
+            throw PEError(error, path: path.string)
+        } catch let error as PEError {
+            throw error.naming(path.string)
+        }
+    }
+
+    private static func open(_ path: FilePath) throws -> ReadableFile {
+        do {
+            return try ReadableFile(path: path)
+        } catch let error as BinaryIOError {
+            throw PEError(error, path: path.string)
+        }
+    }
+
+    private static func wholeFile(_ path: FilePath) throws -> any ByteSource {
+        FileRegion(wholeFile: try open(path))
+    }
+
+    private static func reading(_ text: TextOrFile) throws -> String {
+        do {
+            return try text.readText()
+        } catch let error as BinaryIOError {
+            throw PEError(error)
+        }
+    }
+
+    /// ukify joins the words of a literal command line with single spaces; a file is taken as is.
+    private static func commandLine(_ cmdline: TextOrFile?) throws -> (any ByteSource)? {
+        switch cmdline {
+        case .text(let text):
+            InMemoryBytes(Array(text.split(whereSeparator: \.isWhitespace).joined(separator: " ").utf8))
+        case .file(let path):
+            try wholeFile(path)
+        case nil:
+            nil
+        }
+    }
+
+    private static func initrd(_ paths: [FilePath]) throws -> (any ByteSource)? {
+        guard paths.count > 1 else { return try paths.first.map(wholeFile) }
+        var parts: [any ByteSource] = []
+        for path in paths {
+            let file = try wholeFile(path)
+            parts.append(file)
+            let padding = alignUp(file.count, to: 4)! - file.count
+            if padding > 0 { parts.append(ZeroBytes(count: padding)) }
+        }
+        return try ConcatenatedSource(parts)
+    }
+
+    private static func importProfile(_ path: FilePath, into collector: inout SectionCollector) throws {
+        let image = try PEImage(file: try open(path))
+        let imported = image.sections.filter { importedProfileSections.contains($0.name.string) }
+        guard imported.first?.name.string == ".profile" else {
+            throw PEError(.invalidInput, path: path.string, detail: "not a profile PE: its first UKI section must be .profile")
+        }
+        guard imported.filter({ $0.name.string == ".profile" }).count == 1 else {
+            throw PEError(.invalidInput, path: path.string, detail: "profile PE has more than one .profile section")
+        }
+        for section in imported {
+            let content = try image.memoryContent(of: section)
+            try collector.add(name: section.name.string, content,
+                              characteristics: section.name.string == ".linux" ? SectionHeader.readableCode : SectionHeader.readableData)
+        }
+    }
+}
+
+/// The new sections in order, with ukify's duplicate rule: a name may occur once per profile
+/// (from the last `.profile` on), except the kinds the stub selects among several.
+struct SectionCollector {
+    private(set) var sections: [NewSection] = []
+    private var namesInProfile: Set<String> = []
+
+    mutating func add(_ kind: UKISectionKind, _ content: (any ByteSource)?,
+                      characteristics: UInt32 = SectionHeader.readableData, placement: NewSection.Placement = .append) throws {
+        try add(name: kind.rawValue, content, characteristics: characteristics, placement: placement)
+    }
+
+    mutating func add(name: String, _ content: (any ByteSource)?,
+                      characteristics: UInt32 = SectionHeader.readableData, placement: NewSection.Placement = .append) throws {
+        let sectionName = try SectionName(name)
+        guard let content, content.count > 0 else { return }
+        if name == UKISectionKind.profile.rawValue { namesInProfile = [] }
+        let several = UKISectionKind(rawValue: name)?.allowsSeveral ?? false
+        guard several || !namesInProfile.contains(name) else {
+            throw PEError(.duplicateSection, detail: "\(name) is given twice")
+        }
+        namesInProfile.insert(name)
+        sections.append(NewSection(name: sectionName, content: content, characteristics: characteristics, placement: placement))
+    }
+}

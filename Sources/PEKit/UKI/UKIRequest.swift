@@ -1,0 +1,52 @@
+import SystemPackage
+
+/// Everything `ukify build` was asked to put into a UKI, an addon or a profile PE, with
+/// systemd-ukify's meaning for each option.
+public struct UKIRequest: Sendable {
+    /// A `--section=NAME:TEXT|@PATH` of the user's.
+    public struct ExtraSection: Sendable, Equatable {
+        public var name: String
+        public var content: TextOrFile
+        public init(name: String, content: TextOrFile) {
+            self.name = name
+            self.content = content
+        }
+    }
+
+    public var stub: FilePath
+    /// Absent: an addon (or, with `profile`, a standalone profile PE) is built.
+    public var linux: FilePath?
+    /// Concatenated in order; with more than one, each is zero-padded to 4 bytes (as ukify does).
+    public var initrds: [FilePath] = []
+    public var microcode: FilePath?
+    /// Literal command lines have their whitespace normalized (ukify); files are taken verbatim.
+    public var cmdline: TextOrFile?
+    public var osRelease: TextOrFile?
+    /// Detected from the kernel when absent (``KernelRelease``).
+    public var uname: String?
+    public var splash: FilePath?
+    public var devicetree: FilePath?
+    public var devicetreeAuto: [FilePath] = []
+    /// Empty: the default `uki,1,...` (or `uki-addon,1,...`) line.
+    public var sbat: [TextOrFile] = []
+    public var pcrpkey: FilePath?
+    public var extraSections: [ExtraSection] = []
+    public var profile: TextOrFile?
+    public var joinProfiles: [FilePath] = []
+
+    public init(stub: FilePath) {
+        self.stub = stub
+    }
+
+    /// The stub ukify uses when none is given: `linux<arch>.efi.stub`, or `addon<arch>.efi.stub`
+    /// for addons.
+    public static func defaultStub(architecture: EFIArchitecture, addon: Bool) -> FilePath {
+        FilePath("/usr/lib/systemd/boot/efi/\(addon ? "addon" : "linux")\(architecture.rawValue).efi.stub")
+    }
+
+    /// ukify's default `.osrel` for UKIs: `/etc/os-release`, else `/usr/lib/os-release`.
+    public static func defaultOSRelease(root: FilePath = "/") -> FilePath {
+        let etc = root.appending("etc/os-release")
+        return (try? FileDescriptor.open(etc, .readOnly).close()) != nil ? etc : root.appending("usr/lib/os-release")
+    }
+}

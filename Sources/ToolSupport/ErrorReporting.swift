@@ -1,0 +1,68 @@
+import ArgumentParser
+import BinaryIO
+import BootCrypto
+import PEKit
+import SystemPackage
+
+/// A usage or input problem found by a command itself (not by a library).
+public struct ToolError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public var exitCode: Int32
+
+    public init(_ message: String, exitCode: Int32 = ExitStatus.usage) {
+        description = message
+        self.exitCode = exitCode
+    }
+}
+
+/// The exit codes of all tools (documented in their man pages). They follow sysexits.h.
+public enum ExitStatus {
+    public static let success: Int32 = 0
+    /// A negative answer: revoked, verification failed.
+    public static let negative: Int32 = 1
+    /// Wrong use of the command line (ArgumentParser uses the same code).
+    public static let usage: Int32 = 64
+    /// An input is malformed: not a PE, truncated, lying headers, duplicate sections, ...
+    public static let dataError: Int32 = 65
+    /// An input file cannot be opened.
+    public static let noInput: Int32 = 66
+    /// Reading or writing failed, or the output cannot be created.
+    public static let ioError: Int32 = 74
+}
+
+/// Prints a library error as one line on stderr (`tool: message`) and exits with its code.
+public func reportingErrors(tool: String, _ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        let (message, code) = describe(error)
+        printDiagnostic("\(tool): \(message)")
+        throw ExitCode(code)
+    }
+}
+
+/// Writes one line to stderr.
+public func printDiagnostic(_ line: String) {
+    _ = try? FileDescriptor.standardError.writeAll(Array((line + "\n").utf8))
+}
+
+func describe(_ error: any Error) -> (String, Int32) {
+    switch error {
+    case let error as PEError:
+        switch error.code {
+        case .cannotOpen: (error.description, ExitStatus.noInput)
+        case .io: (error.description, ExitStatus.ioError)
+        default: (error.description, ExitStatus.dataError)
+        }
+    case let error as BinaryIOError:
+        (error.description, error.code == .cannotOpen ? ExitStatus.noInput : ExitStatus.ioError)
+    case let error as BootCryptoError:
+        (error.description, ExitStatus.dataError)
+    case let error as ToolError:
+        (error.description, error.exitCode)
+    default:
+        (String(describing: error), ExitStatus.dataError)
+    }
+}

@@ -1,0 +1,136 @@
+import ArgumentParser
+import PEKit
+import SystemPackage
+import ToolSupport
+
+extension Ukify {
+    struct Build: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Build a UKI from a stub, a kernel and its companions (an addon without --linux).",
+            discussion: """
+                Options take the names of systemd-ukify. TEXT|@PATH values are literal text, or the \
+                contents of PATH. Settings of the [UKI] section of --config fill in what the command line \
+                leaves unset. The output appears atomically: it is written next to the target, fsynced and \
+                renamed. The same inputs always give the same bytes.
+                """
+        )
+
+        @Option(help: "Kernel image (.linux). Without it an addon is built.")
+        var linux: String?
+        @Option(help: "Initrd (.initrd); repeat to concatenate several.")
+        var initrd: [String] = []
+        @Option(help: "Microcode initrd (.ucode).")
+        var microcode: String?
+        @Option(help: ArgumentHelp("Kernel command line (.cmdline).", valueName: "TEXT|@PATH"))
+        var cmdline: TextOrFile?
+        @Option(name: .customLong("os-release"),
+                help: ArgumentHelp("os-release (.osrel); default /etc/os-release, else /usr/lib/os-release.", valueName: "TEXT|@PATH"))
+        var osRelease: TextOrFile?
+        @Option(help: ArgumentHelp("Kernel release (.uname); detected from the kernel when absent.", valueName: "VERSION"))
+        var uname: String?
+        @Option(help: "Splash image (.splash), a BMP.")
+        var splash: String?
+        @Option(help: "Devicetree blob (.dtb).")
+        var devicetree: String?
+        @Option(name: .customLong("devicetree-auto"), help: "Candidate devicetree (.dtbauto); repeatable.")
+        var devicetreeAuto: [String] = []
+        @Option(help: ArgumentHelp("SBAT entries (.sbat), merged with the stub's and the kernel's; repeatable.", valueName: "TEXT|@PATH"))
+        var sbat: [TextOrFile] = []
+        @Option(help: "Public key of the PCR signing key (.pcrpkey).")
+        var pcrpkey: String?
+        @Option(name: .customLong("section"), help: ArgumentHelp("An extra section; repeatable.", valueName: "NAME:TEXT|@PATH"))
+        var sections: [String] = []
+        @Option(help: ArgumentHelp("Profile metadata (.profile).", valueName: "TEXT|@PATH"))
+        var profile: TextOrFile?
+        @Option(name: .customLong("join-profile"), help: ArgumentHelp("A profile PE whose sections form one more profile; repeatable.", valueName: "PATH"))
+        var joinProfiles: [String] = []
+        @Option(help: "systemd-stub to build on; default /usr/lib/systemd/boot/efi/linux<arch>.efi.stub (addon<arch> for addons).")
+        var stub: String?
+        @Option(name: .customLong("efi-arch"), help: "EFI architecture of the default stub; default: the host's.")
+        var efiArch: EFIArchitecture?
+        @Option(name: [.customShort("o"), .customLong("output")],
+                help: "Output file; default <kernel file name>.unsigned.efi in the current directory.")
+        var output: String?
+        @Option(name: [.customShort("c"), .customLong("config")], help: "INI configuration file ([UKI] section).")
+        var config: String?
+
+        func validate() throws {
+            for section in sections where !section.contains(":") {
+                throw ValidationError("--section=\(section): expected NAME:TEXT|@PATH")
+            }
+            if linux == nil && output == nil && config == nil {
+                throw ValidationError("--output is required when building an addon (no --linux)")
+            }
+        }
+
+        func run() throws {
+            try reportingErrors(tool: "ukify") {
+                let settings = try BuildSettings(command: self)
+                let build = try UKIBuild(settings.request)
+                for warning in build.warnings { printDiagnostic("ukify: warning: \(warning)") }
+                try build.write(to: settings.output)
+                printDiagnostic("ukify: wrote unsigned \(settings.output) (\(build.sections.count) sections added, \(build.layout.fileSize) bytes)")
+            }
+        }
+    }
+}
+
+/// The command line merged with the --config file into a request (command line wins; the
+/// config's Initrd= list comes before the command line's, as in ukify).
+struct BuildSettings {
+    var request: UKIRequest
+    var output: FilePath
+
+    init(command: Ukify.Build) throws {
+        let ini = try command.config.map { try INIFile(path: FilePath($0)) }
+        func setting(_ key: String) -> String? { ini?.value(key, in: "UKI") }
+        func list(_ key: String) -> [String] { setting(key)?.split(whereSeparator: \.isWhitespace).map(String.init) ?? [] }
+        let known: Set<String> = ["Linux", "Initrd", "Microcode", "Cmdline", "OSRelease", "Uname", "Splash", "DeviceTree",
+                                  "DeviceTreeAuto", "SBAT", "PCRPKey", "Profile", "EFIArch", "Stub"]
+        for entry in ini?.entries ?? [] where entry.section != "UKI" || !known.contains(entry.key) {
+            printDiagnostic("ukify: warning: \(command.config ?? ""):\(entry.line): unknown setting [\(entry.section)] \(entry.key)=")
+        }
+
+        let linux = command.linux ?? setting("Linux")
+        let architecture: EFIArchitecture
+        if let arch = command.efiArch {
+            architecture = arch
+        } else if let arch = setting("EFIArch") {
+            guard let parsed = EFIArchitecture(rawValue: arch) else {
+                throw ToolError("\(command.config ?? ""): EFIArch=\(arch) is not one of \(EFIArchitecture.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            architecture = parsed
+        } else {
+            architecture = .host
+        }
+        let stub = command.stub ?? setting("Stub")
+        var request = UKIRequest(stub: stub.map { FilePath($0) } ?? UKIRequest.defaultStub(architecture: architecture, addon: linux == nil))
+        request.linux = linux.map { FilePath($0) }
+        request.initrds = (list("Initrd") + command.initrd).map { FilePath($0) }
+        request.microcode = (command.microcode ?? setting("Microcode")).map { FilePath($0) }
+        request.cmdline = command.cmdline ?? setting("Cmdline").map(TextOrFile.init)
+        request.osRelease = command.osRelease ?? setting("OSRelease").map(TextOrFile.init)
+        if request.osRelease == nil, linux != nil { request.osRelease = .file(UKIRequest.defaultOSRelease()) }
+        request.uname = command.uname ?? setting("Uname")
+        request.splash = (command.splash ?? setting("Splash")).map { FilePath($0) }
+        request.devicetree = (command.devicetree ?? setting("DeviceTree")).map { FilePath($0) }
+        request.devicetreeAuto = (command.devicetreeAuto.isEmpty ? list("DeviceTreeAuto") : command.devicetreeAuto).map { FilePath($0) }
+        request.sbat = command.sbat.isEmpty ? (setting("SBAT").map { [TextOrFile($0)] } ?? []) : command.sbat
+        request.pcrpkey = (command.pcrpkey ?? setting("PCRPKey")).map { FilePath($0) }
+        request.profile = command.profile ?? setting("Profile").map(TextOrFile.init)
+        request.joinProfiles = command.joinProfiles.map { FilePath($0) }
+        request.extraSections = command.sections.map { spec in
+            let colon = spec.firstIndex(of: ":")!
+            return .init(name: String(spec[..<colon]), content: TextOrFile(String(spec[spec.index(after: colon)...])))
+        }
+        self.request = request
+
+        if let output = command.output {
+            self.output = FilePath(output)
+        } else if let linux {
+            output = FilePath((FilePath(linux).lastComponent?.string ?? "uki") + ".unsigned.efi")
+        } else {
+            throw ToolError("--output is required when building an addon (no --linux)")
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import BinaryIO
+import PEKit
+import SystemPackage
+import ToolSupport
+
+extension Ukify {
+    struct Inspect: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the sections of a UKI, addon or any PE: size, SHA-256 and text.",
+            discussion: """
+                Every section is listed (profiles under "_profiles" in JSON). With --section only the \
+                named sections are shown; NAME:text or NAME:binary chooses the rendering and @PATH writes \
+                the section's content (its VirtualSize bytes) to PATH.
+                """
+        )
+
+        @Argument(help: "PE files to inspect.")
+        var files: [String]
+        @OptionGroup var json: JSONOptions
+        @Option(name: .customLong("section"), help: ArgumentHelp("Show (and save) only this section; repeatable.",
+                                                                 valueName: "NAME[:text|binary][@PATH]"))
+        var sections: [SectionSelector] = []
+
+        func validate() throws {
+            if files.isEmpty { throw ValidationError("no file to inspect") }
+            if files.count > 1 && json.effective != .off { throw ValidationError("JSON output takes a single file") }
+        }
+
+        func run() throws {
+            try reportingErrors(tool: "ukify") {
+                for file in files {
+                    let image = try PEImage(file: ReadableFile(path: FilePath(file)))
+                    var overrides: [String: Bool] = [:]
+                    for selector in sections { if let text = selector.text { overrides[selector.name] = text } }
+                    let inspection = try UKIInspection(image: image, textOverrides: overrides)
+                    try saveSelected(from: image)
+                    let wanted = Set(sections.map(\.name))
+                    let keep: (UKIInspection.Section) -> Bool = { wanted.isEmpty || wanted.contains($0.name) }
+                    switch json.effective {
+                    case .off:
+                        print(InspectionRendering.text(inspection, keep: keep), terminator: "")
+                    case let style:
+                        print(InspectionRendering.json(inspection, keep: keep).rendered(style))
+                    }
+                }
+            }
+        }
+
+        private func saveSelected(from image: PEImage) throws {
+            for selector in sections {
+                guard let header = image.section(named: selector.name) else {
+                    throw ToolError("\(image.file.path): no section \(selector.name)", exitCode: ExitStatus.dataError)
+                }
+                guard let path = selector.path else { continue }
+                try image.saveContent(of: header, to: FilePath(path))
+            }
+        }
+    }
+}
+
+/// `NAME[:text|binary][@PATH]`.
+struct SectionSelector: ExpressibleByArgument {
+    var name: String
+    /// true: text, false: binary, nil: the kind's default.
+    var text: Bool?
+    var path: String?
+
+    init?(argument: String) {
+        var rest = Substring(argument)
+        if let at = rest.firstIndex(of: "@") {
+            path = String(rest[rest.index(after: at)...])
+            rest = rest[..<at]
+        }
+        if let colon = rest.firstIndex(of: ":") {
+            switch rest[rest.index(after: colon)...] {
+            case "text": text = true
+            case "binary": text = false
+            default: return nil
+            }
+            rest = rest[..<colon]
+        }
+        guard !rest.isEmpty else { return nil }
+        name = String(rest)
+    }
+}

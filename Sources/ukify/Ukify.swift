@@ -1,0 +1,16 @@
+import ArgumentParser
+
+@main
+struct Ukify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ukify",
+        abstract: "Build and inspect Unified Kernel Images.",
+        discussion: """
+            Exit status: 0 on success; 64 for a wrong command line; 65 when an input is malformed \
+            (not a PE, truncated, signed stub, duplicate section, ...); 66 when an input cannot be opened; \
+            74 when reading or writing fails (e.g. the output directory does not exist).
+            """,
+        version: "0.1.0",
+        subcommands: [Build.self, Inspect.self]
+    )
+}
