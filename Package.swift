@@ -54,20 +54,21 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
-        .testTarget(name: "BinaryIOTests", dependencies: ["BinaryIO"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "BinaryIOTests", dependencies: ["BinaryIO", "TestSupport"]),
         .testTarget(name: "BootCryptoTests", dependencies: ["BootCrypto"]),
         .testTarget(
             name: "PEKitTests",
-            dependencies: ["PEKit", "BinaryIO", "BootCrypto", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: ["PEKit", "BinaryIO", "BootCrypto", "TestSupport", .product(name: "SystemPackage", package: "swift-system")]
         ),
-        .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport"]),
+        .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport", "PEKit", "TestSupport"]),
         .testTarget(
             name: "UkifyCLITests",
-            dependencies: ["PEKit", "BinaryIO", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: ["PEKit", "BinaryIO", "TestSupport", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["PEKit", "BinaryIO", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: ["PEKit", "BinaryIO", "TestSupport", .product(name: "SystemPackage", package: "swift-system")]
         ),
     ],
     swiftLanguageModes: [.v6]

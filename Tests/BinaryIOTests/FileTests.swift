@@ -1,0 +1,70 @@
+import Foundation
+import SystemPackage
+import TestSupport
+import Testing
+@testable import BinaryIO
+
+@Suite struct FileTests {
+    @Test func readableFileReadsRangesAndRejectsShortReads() throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("data", Array(0..<200).map { UInt8($0) })
+        let file = try ReadableFile(path: FilePath(path))
+        #expect(file.size == 200)
+        #expect(try file.read(at: 190, count: 10, field: "tail") == Array(190..<200).map { UInt8($0) })
+        #expect(throws: BinaryIOError(.truncated, path: path, field: "past", offset: 195)) {
+            _ = try file.read(at: 195, count: 10, field: "past")
+        }
+    }
+
+    @Test func missingAndDirectoryInputsAreCannotOpen() throws {
+        let directory = try TemporaryDirectory()
+        #expect { _ = try ReadableFile(path: FilePath(directory.file("nope"))) } throws: { error in
+            (error as? BinaryIOError)?.code == .cannotOpen && "\(error)".contains("No such file")
+        }
+        #expect { _ = try ReadableFile(path: FilePath(directory.path)) } throws: { error in
+            (error as? BinaryIOError)?.code == .cannotOpen && "\(error)".contains("is a directory")
+        }
+    }
+
+    @Test func sourcesStreamInChunksOfTheScratchSize() throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("data", Array(repeating: 7, count: 1000))
+        let file = try ReadableFile(path: FilePath(path))
+        let source = try ConcatenatedSource([FileRegion(file: file, offset: 10, count: 990), ZeroBytes(count: 5), InMemoryBytes([1, 2])])
+        #expect(source.count == 997)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 8)
+        defer { scratch.deallocate() }
+        var collected: [UInt8] = []
+        try source.forEachChunk(scratch: scratch) { chunk in
+            #expect(chunk.count <= 64)
+            collected += chunk
+        }
+        #expect(collected == Array(repeating: 7, count: 990) + [0, 0, 0, 0, 0, 1, 2])
+        #expect(throws: BinaryIOError.self) { _ = try FileRegion(file: file, offset: 999, count: 2) }
+    }
+
+    @Test func atomicOutputAppearsOnlyOnCommit() throws {
+        let directory = try TemporaryDirectory()
+        let target = FilePath(directory.file("out.efi"))
+        do {
+            let output = try AtomicOutputFile(destination: target)
+            try [UInt8](repeating: 1, count: 10).withUnsafeBytes { try output.write($0) }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+
+        let output = try AtomicOutputFile(destination: target)
+        try [UInt8](repeating: 1, count: 10).withUnsafeBytes { try output.write($0) }
+        try output.write([9, 9], at: 4)
+        try output.commit()
+        #expect(try readBytes(target.string) == [1, 1, 1, 1, 9, 9, 1, 1, 1, 1])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["out.efi"])
+    }
+
+    @Test func outputInMissingDirectoryNamesIt() throws {
+        let directory = try TemporaryDirectory()
+        #expect { _ = try AtomicOutputFile(destination: FilePath(directory.file("missing/out.efi"))) } throws: { error in
+            let text = "\(error)"
+            return (error as? BinaryIOError)?.code == .writeFailed && text.contains("missing/out.efi") && text.contains("No such file")
+        }
+    }
+}

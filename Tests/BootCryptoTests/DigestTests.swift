@@ -1,0 +1,26 @@
+import BinaryIO
+import Testing
+@testable import BootCrypto
+
+/// FIPS 180-2 test vectors for "abc".
+@Suite struct DigestTests {
+    @Test(arguments: [
+        (DigestAlgorithm.sha1, "a9993e364706816aba3e25717850c26c9cd0d89d"),
+        (.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        (.sha384, "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7"),
+        (.sha512, "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"),
+    ])
+    func abc(algorithm: DigestAlgorithm, expected: String) throws {
+        #expect(try Digest.hash(algorithm, Array("abc".utf8)).hexString == expected)
+        #expect(algorithm.digestSize * 2 == expected.count)
+    }
+
+    @Test func incrementalEqualsOneShot() throws {
+        let data = (0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let digest = try Digest(.sha256)
+        for chunk in stride(from: 0, to: data.count, by: 4093) {
+            try digest.update(Array(data[chunk..<min(chunk + 4093, data.count)]))
+        }
+        #expect(try digest.finalize() == Digest.hash(.sha256, data))
+    }
+}

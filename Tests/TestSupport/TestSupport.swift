@@ -1,0 +1,121 @@
+import Foundation
+
+/// Paths and helpers shared by the test targets.
+public enum TestPaths {
+    /// The repository root (this file is Tests/TestSupport/TestSupport.swift).
+    public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    public static func fixture(_ name: String) -> String {
+        repositoryRoot.appendingPathComponent("Tests/Fixtures").appendingPathComponent(name).path
+    }
+
+    /// The ukify binary built by `swift build` (override with UKIFY_BIN).
+    public static var ukify: String {
+        ProcessInfo.processInfo.environment["UKIFY_BIN"]
+            ?? repositoryRoot.appendingPathComponent(".build/debug/ukify").path
+    }
+
+    /// Where scripts/fetch-kernel.sh unpacked Debian's kernel package (override with BOOTCHAIN_KERNEL_DIR).
+    public static var kernelDirectory: String {
+        ProcessInfo.processInfo.environment["BOOTCHAIN_KERNEL_DIR"]
+            ?? repositoryRoot.appendingPathComponent(".cache/kernel").path
+    }
+
+    /// The Debian kernel (vmlinuz) and its release, from the unpacked package.
+    public static func debianKernel() throws -> (vmlinuz: String, release: String) {
+        let boot = kernelDirectory + "/boot"
+        guard let name = try? FileManager.default.contentsOfDirectory(atPath: boot).first(where: { $0.hasPrefix("vmlinuz-") }) else {
+            throw TestFailure("no Debian kernel under \(boot): run scripts/fetch-kernel.sh")
+        }
+        return (boot + "/" + name, String(name.dropFirst("vmlinuz-".count)))
+    }
+}
+
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A directory removed when the value goes away.
+public final class TemporaryDirectory {
+    public let path: String
+
+    public init() throws {
+        let base = NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
+        var template = Array((base + "/bootchain-test.XXXXXX").utf8CString)
+        guard let created = mkdtemp(&template) else { throw TestFailure("mkdtemp failed") }
+        path = String(cString: created)
+    }
+
+    public func file(_ name: String) -> String { path + "/" + name }
+
+    public func write(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let target = file(name)
+        try Data(bytes).write(to: URL(fileURLWithPath: target))
+        return target
+    }
+
+    public func write(_ name: String, _ text: String) throws -> String {
+        try write(name, Array(text.utf8))
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+public struct ProcessResult: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+    public var stdoutBytes: [UInt8]
+}
+
+/// Output read on another thread; the DispatchGroup wait orders the write before the read.
+private final class CollectedOutput: @unchecked Sendable {
+    var data = Data()
+}
+
+/// Runs a program to completion (no shell), capturing its output.
+@discardableResult
+public func run(_ executable: String, _ arguments: [String], currentDirectory: String? = nil,
+                environment: [String: String]? = nil) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : try which(executable))
+    process.arguments = arguments
+    if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
+    if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+    let outPipe = Pipe()
+    let errPipe = Pipe()
+    process.standardOutput = outPipe
+    process.standardError = errPipe
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let errorOutput = CollectedOutput()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+        errorOutput.data = errPipe.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errorOutput.data, as: UTF8.self), stdoutBytes: Array(outData))
+}
+
+/// Full path of a program on PATH (or in /usr/sbin, /sbin), failing when it is not installed.
+public func which(_ program: String) throws -> String {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    for directory in path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin"] {
+        let candidate = directory + "/" + program
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    throw TestFailure("\(program) is not installed (scripts/install-deps.sh installs it)")
+}
+
+public func readBytes(_ path: String) throws -> [UInt8] {
+    Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+}
