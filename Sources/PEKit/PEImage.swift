@@ -42,11 +42,12 @@ public struct PEImage: Sendable {
         let path = file.path.string
         let parsed: (dos: [UInt8], coff: COFFFileHeader, optional: OptionalHeader, sections: [SectionHeader], tail: [UInt8])
         parsed = try withPEErrors(path: path) {
+            let magic = try file.read(at: 0, count: min(2, file.size), field: "e_magic")
+            guard magic == [0x4D, 0x5A] else { throw PEError(.notPE, field: "e_magic", offset: 0) }
             guard file.size >= Self.dosHeaderSize else {
                 throw PEError(.truncated, field: "DOS header", offset: 0, detail: "file has \(file.size) bytes")
             }
             var dos = ByteReader(try file.read(at: 0, count: Self.dosHeaderSize, field: "DOS header"))
-            guard try dos.readUInt16(field: "e_magic") == 0x5A4D else { throw PEError(.notPE, field: "e_magic", offset: 0) }
             try dos.seek(to: 0x3C, field: "e_lfanew")
             let peOffset = Int(try dos.readUInt32(field: "e_lfanew"))
             guard peOffset >= Self.dosHeaderSize, peOffset <= file.size - 4 - COFFFileHeader.size else {

@@ -1,0 +1,68 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Bad input: one line on stderr naming the file and the problem, a non-zero exit, no output left.
+@Suite struct BadInputTests {
+    struct Case: Sendable, CustomStringConvertible {
+        var description: String
+        var arguments: @Sendable (TemporaryDirectory) throws -> [String]
+        var exitCode: Int32
+        /// Text the one stderr line must contain (besides "ukify: ").
+        var mentions: @Sendable (TemporaryDirectory) -> [String]
+    }
+
+    static let cases: [Case] = [
+        Case(description: "missing kernel", arguments: { ["--linux=\($0.file("nope"))"] }, exitCode: 66,
+             mentions: { [$0.file("nope"), "No such file"] }),
+        Case(description: "non-PE stub", arguments: { _ in ["--stub=\(TestPaths.fixture("os-release"))"] }, exitCode: 65,
+             mentions: { _ in [TestPaths.fixture("os-release"), "not a PE"] }),
+        Case(description: "signed stub", arguments: { _ in ["--stub=\(TestPaths.fixture("linuxx64.efi.stub.sbsigned"))"] },
+             exitCode: 65, mentions: { _ in [TestPaths.fixture("linuxx64.efi.stub.sbsigned"), "signed"] }),
+        Case(description: "truncated stub", arguments: { directory in
+                 let bytes = try readBytes(TestPaths.fixture("linuxx64.efi.stub")).prefix(0x300)
+                 return ["--stub=\(try directory.write("short.stub", Array(bytes)))"]
+             }, exitCode: 65, mentions: { [$0.file("short.stub"), "truncated"] }),
+        Case(description: "lying kernel header", arguments: { directory in
+                 var bytes = [UInt8](repeating: 0, count: 0x400)
+                 bytes.replaceSubrange(0x202..<0x206, with: Array("HdrS".utf8))
+                 bytes[0x20E] = 0xFF
+                 bytes[0x20F] = 0x7F
+                 return ["--linux=\(try directory.write("bzImage", bytes))", "--uname="]
+             }, exitCode: 65, mentions: { [$0.file("bzImage"), "kernel release"] }),
+        Case(description: "duplicate section", arguments: { _ in ["--section=.cmdline:again"] }, exitCode: 65,
+             mentions: { _ in ["duplicate section", ".cmdline"] }),
+        Case(description: "name over 8 bytes", arguments: { _ in ["--section=.waytoolong:x"] }, exitCode: 65,
+             mentions: { _ in [".waytoolong"] }),
+        Case(description: "missing output directory", arguments: { ["--output=\($0.file("no/such/dir/uki.efi"))"] }, exitCode: 74,
+             mentions: { [$0.file("no/such/dir/uki.efi"), "No such file"] }),
+    ]
+
+    @Test(arguments: cases)
+    func failsWithOneLineAndLeavesNothing(badCase: Case) throws {
+        let directory = try TemporaryDirectory()
+        let extra = try badCase.arguments(directory)
+        let before = Set(try FileManager.default.contentsOfDirectory(atPath: directory.path))
+        var arguments = try ukifyArguments(directory)
+        for option in extra {
+            let name = option.prefix { $0 != "=" }
+            if option.hasPrefix("--section") { arguments.append(option); continue }
+            arguments.removeAll { $0.hasPrefix(name + "=") }
+            if !option.hasSuffix("=") { arguments.append(option) }
+        }
+        let result = try run(TestPaths.ukify, arguments)
+        #expect(result.status == badCase.exitCode, "\(result.stderr)")
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("ukify: "))
+        for text in badCase.mentions(directory) { #expect(result.stderr.contains(text), "\(result.stderr) lacks \(text)") }
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: directory.path)) == before)
+        #expect(result.stdout.isEmpty)
+    }
+
+    private func ukifyArguments(_ directory: TemporaryDirectory) throws -> [String] {
+        ["build", "--stub=\(TestPaths.fixture("linuxx64.efi.stub"))", "--linux=\(TestPaths.fixture("linux.bin"))",
+         "--initrd=\(TestPaths.fixture("initrd.bin"))", "--cmdline=quiet", "--os-release=@\(TestPaths.fixture("os-release"))",
+         "--uname=6.1.0-test", "--output=\(directory.file("uki.efi"))"]
+    }
+}
