@@ -1,0 +1,144 @@
+import Foundation
+import TestSupport
+
+/// Boots an ESP image in QEMU with OVMF and an swtpm TPM 2.0 (shared/specs/firmware-testing.md)
+/// and returns what the guest printed on its serial console.
+struct FirmwareVM {
+    static let ovmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+    static let ovmfVars = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+
+    /// KVM only when a real KVM module is loaded; the paravirtual /dev/kvm of these machines cannot run OVMF.
+    static var accelerator: String {
+        let modules = ["kvm_intel", "kvm_amd"].filter { FileManager.default.fileExists(atPath: "/sys/module/\($0)") }
+        return modules.isEmpty ? "tcg" : "kvm"
+    }
+
+    let directory: TemporaryDirectory
+
+    /// A FAT ESP holding `uki` as the removable-media fallback \EFI\BOOT\BOOTX64.EFI.
+    func makeESP(uki: String) throws -> String {
+        let image = directory.file("esp.img")
+        try check(run("mkfs.vfat", ["-C", image, "65536"]))
+        try check(run("mmd", ["-i", image, "::/EFI", "::/EFI/BOOT"]))
+        try check(run("mcopy", ["-i", image, uki, "::/EFI/BOOT/BOOTX64.EFI"]))
+        return image
+    }
+
+    /// Boots until the guest powers off (or `timeout` seconds pass) and returns the serial log.
+    func boot(esp: String, timeout: TimeInterval = 300) throws -> String {
+        for file in [Self.ovmfCode, Self.ovmfVars] where !FileManager.default.fileExists(atPath: file) {
+            throw TestFailure("\(file) is missing: install the ovmf package")
+        }
+        let vars = directory.file("vars.fd")
+        try FileManager.default.copyItem(atPath: Self.ovmfVars, toPath: vars)
+        let tpmState = directory.file("tpm")
+        try FileManager.default.createDirectory(atPath: tpmState, withIntermediateDirectories: true)
+        let socket = tpmState + "/swtpm.sock"
+        let swtpm = Process()
+        swtpm.executableURL = URL(fileURLWithPath: try which("swtpm"))
+        swtpm.arguments = ["socket", "--tpm2", "--tpmstate", "dir=\(tpmState)", "--ctrl", "type=unixio,path=\(socket)", "--terminate"]
+        swtpm.standardOutput = FileHandle.nullDevice
+        swtpm.standardError = FileHandle.nullDevice
+        try swtpm.run()
+        defer { if swtpm.isRunning { swtpm.terminate() } }
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: socket) {
+            guard Date() < deadline else { throw TestFailure("swtpm did not create \(socket)") }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+
+        let serial = directory.file("serial.log")
+        let qemu = Process()
+        qemu.executableURL = URL(fileURLWithPath: try which("qemu-system-x86_64"))
+        qemu.arguments = [
+            "-machine", "q35,accel=\(Self.accelerator)", "-cpu", "max", "-m", "1024", "-smp", "1", "-nodefaults",
+            "-display", "none", "-no-reboot",
+            "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=\(Self.ovmfCode)",
+            "-drive", "if=pflash,format=raw,unit=1,file=\(vars)",
+            "-drive", "file=\(esp),format=raw,if=none,id=esp,snapshot=on", "-device", "virtio-blk-pci,drive=esp",
+            "-chardev", "file,id=ser0,path=\(serial)", "-serial", "chardev:ser0",
+            "-chardev", "socket,id=chrtpm,path=\(socket)", "-tpmdev", "emulator,id=tpm0,chardev=chrtpm",
+            "-device", "tpm-tis,tpmdev=tpm0",
+        ]
+        qemu.standardOutput = FileHandle.nullDevice
+        let qemuErrors = Pipe()
+        qemu.standardError = qemuErrors
+        try qemu.run()
+        let stop = Date().addingTimeInterval(timeout)
+        while qemu.isRunning && Date() < stop { Thread.sleep(forTimeInterval: 0.2) }
+        if qemu.isRunning {
+            qemu.terminate()
+            qemu.waitUntilExit()
+            throw TestFailure("the VM did not power off within \(Int(timeout)) s; serial log:\n\(log(serial))")
+        }
+        let errors = String(decoding: qemuErrors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        guard qemu.terminationStatus == 0 else {
+            throw TestFailure("qemu exited with \(qemu.terminationStatus): \(errors)\nserial log:\n\(log(serial))")
+        }
+        return log(serial)
+    }
+
+    private func log(_ path: String) -> String {
+        String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data(), as: UTF8.self)
+    }
+}
+
+func check(_ result: ProcessResult) throws {
+    guard result.status == 0 else { throw TestFailure("command failed (\(result.status)): \(result.stderr)") }
+}
+
+/// A busybox initrd whose /init prints a marker, /proc/cmdline, the file /extra (when a second
+/// initrd supplies it) and PCR 11 (sha256) read through the kernel's TPM driver, then powers off.
+func makeBusyboxInitrd(in directory: TemporaryDirectory, marker: String) throws -> String {
+    let root = directory.file("initrd-root")
+    for sub in ["bin", "proc", "sys", "dev"] {
+        try FileManager.default.createDirectory(atPath: root + "/" + sub, withIntermediateDirectories: true)
+    }
+    let busybox = "/bin/busybox"
+    guard FileManager.default.fileExists(atPath: busybox) else { throw TestFailure("busybox-static is not installed") }
+    try FileManager.default.copyItem(atPath: busybox, toPath: root + "/bin/busybox")
+    let initScript = """
+        #!/bin/busybox sh
+        /bin/busybox --install -s /bin
+        mount -t proc proc /proc
+        mount -t sysfs sys /sys
+        mount -t devtmpfs dev /dev
+        echo "\(marker)"
+        echo "CMDLINE=[$(cat /proc/cmdline)]"
+        echo "EXTRA=[$(cat /extra 2>/dev/null)]"
+        echo "PCR11=[$(cat /sys/class/tpm/tpm0/pcr-sha256/11 2>/dev/null)]"
+        poweroff -f
+        """
+    FileManager.default.createFile(atPath: root + "/init", contents: Data(initScript.utf8), attributes: [.posixPermissions: 0o755])
+    let output = directory.file("initrd.cpio.gz")
+    try check(run("/bin/sh", ["-c", "cd \"$1\" && find . | cpio -o -H newc --quiet | gzip -n -9 > \"$2\"", "sh", root, output]))
+    return output
+}
+
+/// An uncompressed cpio holding one file, /extra.
+func makeExtraInitrd(in directory: TemporaryDirectory, text: String) throws -> String {
+    let root = directory.file("extra-root")
+    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    FileManager.default.createFile(atPath: root + "/extra", contents: Data(text.utf8))
+    let output = directory.file("extra.cpio")
+    try check(run("/bin/sh", ["-c", "cd \"$1\" && echo extra | cpio -o -H newc --quiet > \"$2\"", "sh", root, output]))
+    return output
+}
+
+/// PCR 11 for the phase before any phase word, from Debian's systemd-measure (v252).
+func systemdMeasurePCR11(linux: String, osrel: String, cmdline: String, initrd: String) throws -> String {
+    let result = try run("/usr/lib/systemd/systemd-measure", ["calculate", "--linux=\(linux)", "--osrel=\(osrel)",
+                                                               "--cmdline=\(cmdline)", "--initrd=\(initrd)", "--bank=sha256",
+                                                               "--phase=", "--json=short"])
+    try check(result)
+    let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: [[String: Any]]]
+    guard let hash = json?["sha256"]?.first?["hash"] as? String else { throw TestFailure("unexpected systemd-measure output: \(result.stdout)") }
+    return hash
+}
+
+/// The value between "KEY=[" and "]" in the serial log.
+func reported(_ key: String, in log: String) -> String? {
+    guard let start = log.range(of: "\(key)=[") else { return nil }
+    guard let end = log[start.upperBound...].range(of: "]") else { return nil }
+    return String(log[start.upperBound..<end.lowerBound])
+}
