@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs every system package the build, the tests, the demo and the benchmark need (Debian 12).
+set -euo pipefail
+packages=(
+    libssl-dev libelf-dev pkg-config                     # C libraries PEKit/BootCrypto wrap
+    qemu-system-x86 ovmf swtpm swtpm-tools               # firmware boots
+    busybox-static cpio gzip dosfstools mtools           # test initrd and ESP images
+    systemd systemd-boot-efi                             # linuxx64.efi.stub, systemd-measure (golden PCR 11)
+    binutils python3 python3-pefile gcc                  # objdump -h, pefile cross-checks, ELF test kernel
+    openssl time                                         # benchmark floor and peak RSS
+)
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${packages[@]}"

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs every test: unit, CLI, and the firmware boots (which need scripts/install-deps.sh first).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/fetch-kernel.sh
+swift build
+swift test
