@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/fetch-kernel.sh
 swift build
+scripts/update-man.sh --check
 swift test

@@ -15,6 +15,12 @@ public final class AtomicOutputFile {
     private let temporaryPath: FilePath
     private var descriptor: FileDescriptor?
     private var committed = false
+    /// Bytes appended so far, and how far writeback has been started.
+    private var written = 0
+    private var writebackStarted = 0
+    /// Writeback is started every `writebackWindow` bytes so the disk works while we copy and the
+    /// final fsync has little left to do.
+    private static let writebackWindow = 8 << 20
 
     /// Creates the temporary file next to `destination`. `permissions` are filtered by the umask.
     public init(destination: FilePath, permissions: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]) throws {
@@ -49,6 +55,15 @@ public final class AtomicOutputFile {
         } catch let errno as Errno {
             throw BinaryIOError(.writeFailed, path: destination.string, detail: errno.osMessage)
         }
+        written += buffer.count
+        #if os(Linux)
+        while written - writebackStarted >= Self.writebackWindow {
+            // POSIX_FADV_DONTNEED on a dirty range starts its writeback without waiting (mm/fadvise.c);
+            // the pages are dropped once clean, so the output does not crowd the page cache either.
+            _ = posix_fadvise(descriptor.rawValue, off_t(writebackStarted), off_t(Self.writebackWindow), POSIX_FADV_DONTNEED)
+            writebackStarted += Self.writebackWindow
+        }
+        #endif
     }
 
     /// Overwrites bytes already written at `offset` (header fields known only at the end).

@@ -15,11 +15,11 @@ extension Ukify {
                 """
         )
 
-        @Option(help: "Kernel image (.linux). Without it an addon is built.")
+        @Option(help: ArgumentHelp("Kernel image (.linux). Without it an addon is built.", valueName: "PATH"))
         var linux: String?
-        @Option(help: "Initrd (.initrd); repeat to concatenate several.")
+        @Option(help: ArgumentHelp("Initrd (.initrd); repeat to concatenate several.", valueName: "PATH"))
         var initrd: [String] = []
-        @Option(help: "Microcode initrd (.ucode).")
+        @Option(help: ArgumentHelp("Microcode initrd (.ucode).", valueName: "PATH"))
         var microcode: String?
         @Option(help: ArgumentHelp("Kernel command line (.cmdline).", valueName: "TEXT|@PATH"))
         var cmdline: TextOrFile?
@@ -28,15 +28,15 @@ extension Ukify {
         var osRelease: TextOrFile?
         @Option(help: ArgumentHelp("Kernel release (.uname); detected from the kernel when absent.", valueName: "VERSION"))
         var uname: String?
-        @Option(help: "Splash image (.splash), a BMP.")
+        @Option(help: ArgumentHelp("Splash image (.splash), a BMP.", valueName: "PATH"))
         var splash: String?
-        @Option(help: "Devicetree blob (.dtb).")
+        @Option(help: ArgumentHelp("Devicetree blob (.dtb).", valueName: "PATH"))
         var devicetree: String?
-        @Option(name: .customLong("devicetree-auto"), help: "Candidate devicetree (.dtbauto); repeatable.")
+        @Option(name: .customLong("devicetree-auto"), help: ArgumentHelp("Candidate devicetree (.dtbauto); repeatable.", valueName: "PATH"))
         var devicetreeAuto: [String] = []
         @Option(help: ArgumentHelp("SBAT entries (.sbat), merged with the stub's and the kernel's; repeatable.", valueName: "TEXT|@PATH"))
         var sbat: [TextOrFile] = []
-        @Option(help: "Public key of the PCR signing key (.pcrpkey).")
+        @Option(help: ArgumentHelp("Public key of the PCR signing key (.pcrpkey).", valueName: "PATH"))
         var pcrpkey: String?
         @Option(name: .customLong("section"), help: ArgumentHelp("An extra section; repeatable.", valueName: "NAME:TEXT|@PATH"))
         var sections: [String] = []
@@ -44,14 +44,14 @@ extension Ukify {
         var profile: TextOrFile?
         @Option(name: .customLong("join-profile"), help: ArgumentHelp("A profile PE whose sections form one more profile; repeatable.", valueName: "PATH"))
         var joinProfiles: [String] = []
-        @Option(help: "systemd-stub to build on; default /usr/lib/systemd/boot/efi/linux<arch>.efi.stub (addon<arch> for addons).")
+        @Option(help: ArgumentHelp("systemd-stub to build on; default /usr/lib/systemd/boot/efi/linux<arch>.efi.stub (addon<arch> for addons).", valueName: "PATH"))
         var stub: String?
-        @Option(name: .customLong("efi-arch"), help: "EFI architecture of the default stub; default: the host's.")
+        @Option(name: .customLong("efi-arch"), help: ArgumentHelp("EFI architecture of the default stub; default: the host's.", valueName: "ARCH"))
         var efiArch: EFIArchitecture?
         @Option(name: [.customShort("o"), .customLong("output")],
-                help: "Output file; default <kernel file name>.unsigned.efi in the current directory.")
+                help: ArgumentHelp("Output file; default <kernel file name>.unsigned.efi in the current directory.", valueName: "PATH"))
         var output: String?
-        @Option(name: [.customShort("c"), .customLong("config")], help: "INI configuration file ([UKI] section).")
+        @Option(name: [.customShort("c"), .customLong("config")], help: ArgumentHelp("INI configuration file ([UKI] section).", valueName: "PATH"))
         var config: String?
 
         func validate() throws {
