@@ -6,7 +6,6 @@ import PackageDescription
 // import libraries and ToolSupport only.
 let package = Package(
     name: "bootchain",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "ukify", targets: ["ukify"]),
         .library(name: "PEKit", targets: ["PEKit"]),

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import SystemPackage
 
 /// An output file that appears at its destination complete or not at all.
@@ -56,14 +52,12 @@ public final class AtomicOutputFile {
             throw BinaryIOError(.writeFailed, path: destination.string, detail: errno.osMessage)
         }
         written += buffer.count
-        #if os(Linux)
         while written - writebackStarted >= Self.writebackWindow {
             // POSIX_FADV_DONTNEED on a dirty range starts its writeback without waiting (mm/fadvise.c);
             // the pages are dropped once clean, so the output does not crowd the page cache either.
             _ = posix_fadvise(descriptor.rawValue, off_t(writebackStarted), off_t(Self.writebackWindow), POSIX_FADV_DONTNEED)
             writebackStarted += Self.writebackWindow
         }
-        #endif
     }
 
     /// Overwrites bytes already written at `offset` (header fields known only at the end).

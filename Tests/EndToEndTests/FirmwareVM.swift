@@ -109,7 +109,10 @@ func makeBusyboxInitrd(in directory: TemporaryDirectory, marker: String) throws 
         echo "PCR11=[$(cat /sys/class/tpm/tpm0/pcr-sha256/11 2>/dev/null)]"
         poweroff -f
         """
-    FileManager.default.createFile(atPath: root + "/init", contents: Data(initScript.utf8), attributes: [.posixPermissions: 0o755])
+    guard FileManager.default.createFile(atPath: root + "/init", contents: Data(initScript.utf8),
+                                         attributes: [.posixPermissions: 0o755]) else {
+        throw TestFailure("cannot write \(root)/init")
+    }
     let output = directory.file("initrd.cpio.gz")
     try check(run("/bin/sh", ["-c", "cd \"$1\" && find . | cpio -o -H newc --quiet | gzip -n -9 > \"$2\"", "sh", root, output]))
     return output
@@ -119,7 +122,9 @@ func makeBusyboxInitrd(in directory: TemporaryDirectory, marker: String) throws 
 func makeExtraInitrd(in directory: TemporaryDirectory, text: String) throws -> String {
     let root = directory.file("extra-root")
     try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-    FileManager.default.createFile(atPath: root + "/extra", contents: Data(text.utf8))
+    guard FileManager.default.createFile(atPath: root + "/extra", contents: Data(text.utf8)) else {
+        throw TestFailure("cannot write \(root)/extra")
+    }
     let output = directory.file("extra.cpio")
     try check(run("/bin/sh", ["-c", "cd \"$1\" && echo extra | cpio -o -H newc --quiet > \"$2\"", "sh", root, output]))
     return output

@@ -27,6 +27,7 @@ func sectionNamesByObjdump(_ path: String) throws -> [String] {
         let result = try ukifyBuild(directory)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("ukify: warning: \(TestPaths.fixture("linux.bin")): not a PE/EFI image"))
         let path = directory.file("uki.efi")
         let expected = [".text", ".reloc", ".data", ".dynamic", ".rela", ".dynsym", ".sdmagic",
                         ".osrel", ".cmdline", ".uname", ".pcrpkey", ".initrd", ".linux", ".sbat"]

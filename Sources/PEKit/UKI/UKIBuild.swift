@@ -39,7 +39,11 @@ public struct UKIBuild: Sendable {
         var uname = request.uname
         if let linuxPath = request.linux {
             let linux = try Self.open(linuxPath)
-            linuxImage = try? PEImage(file: linux)
+            do {
+                linuxImage = try PEImage(file: linux)
+            } catch let error as PEError {
+                warnings.append("\(error); the kernel's SBAT entries are not merged (systemd-stub boots PE kernels only)")
+            }
             if uname == nil { uname = try KernelRelease.detect(in: linux) }
         }
         let standaloneProfile = request.profile != nil && request.joinProfiles.isEmpty
