@@ -12,6 +12,10 @@ public struct BinaryIOError: Error, Equatable, Sendable, CustomStringConvertible
         case writeFailed
         /// A size or offset does not fit the integer type that must hold it.
         case overflow
+        /// Content larger than the caller allows to hold in memory.
+        case tooLarge
+        /// A path that names something other than a regular file where one is needed.
+        case notRegularFile
     }
 
     public var code: Code
@@ -41,6 +45,8 @@ public struct BinaryIOError: Error, Equatable, Sendable, CustomStringConvertible
         case .readFailed: message = "read failed"
         case .writeFailed: message = "cannot write"
         case .overflow: message = "size out of range"
+        case .tooLarge: message = "too large"
+        case .notRegularFile: message = "not a regular file"
         }
         if let field { message += " reading \(field)" }
         if let offset { message += " at offset 0x\(String(offset, radix: 16))" }

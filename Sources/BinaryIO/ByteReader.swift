@@ -25,12 +25,6 @@ public struct ByteReader: Sendable {
         position = newPosition
     }
 
-    public mutating func skip(_ count: Int, field: String) throws {
-        let (end, overflow) = position.addingReportingOverflow(count)
-        guard !overflow, count >= 0 else { throw BinaryIOError(.truncated, field: field, offset: baseOffset + position) }
-        try seek(to: end, field: field)
-    }
-
     public mutating func readBytes(_ count: Int, field: String) throws -> [UInt8] {
         guard count >= 0, count <= remaining else {
             throw BinaryIOError(.truncated, field: field, offset: baseOffset + position)

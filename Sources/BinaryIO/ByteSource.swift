@@ -3,7 +3,8 @@
 public protocol ByteSource: Sendable {
     var count: Int { get }
     /// Calls `body` with consecutive chunks covering all `count` bytes. `scratch` is a buffer
-    /// the source may fill (file-backed sources); chunks are never larger than it.
+    /// the source may fill: file-backed sources read through it in chunks of at most its size;
+    /// in-memory sources hand over their bytes directly.
     func forEachChunk(scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void) throws
 }
 
@@ -97,8 +98,10 @@ public struct ConcatenatedSource: ByteSource {
 }
 
 extension ByteSource {
-    /// Reads the whole source into memory; only for sources known to be small (text sections).
-    public func readAll() throws -> [UInt8] {
+    /// Reads the whole source into memory, refusing sources larger than `limit` bytes (sizes
+    /// come from files, so the caller bounds what it is willing to hold).
+    public func readAll(limit: Int) throws -> [UInt8] {
+        guard count <= limit else { throw BinaryIOError(.tooLarge, detail: "\(count) bytes, more than \(limit)") }
         var result: [UInt8] = []
         result.reserveCapacity(count)
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)

@@ -27,8 +27,10 @@ public final class ReadableFile: Sendable {
         }
         guard (status.st_mode & S_IFMT) == S_IFREG else {
             try? descriptor.close()
-            let what = (status.st_mode & S_IFMT) == S_IFDIR ? "is a directory" : "not a regular file"
-            throw BinaryIOError(.cannotOpen, path: path.string, detail: what)
+            if (status.st_mode & S_IFMT) == S_IFDIR {
+                throw BinaryIOError(.cannotOpen, path: path.string, detail: "is a directory")
+            }
+            throw BinaryIOError(.notRegularFile, path: path.string)
         }
         self.descriptor = descriptor
         self.size = Int(status.st_size)
@@ -66,6 +68,34 @@ public final class ReadableFile: Sendable {
                 throw BinaryIOError(.readFailed, path: path.string, offset: offset + done, detail: "file shrank while reading")
             }
             done += got
+        }
+    }
+}
+
+extension ReadableFile {
+    /// Reads a pipe, FIFO or other stream to its end (e.g. `--cmdline=@<(...)`), refusing more than `limit` bytes.
+    public static func readStream(path: FilePath, limit: Int) throws -> [UInt8] {
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
+        } catch let errno as Errno {
+            throw BinaryIOError(.cannotOpen, path: path.string, detail: errno.osMessage)
+        }
+        defer { try? descriptor.close() }
+        var result: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count: Int
+            do {
+                count = try buffer.withUnsafeMutableBytes { try descriptor.read(into: $0, retryOnInterrupt: true) }
+            } catch let errno as Errno {
+                throw BinaryIOError(.readFailed, path: path.string, detail: errno.osMessage)
+            }
+            if count == 0 { return result }
+            guard result.count + count <= limit else {
+                throw BinaryIOError(.tooLarge, path: path.string, detail: "more than \(limit) bytes")
+            }
+            result += buffer.prefix(count)
         }
     }
 }

@@ -59,8 +59,8 @@ public enum EFIArchitecture: String, CaseIterable, Sendable {
         }
     }
 
-    /// The EFI architecture of the machine this runs on.
-    public static var host: EFIArchitecture {
+    /// The EFI architecture of the machine this runs on, if it has one we know.
+    public static var host: EFIArchitecture? {
         #if arch(x86_64)
         .x64
         #elseif arch(i386)
@@ -69,8 +69,10 @@ public enum EFIArchitecture: String, CaseIterable, Sendable {
         .aa64
         #elseif arch(arm)
         .arm
-        #else
+        #elseif arch(riscv64)
         .riscv64
+        #else
+        nil
         #endif
     }
 }

@@ -8,9 +8,12 @@ internal import CElf
 ///   version string, which lives at that value + 0x200 and reads
 ///   `<release> (<builder>) #<build> ...` (Linux Documentation/arch/x86/boot.rst).
 /// * ELF vmlinux: the `linux_banner` in `.rodata`, `Linux version <release> (`, found through libelf.
+/// * Anything else (an uncompressed arm64 or riscv `Image`): the same banner, by a streamed scan of
+///   the whole file (ukify's `scrape_generic`, without decompression).
 ///
-/// Anything else, or a header that points at something that is not a version string, is an
-/// error: a guessed release would silently break addon matching and `.uname` measurements.
+/// A kernel where none of these finds the release, or a header that points at something that is
+/// not a version string, is an error: a guessed release would silently break addon matching and
+/// `.uname` measurements.
 public enum KernelRelease {
     public static func detect(in file: ReadableFile) throws -> String {
         try withPEErrors(path: file.path.string) {
@@ -21,7 +24,7 @@ public enum KernelRelease {
             if magic == [0x7F, 0x45, 0x4C, 0x46] {
                 return try fromELF(file)
             }
-            throw PEError(.kernelReleaseNotFound, detail: "neither an x86 bzImage nor an ELF vmlinux; pass --uname")
+            return try scanningWholeFile(file)
         }
     }
 
@@ -76,6 +79,26 @@ public enum KernelRelease {
             index += 1
         }
         return nil
+    }
+
+    /// The banner anywhere in the file, read in 1 MiB windows that overlap by more than a banner's length.
+    private static func scanningWholeFile(_ file: ReadableFile) throws -> String {
+        let window = 1 << 20
+        let overlap = 512
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: window, alignment: 16)
+        defer { buffer.deallocate() }
+        var offset = 0
+        while offset < file.size {
+            let count = min(window, file.size - offset)
+            try file.readFully(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count]), at: offset)
+            if let release = findBanner(in: UnsafeRawBufferPointer(rebasing: buffer[0..<count])) {
+                return release
+            }
+            guard offset + count < file.size else { break }
+            offset += count - overlap
+        }
+        throw PEError(.kernelReleaseNotFound,
+                      detail: "no x86 setup header, no ELF banner and no 'Linux version' string (compressed kernel?); pass --uname")
     }
 
     private static func fromELF(_ file: ReadableFile) throws -> String {

@@ -27,8 +27,6 @@ public struct PEError: Error, Equatable, Sendable, CustomStringConvertible {
         case trailingData
         /// The kernel's release string (uname -r) could not be found.
         case kernelReleaseNotFound
-        /// A section that must be present is not.
-        case missingSection
         /// A file that does not fit the role it was given (a profile PE without .profile, ...).
         case invalidInput
         /// An input file cannot be opened (`detail` has the OS message).
@@ -58,6 +56,10 @@ public struct PEError: Error, Equatable, Sendable, CustomStringConvertible {
             self.init(.truncated, path: error.path ?? path, field: error.field, offset: error.offset)
         case .cannotOpen:
             self.init(.cannotOpen, path: error.path ?? path, detail: error.detail)
+        case .notRegularFile:
+            self.init(.cannotOpen, path: error.path ?? path, detail: error.message)
+        case .tooLarge:
+            self.init(.invalidInput, path: error.path ?? path, detail: error.message)
         case .readFailed, .writeFailed, .overflow:
             self.init(.io, path: error.path ?? path, detail: error.message)
         }
@@ -85,7 +87,6 @@ public struct PEError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidSectionName: message = "invalid section name"
         case .trailingData: message = "unexpected data after the last section"
         case .kernelReleaseNotFound: message = "cannot determine the kernel release (uname)"
-        case .missingSection: message = "missing section"
         case .invalidInput: message = "invalid input"
         case .cannotOpen: message = "cannot open"
         case .io: message = "I/O error"
@@ -98,7 +99,8 @@ public struct PEError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Runs `body`, turning BinaryIO errors into PEErrors and naming `path` in every PEError.
+/// Runs `body`, turning BinaryIO errors into PEErrors and naming `path` in every PEError that
+/// does not name a file yet.
 func withPEErrors<T>(path: String, _ body: () throws -> T) throws -> T {
     do {
         return try body()

@@ -28,9 +28,11 @@ public struct NewSection: Sendable {
 /// Phase one of writing a PE: every offset, address and header field planned from sizes alone;
 /// phase two, ``write(to:)``, streams the bytes in file order.
 ///
-/// The plan guarantees the loader invariants of spec digest §1.6: VirtualAddress multiples of
-/// SectionAlignment, ascending and non-overlapping; raw data FileAlignment-aligned, contiguous
-/// after the headers and gapless; SizeOfHeaders covering the section table; SizeOfImage =
+/// The plan guarantees the loader invariants of spec digest §1.6 for what it places: every section
+/// it appends starts at a multiple of SectionAlignment after everything else in memory, and a
+/// section replaced in place must end before the next one starts (sections of the original image
+/// keep their addresses as they were); raw data FileAlignment-aligned, contiguous after the headers
+/// and gapless; SizeOfHeaders covering the section table; SizeOfImage =
 /// round_up(max(VA + VirtualSize), SectionAlignment). A COFF symbol table at the end of the
 /// original is dropped (images must not carry one); any other data after the last section is
 /// refused. SizeOfInitializedData grows by the VirtualSize of each appended section, as ukify does.
@@ -110,7 +112,11 @@ public struct PELayout: Sendable {
         let originalTableEnd = image.sectionTableOffset + image.sections.count * SectionHeader.size
         let tableEnd = image.sectionTableOffset + entries.count * SectionHeader.size
         let originalSizeOfHeaders = Int(optional.sizeOfHeaders)
-        let sizeOfHeaders = max(alignUp(originalSizeOfHeaders, to: fileAlignment)!, alignUp(tableEnd, to: fileAlignment)!)
+        guard let alignedOriginal = alignUp(originalSizeOfHeaders, to: fileAlignment),
+              let alignedTable = alignUp(tableEnd, to: fileAlignment) else {
+            throw PEError(.imageTooLarge, field: "SizeOfHeaders")
+        }
+        let sizeOfHeaders = max(alignedOriginal, alignedTable)
         let firstAddress = entries.map { Int($0.header.virtualAddress) }.min() ?? Int.max
         guard sizeOfHeaders <= firstAddress else {
             throw PEError(.headerSpace, detail: "\(entries.count) section headers need 0x\(String(sizeOfHeaders, radix: 16)) bytes of headers, but the first section starts at RVA 0x\(String(firstAddress, radix: 16))")

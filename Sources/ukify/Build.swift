@@ -1,4 +1,5 @@
 import ArgumentParser
+import BinaryIO
 import PEKit
 import SystemPackage
 import ToolSupport
@@ -51,15 +52,12 @@ extension Ukify {
         @Option(name: [.customShort("o"), .customLong("output")],
                 help: ArgumentHelp("Output file; default <kernel file name>.unsigned.efi in the current directory.", valueName: "PATH"))
         var output: String?
-        @Option(name: [.customShort("c"), .customLong("config")], help: ArgumentHelp("INI configuration file ([UKI] section).", valueName: "PATH"))
+        @Option(name: [.customShort("c"), .customLong("config")], help: ArgumentHelp("INI configuration file ([UKI] section); default: the first ukify.conf in /etc/systemd, /run/systemd, /usr/local/lib/systemd, /usr/lib/systemd.", valueName: "PATH"))
         var config: String?
 
         func validate() throws {
-            for section in sections where !section.contains(":") {
-                throw ValidationError("--section=\(section): expected NAME:TEXT|@PATH")
-            }
-            if linux == nil && output == nil && config == nil {
-                throw ValidationError("--output is required when building an addon (no --linux)")
+            for section in sections where section.split(separator: ":", omittingEmptySubsequences: false).count != 2 {
+                throw ValidationError("--section=\(section): expected NAME:TEXT|@PATH with exactly one ':'")
             }
         }
 
@@ -75,20 +73,28 @@ extension Ukify {
     }
 }
 
-/// The command line merged with the --config file into a request (command line wins; the
-/// config's Initrd= list comes before the command line's, as in ukify).
+/// The command line merged with the config file into a request (command line wins; the config's
+/// Initrd= and DeviceTreeAuto= lists come before the command line's, as in ukify).
 struct BuildSettings {
+    /// Where ukify looks for ukify.conf when --config is not given, in order.
+    static let configDirectories = ["/etc/systemd", "/run/systemd", "/usr/local/lib/systemd", "/usr/lib/systemd"]
+
     var request: UKIRequest
     var output: FilePath
 
     init(command: Ukify.Build) throws {
-        let ini = try command.config.map { try INIFile(path: FilePath($0)) }
+        var configPath = command.config
+        if configPath == nil, let found = Self.configDirectories.map({ $0 + "/ukify.conf" }).first(where: isRegularFile) {
+            printDiagnostic("ukify: using config file \(found)")
+            configPath = found
+        }
+        let ini = try configPath.map { try INIFile(path: FilePath($0)) }
         func setting(_ key: String) -> String? { ini?.value(key, in: "UKI") }
         func list(_ key: String) -> [String] { setting(key)?.split(whereSeparator: \.isWhitespace).map(String.init) ?? [] }
         let known: Set<String> = ["Linux", "Initrd", "Microcode", "Cmdline", "OSRelease", "Uname", "Splash", "DeviceTree",
                                   "DeviceTreeAuto", "SBAT", "PCRPKey", "Profile", "EFIArch", "Stub"]
         for entry in ini?.entries ?? [] where entry.section != "UKI" || !known.contains(entry.key) {
-            printDiagnostic("ukify: warning: \(command.config ?? ""):\(entry.line): unknown setting [\(entry.section)] \(entry.key)=")
+            printDiagnostic("ukify: warning: \(configPath ?? ""):\(entry.line): unknown setting [\(entry.section)] \(entry.key)=")
         }
 
         let linux = command.linux ?? setting("Linux")
@@ -97,11 +103,13 @@ struct BuildSettings {
             architecture = arch
         } else if let arch = setting("EFIArch") {
             guard let parsed = EFIArchitecture(rawValue: arch) else {
-                throw ToolError("\(command.config ?? ""): EFIArch=\(arch) is not one of \(EFIArchitecture.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ToolError("\(configPath ?? ""): EFIArch=\(arch) is not one of \(EFIArchitecture.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             architecture = parsed
+        } else if let host = EFIArchitecture.host {
+            architecture = host
         } else {
-            architecture = .host
+            throw ToolError("unsupported host architecture: pass --efi-arch or --stub")
         }
         let stub = command.stub ?? setting("Stub")
         var request = UKIRequest(stub: stub.map { FilePath($0) } ?? UKIRequest.defaultStub(architecture: architecture, addon: linux == nil))
@@ -114,14 +122,14 @@ struct BuildSettings {
         request.uname = command.uname ?? setting("Uname")
         request.splash = (command.splash ?? setting("Splash")).map { FilePath($0) }
         request.devicetree = (command.devicetree ?? setting("DeviceTree")).map { FilePath($0) }
-        request.devicetreeAuto = (command.devicetreeAuto.isEmpty ? list("DeviceTreeAuto") : command.devicetreeAuto).map { FilePath($0) }
+        request.devicetreeAuto = (list("DeviceTreeAuto") + command.devicetreeAuto).map { FilePath($0) }
         request.sbat = command.sbat.isEmpty ? (setting("SBAT").map { [TextOrFile($0)] } ?? []) : command.sbat
         request.pcrpkey = (command.pcrpkey ?? setting("PCRPKey")).map { FilePath($0) }
         request.profile = command.profile ?? setting("Profile").map(TextOrFile.init)
         request.joinProfiles = command.joinProfiles.map { FilePath($0) }
         request.extraSections = command.sections.map { spec in
-            let colon = spec.firstIndex(of: ":")!
-            return .init(name: String(spec[..<colon]), content: TextOrFile(String(spec[spec.index(after: colon)...])))
+            let parts = spec.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            return .init(name: String(parts[0]), content: TextOrFile(String(parts.last ?? "")))
         }
         self.request = request
 
@@ -133,4 +141,8 @@ struct BuildSettings {
             throw ToolError("--output is required when building an addon (no --linux)")
         }
     }
+}
+
+private func isRegularFile(_ path: String) -> Bool {
+    (try? ReadableFile(path: FilePath(path))) != nil
 }

@@ -29,12 +29,22 @@ extension Ukify {
 
         func run() throws {
             try reportingErrors(tool: "ukify") {
-                for file in files {
-                    let image = try PEImage(file: ReadableFile(path: FilePath(file)))
-                    var overrides: [String: Bool] = [:]
-                    for selector in sections { if let text = selector.text { overrides[selector.name] = text } }
+                // Every file and every selected section is checked before anything is written.
+                let images = try files.map { try PEImage(file: ReadableFile(path: FilePath($0))) }
+                for image in images {
+                    for selector in sections where image.section(named: selector.name) == nil {
+                        throw ToolError("\(image.file.path): no section \(selector.name)", exitCode: ExitStatus.dataError)
+                    }
+                }
+                var overrides: [String: Bool] = [:]
+                for selector in sections { if let text = selector.text { overrides[selector.name] = text } }
+                for image in images {
                     let inspection = try UKIInspection(image: image, textOverrides: overrides)
-                    try saveSelected(from: image)
+                    for selector in sections {
+                        if let path = selector.path, let header = image.section(named: selector.name) {
+                            try image.saveContent(of: header, to: FilePath(path))
+                        }
+                    }
                     let wanted = Set(sections.map(\.name))
                     let keep: (UKIInspection.Section) -> Bool = { wanted.isEmpty || wanted.contains($0.name) }
                     switch json.effective {
@@ -44,16 +54,6 @@ extension Ukify {
                         print(InspectionRendering.json(inspection, keep: keep).rendered(style))
                     }
                 }
-            }
-        }
-
-        private func saveSelected(from image: PEImage) throws {
-            for selector in sections {
-                guard let header = image.section(named: selector.name) else {
-                    throw ToolError("\(image.file.path): no section \(selector.name)", exitCode: ExitStatus.dataError)
-                }
-                guard let path = selector.path else { continue }
-                try image.saveContent(of: header, to: FilePath(path))
             }
         }
     }

@@ -12,7 +12,7 @@ func parse(_ path: String) throws -> PEImage {
 func content(of name: String, in image: PEImage, occurrence: Int = 0) throws -> [UInt8] {
     let sections = image.sections.filter { $0.name.string == name }
     try #require(sections.count > occurrence, "no \(name) #\(occurrence)")
-    return try image.memoryContent(of: sections[occurrence]).readAll()
+    return try image.memoryContent(of: sections[occurrence]).readAll(limit: 1 << 30)
 }
 
 /// The request the spec vector `uki-unsigned.efi` was built from.

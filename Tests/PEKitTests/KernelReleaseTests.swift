@@ -75,3 +75,26 @@ import Testing
         #expect(try KernelRelease.detect(in: ReadableFile(path: FilePath(kernel.vmlinuz))) == kernel.release)
     }
 }
+
+@Suite struct KernelReleaseScanTests {
+    /// An arm64-style Image: "MZ", no setup header, the banner somewhere past the first MiB window.
+    @Test func scansOtherKernelsForTheBanner() throws {
+        let directory = try TemporaryDirectory()
+        var bytes = [UInt8](repeating: 0x41, count: (1 << 20) + 4096)
+        bytes[0] = 0x4D
+        bytes[1] = 0x5A
+        let banner = Array("Linux version 6.12.1-arm64 (builder@host) (gcc) #1 SMP\0".utf8)
+        let start = (1 << 20) - 20
+        bytes.replaceSubrange(start..<(start + banner.count), with: banner)
+        let path = try directory.write("Image", bytes)
+        #expect(try KernelRelease.detect(in: ReadableFile(path: FilePath(path))) == "6.12.1-arm64")
+    }
+
+    @Test func aKernelWithoutABannerIsAnError() throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("Image.gz", [0x1F, 0x8B] + [UInt8](repeating: 0x55, count: 5000))
+        #expect { _ = try KernelRelease.detect(in: ReadableFile(path: FilePath(path))) } throws: { error in
+            (error as? PEError)?.code == .kernelReleaseNotFound && "\(error)".contains("--uname")
+        }
+    }
+}

@@ -110,4 +110,20 @@ func sectionNamesByObjdump(_ path: String) throws -> [String] {
         #expect(inspect.stdout.contains("uki-addon,1,UKI Addon,addon,1,"))
         #expect(try !sectionNamesByObjdump(directory.file("debug.addon.efi")).contains(".linux"))
     }
+
+    @Test func textInputsMayComeFromAPipe() throws {
+        let directory = try TemporaryDirectory()
+        let script = "\"$0\" build --stub=\"$1\" --cmdline=@<(printf 'from a pipe') -o \"$2\""
+        let result = try run("bash", ["-c", script, TestPaths.ukify, TestPaths.fixture("linuxx64.efi.stub"), directory.file("p.efi")])
+        #expect(result.status == 0, "\(result.stderr)")
+        let inspect = try run(TestPaths.ukify, ["inspect", "--json=short", "--section=.cmdline", directory.file("p.efi")])
+        #expect(inspect.stdout.contains("\"text\": \"from a pipe\""), "\(inspect.stdout)")
+    }
+
+    @Test func sectionSpecsTakeExactlyOneColon() throws {
+        let directory = try TemporaryDirectory()
+        let result = try ukifyBuild(directory, ["--section=.x:a:measure"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("exactly one ':'"))
+    }
 }

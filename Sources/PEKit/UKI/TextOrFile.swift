@@ -15,19 +15,37 @@ public enum TextOrFile: Sendable, Equatable {
         }
     }
 
-    /// The content as a stream (files are opened now, read later).
-    public func source() throws -> any ByteSource {
+    /// The file name, or "text" for literal text (for messages).
+    public var origin: String {
         switch self {
-        case .text(let text): InMemoryBytes(Array(text.utf8))
-        case .file(let path): FileRegion(wholeFile: try ReadableFile(path: path))
+        case .text: "text"
+        case .file(let path): path.string
         }
     }
 
-    /// The content as text (for small inputs: SBAT, profiles).
+    /// Pipes and other streams are read into memory up to this size.
+    public static let streamLimit = 64 << 20
+
+    /// The content as a stream: a regular file is opened now and read later; a pipe
+    /// (`@<(command)`) is read now.
+    public func source() throws -> any ByteSource {
+        switch self {
+        case .text(let text):
+            return InMemoryBytes(Array(text.utf8))
+        case .file(let path):
+            do {
+                return FileRegion(wholeFile: try ReadableFile(path: path))
+            } catch let error as BinaryIOError where error.code == .notRegularFile {
+                return InMemoryBytes(try ReadableFile.readStream(path: path, limit: Self.streamLimit))
+            }
+        }
+    }
+
+    /// The content as text (for small inputs: SBAT entries).
     public func readText() throws -> String {
         switch self {
         case .text(let text): text
-        case .file(let path): String(decoding: try FileRegion(wholeFile: ReadableFile(path: path)).readAll(), as: UTF8.self)
+        case .file: String(decoding: try source().readAll(limit: Self.streamLimit), as: UTF8.self)
         }
     }
 }

@@ -26,8 +26,11 @@ public struct UKIBuild: Sendable {
     /// Sections imported from a `--join-profile` PE. `.sbat` is not imported: shim accepts one
     /// `.sbat` per image, and the UKI has its own.
     static let importedProfileSections: Set<String> = [
-        ".linux", ".osrel", ".cmdline", ".initrd", ".ucode", ".splash", ".dtb", ".uname", ".profile",
+        ".linux", ".osrel", ".cmdline", ".initrd", ".efifw", ".ucode", ".splash", ".dtb", ".uname", ".profile",
     ]
+
+    /// The most SBAT text read from one PE (real ones are a few hundred bytes).
+    static let sbatLimit = 1 << 20
 
     public init(_ request: UKIRequest) throws {
         let stubFile = try Self.open(request.stub)
@@ -41,7 +44,7 @@ public struct UKIBuild: Sendable {
             let linux = try Self.open(linuxPath)
             do {
                 linuxImage = try PEImage(file: linux)
-            } catch let error as PEError {
+            } catch let error as PEError where error.code != .cannotOpen && error.code != .io {
                 warnings.append("\(error); the kernel's SBAT entries are not merged (systemd-stub boots PE kernels only)")
             }
             if uname == nil { uname = try KernelRelease.detect(in: linux) }
@@ -49,9 +52,9 @@ public struct UKIBuild: Sendable {
         let standaloneProfile = request.profile != nil && request.joinProfiles.isEmpty
 
         if standaloneProfile, let profile = request.profile {
-            try collector.add(.profile, try profile.source())
+            try collector.add(.profile, try Self.source(profile))
         }
-        try collector.add(.osrel, try request.osRelease?.source())
+        try collector.add(.osrel, try Self.source(request.osRelease))
         try collector.add(.cmdline, try Self.commandLine(request.cmdline))
         try collector.add(.dtb, try request.devicetree.map(Self.wholeFile))
         for path in request.devicetreeAuto { try collector.add(.dtbauto, try Self.wholeFile(path)) }
@@ -61,19 +64,17 @@ public struct UKIBuild: Sendable {
         try collector.add(.initrd, try Self.initrd(request.initrds))
         try collector.add(.ucode, try request.microcode.map(Self.wholeFile))
         for extra in request.extraSections {
-            try collector.add(name: extra.name, try extra.content.source())
+            try collector.add(name: extra.name, try Self.source(extra.content))
         }
-        if let linuxImage {
-            try collector.add(.linux, FileRegion(wholeFile: linuxImage.file), characteristics: SectionHeader.readableCode)
-        } else if let linuxPath = request.linux {
-            try collector.add(.linux, try Self.wholeFile(linuxPath), characteristics: SectionHeader.readableCode)
-        }
+        try collector.add(.linux, try request.linux.map(Self.wholeFile), characteristics: SectionHeader.readableCode)
         if !standaloneProfile {
             var inputs: [SBATMerge.Input] = []
             if request.linux != nil {
                 for image in [stub] + (linuxImage.map { [$0] } ?? []) {
                     if let section = image.section(named: ".sbat") {
-                        let bytes = try withPEErrors(path: image.file.path.string) { try image.memoryContent(of: section).readAll() }
+                        let bytes = try withPEErrors(path: image.file.path.string) {
+                            try image.memoryContent(of: section).readAll(limit: Self.sbatLimit)
+                        }
                         inputs.append(.init(origin: image.file.path.string, text: String(decoding: bytes, as: UTF8.self)))
                     }
                 }
@@ -81,15 +82,14 @@ public struct UKIBuild: Sendable {
             let texts = request.sbat.isEmpty
                 ? [TextOrFile.text(request.linux == nil ? SBATMerge.defaultAddon : SBATMerge.defaultUKI)] : request.sbat
             for text in texts {
-                let origin = if case .file(let path) = text { path.string } else { "--sbat" }
-                inputs.append(.init(origin: origin, text: try Self.reading(text)))
+                inputs.append(.init(origin: text.origin, text: try Self.reading(text)))
             }
             let merged = SBATMerge.merge(inputs)
             warnings += merged.warnings
             try collector.add(.sbat, InMemoryBytes(Array(merged.sbat.utf8)), placement: .replaceExisting)
         }
         if !standaloneProfile, let profile = request.profile ?? (request.joinProfiles.isEmpty ? nil : .text("ID=main")) {
-            try collector.add(.profile, try profile.source())
+            try collector.add(.profile, try Self.source(profile))
         }
         for path in request.joinProfiles {
             try Self.importProfile(path, into: &collector)
@@ -103,35 +103,28 @@ public struct UKIBuild: Sendable {
 
     /// Streams the result to a temporary file next to `path`, fsyncs it and renames it into place.
     public func write(to path: FilePath) throws {
-        do {
+        try withPEErrors(path: path.string) {
             let output = try AtomicOutputFile(destination: path)
             try layout.write(to: output)
             try output.commit()
-        } catch let error as BinaryIOError {
-            throw PEError(error, path: path.string)
-        } catch let error as PEError {
-            throw error.naming(path.string)
         }
     }
 
     private static func open(_ path: FilePath) throws -> ReadableFile {
-        do {
-            return try ReadableFile(path: path)
-        } catch let error as BinaryIOError {
-            throw PEError(error, path: path.string)
-        }
+        try withPEErrors(path: path.string) { try ReadableFile(path: path) }
     }
 
     private static func wholeFile(_ path: FilePath) throws -> any ByteSource {
         FileRegion(wholeFile: try open(path))
     }
 
+    private static func source(_ input: TextOrFile?) throws -> (any ByteSource)? {
+        guard let input else { return nil }
+        return try withPEErrors(path: input.origin) { try input.source() }
+    }
+
     private static func reading(_ text: TextOrFile) throws -> String {
-        do {
-            return try text.readText()
-        } catch let error as BinaryIOError {
-            throw PEError(error)
-        }
+        try withPEErrors(path: text.origin) { try text.readText() }
     }
 
     /// ukify joins the words of a literal command line with single spaces; a file is taken as is.
@@ -139,8 +132,8 @@ public struct UKIBuild: Sendable {
         switch cmdline {
         case .text(let text):
             InMemoryBytes(Array(text.split(whereSeparator: \.isWhitespace).joined(separator: " ").utf8))
-        case .file(let path):
-            try wholeFile(path)
+        case .file:
+            try source(cmdline)
         case nil:
             nil
         }
@@ -152,7 +145,7 @@ public struct UKIBuild: Sendable {
         for path in paths {
             let file = try wholeFile(path)
             parts.append(file)
-            let padding = alignUp(file.count, to: 4)! - file.count
+            let padding = (4 - file.count % 4) % 4
             if padding > 0 { parts.append(ZeroBytes(count: padding)) }
         }
         return try ConcatenatedSource(parts)

@@ -20,6 +20,9 @@ public struct UKIInspection: Sendable {
     /// Profile N: its `.profile` and the sections up to the next `.profile`.
     public let profiles: [[Section]]
 
+    /// Text is shown for sections up to this size; larger ones are reported as binary.
+    public static let textLimit = 1 << 20
+
     /// Inspects every section of `image`. `textOverrides` forces text (true) or binary (false)
     /// rendering for the named sections.
     public init(image: PEImage, textOverrides: [String: Bool] = [:]) throws {
@@ -32,7 +35,7 @@ public struct UKIInspection: Sendable {
             let kind = UKISectionKind(rawValue: name)
             let content = try image.memoryContent(of: header)
             let digest = try Digest(.sha256)
-            let showText = textOverrides[name] ?? kind?.isText ?? false
+            let showText = (textOverrides[name] ?? kind?.isText ?? false) && content.count <= Self.textLimit
             var text: [UInt8] = []
             try withPEErrors(path: image.file.path.string) {
                 try content.forEachChunk(scratch: scratch) { chunk in
