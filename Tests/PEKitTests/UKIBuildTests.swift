@@ -163,6 +163,19 @@ import Testing
         #expect { _ = try build(request, in: directory) } throws: { ($0 as? PEError)?.code == .invalidSectionName }
     }
 
+    /// A VirtualSize from the file must not decide how much memory is allocated.
+    @Test func hugeSBATVirtualSizeIsAnErrorNotAnAllocation() throws {
+        let directory = try TemporaryDirectory()
+        var bytes = try readBytes(TestPaths.fixture("linuxx64.efi.stub"))
+        let sbatHeader = 0x188 + 6 * SectionHeader.size          // .sbat is the stub's 7th section
+        bytes.replaceSubrange((sbatHeader + 8)..<(sbatHeader + 12), with: [0x00, 0xFF, 0xFF, 0xFF])
+        var request = vectorRequest()
+        request.stub = FilePath(try directory.write("stub", bytes))
+        #expect { _ = try build(request, in: directory) } throws: { error in
+            (error as? PEError)?.code == .invalidInput && (error as? PEError)?.path == request.stub.string
+        }
+    }
+
     @Test func dataAfterTheSymbolTableIsRefused() throws {
         let directory = try TemporaryDirectory()
         let stub = try directory.write("stub", try readBytes(TestPaths.fixture("linuxx64.efi.stub")) + [1, 2, 3])
