@@ -58,16 +58,23 @@ let package = Package(
         .testTarget(name: "BootCryptoTests", dependencies: ["BootCrypto"]),
         .testTarget(
             name: "PEKitTests",
-            dependencies: ["PEKit", "BinaryIO", "BootCrypto", "TestSupport", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: [
+                "PEKit", "BinaryIO", "BootCrypto", "TestSupport",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
         ),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport", "PEKit", "TestSupport"]),
         .testTarget(
             name: "UkifyCLITests",
-            dependencies: ["PEKit", "BinaryIO", "TestSupport", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: [
+                "PEKit", "BinaryIO", "TestSupport", .product(name: "SystemPackage", package: "swift-system"),
+            ]
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["PEKit", "BinaryIO", "TestSupport", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: [
+                "PEKit", "BinaryIO", "TestSupport", .product(name: "SystemPackage", package: "swift-system"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

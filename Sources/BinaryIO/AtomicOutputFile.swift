@@ -19,7 +19,8 @@ public final class AtomicOutputFile {
     private static let writebackWindow = 8 << 20
 
     /// Creates the temporary file next to `destination`. `permissions` are filtered by the umask.
-    public init(destination: FilePath, permissions: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]) throws {
+    public init(destination: FilePath, permissions: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]) throws
+    {
         self.destination = destination
         let directory = destination.removingLastComponent()
         let name = destination.lastComponent?.string ?? "output"
@@ -31,8 +32,9 @@ public final class AtomicOutputFile {
                 temporaryPath, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec], permissions: permissions)
         } catch let errno as Errno {
             let directoryName = directory.isEmpty ? "." : directory.string
-            throw BinaryIOError(.writeFailed, path: destination.string,
-                                detail: "cannot create a file in \(directoryName): \(errno.osMessage)")
+            throw BinaryIOError(
+                .writeFailed, path: destination.string,
+                detail: "cannot create a file in \(directoryName): \(errno.osMessage)")
         }
     }
 
@@ -45,7 +47,9 @@ public final class AtomicOutputFile {
 
     /// Appends all of `buffer`.
     public func write(_ buffer: UnsafeRawBufferPointer) throws {
-        guard let descriptor else { throw BinaryIOError(.writeFailed, path: destination.string, detail: "already closed") }
+        guard let descriptor else {
+            throw BinaryIOError(.writeFailed, path: destination.string, detail: "already closed")
+        }
         do {
             _ = try descriptor.writeAll(buffer)
         } catch let errno as Errno {
@@ -55,14 +59,17 @@ public final class AtomicOutputFile {
         while written - writebackStarted >= Self.writebackWindow {
             // POSIX_FADV_DONTNEED on a dirty range starts its writeback without waiting (mm/fadvise.c);
             // the pages are dropped once clean, so the output does not crowd the page cache either.
-            _ = posix_fadvise(descriptor.rawValue, off_t(writebackStarted), off_t(Self.writebackWindow), POSIX_FADV_DONTNEED)
+            _ = posix_fadvise(
+                descriptor.rawValue, off_t(writebackStarted), off_t(Self.writebackWindow), POSIX_FADV_DONTNEED)
             writebackStarted += Self.writebackWindow
         }
     }
 
     /// Overwrites bytes already written at `offset` (header fields known only at the end).
     public func write(_ bytes: [UInt8], at offset: Int) throws {
-        guard let descriptor else { throw BinaryIOError(.writeFailed, path: destination.string, detail: "already closed") }
+        guard let descriptor else {
+            throw BinaryIOError(.writeFailed, path: destination.string, detail: "already closed")
+        }
         do {
             _ = try descriptor.writeAll(toAbsoluteOffset: Int64(offset), bytes)
         } catch let errno as Errno {
@@ -72,7 +79,9 @@ public final class AtomicOutputFile {
 
     /// fsync, rename into place, fsync the directory.
     public func commit() throws {
-        guard let descriptor else { throw BinaryIOError(.writeFailed, path: destination.string, detail: "already closed") }
+        guard let descriptor else {
+            throw BinaryIOError(.writeFailed, path: destination.string, detail: "already closed")
+        }
         do {
             guard fsync(descriptor.rawValue) == 0 else { throw Errno(rawValue: errno) }
             try descriptor.close()
@@ -80,8 +89,9 @@ public final class AtomicOutputFile {
             guard rename(temporaryPath.string, destination.string) == 0 else { throw Errno(rawValue: errno) }
             committed = true
             let directory = destination.removingLastComponent()
-            let directoryDescriptor = try FileDescriptor.open(directory.isEmpty ? "." : directory, .readOnly,
-                                                              options: [.directory, .closeOnExec])
+            let directoryDescriptor = try FileDescriptor.open(
+                directory.isEmpty ? "." : directory, .readOnly,
+                options: [.directory, .closeOnExec])
             defer { try? directoryDescriptor.close() }
             guard fsync(directoryDescriptor.rawValue) == 0 else { throw Errno(rawValue: errno) }
         } catch let errno as Errno {

@@ -49,7 +49,7 @@ public struct BinaryIOError: Error, Equatable, Sendable, CustomStringConvertible
         case .notRegularFile: message = "not a regular file"
         }
         if let field { message += " reading \(field)" }
-        if let offset { message += " at offset 0x\(String(offset, radix: 16))" }
+        if let offset { message += " at offset \(hex(offset))" }
         if let detail { message += ": \(detail)" }
         return message
     }

@@ -16,7 +16,9 @@ public struct InMemoryBytes: ByteSource {
 
     public var count: Int { bytes.count }
 
-    public func forEachChunk(scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    public func forEachChunk(
+        scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
         try bytes.withUnsafeBytes { try body($0) }
     }
 }
@@ -44,7 +46,9 @@ public struct FileRegion: ByteSource {
         self.count = file.size
     }
 
-    public func forEachChunk(scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    public func forEachChunk(
+        scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
         var done = 0
         while done < count {
             let length = min(scratch.count, count - done)
@@ -62,7 +66,9 @@ public struct ZeroBytes: ByteSource {
 
     public init(count: Int) { self.count = count }
 
-    public func forEachChunk(scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    public func forEachChunk(
+        scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
         var done = 0
         while done < count {
             let length = min(scratch.count, count - done)
@@ -90,7 +96,9 @@ public struct ConcatenatedSource: ByteSource {
         self.count = total
     }
 
-    public func forEachChunk(scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    public func forEachChunk(
+        scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
         for part in parts {
             try part.forEachChunk(scratch: scratch, body)
         }

@@ -11,3 +11,8 @@ extension Sequence where Element == UInt8 {
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+/// `0x`-prefixed lowercase hexadecimal, the form offsets and header values take in messages.
+public func hex(_ value: some BinaryInteger) -> String {
+    "0x" + String(value, radix: 16)
+}

@@ -65,7 +65,8 @@ public final class ReadableFile: Sendable {
                 throw BinaryIOError(.readFailed, path: path.string, offset: offset + done, detail: errno.osMessage)
             }
             if got == 0 {
-                throw BinaryIOError(.readFailed, path: path.string, offset: offset + done, detail: "file shrank while reading")
+                throw BinaryIOError(
+                    .readFailed, path: path.string, offset: offset + done, detail: "file shrank while reading")
             }
             done += got
         }

@@ -62,17 +62,17 @@ public enum EFIArchitecture: String, CaseIterable, Sendable {
     /// The EFI architecture of the machine this runs on, if it has one we know.
     public static var host: EFIArchitecture? {
         #if arch(x86_64)
-        .x64
+            .x64
         #elseif arch(i386)
-        .ia32
+            .ia32
         #elseif arch(arm64)
-        .aa64
+            .aa64
         #elseif arch(arm)
-        .arm
+            .arm
         #elseif arch(riscv64)
-        .riscv64
+            .riscv64
         #else
-        nil
+            nil
         #endif
     }
 }

@@ -1,6 +1,6 @@
-import Glibc
 import BinaryIO
 internal import CElf
+import Glibc
 
 /// Finds a Linux kernel's release string (`uname -r`) in a kernel image.
 ///
@@ -18,7 +18,8 @@ public enum KernelRelease {
     public static func detect(in file: ReadableFile) throws -> String {
         try withPEErrors(path: file.path.string) {
             let magic = try file.read(at: 0, count: min(4, file.size), field: "kernel magic")
-            if file.size >= 0x210, try file.read(at: 0x202, count: 4, field: "setup header magic") == Array("HdrS".utf8) {
+            if file.size >= 0x210, try file.read(at: 0x202, count: 4, field: "setup header magic") == Array("HdrS".utf8)
+            {
                 return try fromSetupHeader(file)
             }
             if magic == [0x7F, 0x45, 0x4C, 0x46] {
@@ -32,17 +33,23 @@ public enum KernelRelease {
         var reader = ByteReader(try file.read(at: 0x20E, count: 2, field: "kernel_version"), baseOffset: 0x20E)
         let pointer = Int(try reader.readUInt16(field: "kernel_version"))
         guard pointer != 0 else {
-            throw PEError(.kernelReleaseNotFound, field: "kernel_version", offset: 0x20E, detail: "the setup header has no version string")
+            throw PEError(
+                .kernelReleaseNotFound, field: "kernel_version", offset: 0x20E,
+                detail: "the setup header has no version string")
         }
         let start = 0x200 + pointer
         guard start < file.size else {
-            throw PEError(.kernelReleaseNotFound, field: "kernel_version", offset: 0x20E,
-                          detail: "points at 0x\(String(start, radix: 16)), beyond the end of the file")
+            throw PEError(
+                .kernelReleaseNotFound, field: "kernel_version", offset: 0x20E,
+                detail: "points at \(hex(start)), beyond the end of the file")
         }
-        let text = try file.read(at: start, count: min(128, file.size - start), field: "kernel version string").prefix { $0 != 0 }
+        let text = try file.read(at: start, count: min(128, file.size - start), field: "kernel version string").prefix {
+            $0 != 0
+        }
         guard let release = parseVersionString(Array(text)) else {
-            throw PEError(.kernelReleaseNotFound, field: "kernel version string", offset: start,
-                          detail: "'\(String(decoding: text.prefix(64), as: UTF8.self))' is not '<release> (<builder>) #...'")
+            throw PEError(
+                .kernelReleaseNotFound, field: "kernel version string", offset: start,
+                detail: "'\(String(decoding: text.prefix(64), as: UTF8.self))' is not '<release> (<builder>) #...'")
         }
         return release
     }
@@ -72,7 +79,8 @@ public enum KernelRelease {
                 while end < bytes.count, bytes[end] > 0x20, bytes[end] < 0x7F { end += 1 }
                 let release = Array(bytes[(index + prefix.count)..<end])
                 if release.count >= 3, (0x30...0x39).contains(release[0]), release[1] == 0x2E,
-                   end + 1 < bytes.count, bytes[end] == 0x20, bytes[end + 1] == 0x28 {
+                    end + 1 < bytes.count, bytes[end] == 0x20, bytes[end + 1] == 0x28
+                {
                     return String(decoding: release, as: UTF8.self)
                 }
             }
@@ -97,8 +105,10 @@ public enum KernelRelease {
             guard offset + count < file.size else { break }
             offset += count - overlap
         }
-        throw PEError(.kernelReleaseNotFound,
-                      detail: "no x86 setup header, no ELF banner and no 'Linux version' string (compressed kernel?); pass --uname")
+        throw PEError(
+            .kernelReleaseNotFound,
+            detail:
+                "no x86 setup header, no ELF banner and no 'Linux version' string (compressed kernel?); pass --uname")
     }
 
     private static func fromELF(_ file: ReadableFile) throws -> String {
@@ -120,8 +130,9 @@ public enum KernelRelease {
         while let current = section {
             var header = GElf_Shdr()
             if gelf_getshdr(current, &header) != nil, header.sh_type == UInt32(SHT_PROGBITS),
-               let name = elf_strptr(elf, stringSection, Int(header.sh_name)), String(cString: name) == ".rodata",
-               let data = elf_getdata(current, nil), let buffer = data.pointee.d_buf {
+                let name = elf_strptr(elf, stringSection, Int(header.sh_name)), String(cString: name) == ".rodata",
+                let data = elf_getdata(current, nil), let buffer = data.pointee.d_buf
+            {
                 if let release = findBanner(in: UnsafeRawBufferPointer(start: buffer, count: data.pointee.d_size)) {
                     return release
                 }

@@ -91,14 +91,16 @@ public struct OptionalHeader: Equatable, Sendable {
         let start = reader.position
         let magic = try reader.readUInt16(field: "Magic")
         guard let format = Format(rawValue: magic) else {
-            throw PEError(.unsupportedFormat, field: "Magic", offset: reader.baseOffset + start,
-                          detail: "0x\(String(magic, radix: 16)) is neither PE32 nor PE32+")
+            throw PEError(
+                .unsupportedFormat, field: "Magic", offset: reader.baseOffset + start,
+                detail: "\(hex(magic)) is neither PE32 nor PE32+")
         }
         self.format = format
         let fixedSize = format == .pe32Plus ? 112 : 96
         guard size >= fixedSize else {
-            throw PEError(.invalidField, field: "SizeOfOptionalHeader", offset: reader.baseOffset + start,
-                          detail: "\(size) is smaller than the \(fixedSize) bytes of its fields")
+            throw PEError(
+                .invalidField, field: "SizeOfOptionalHeader", offset: reader.baseOffset + start,
+                detail: "\(size) is smaller than the \(fixedSize) bytes of its fields")
         }
         majorLinkerVersion = try reader.readUInt8(field: "MajorLinkerVersion")
         minorLinkerVersion = try reader.readUInt8(field: "MinorLinkerVersion")
@@ -143,13 +145,16 @@ public struct OptionalHeader: Equatable, Sendable {
         let countOffset = reader.baseOffset + reader.position
         let numberOfRvaAndSizes = Int(try reader.readUInt32(field: "NumberOfRvaAndSizes"))
         guard numberOfRvaAndSizes <= (size - fixedSize) / 8 else {
-            throw PEError(.invalidField, field: "NumberOfRvaAndSizes", offset: countOffset,
-                          detail: "\(numberOfRvaAndSizes) directories do not fit in SizeOfOptionalHeader \(size)")
+            throw PEError(
+                .invalidField, field: "NumberOfRvaAndSizes", offset: countOffset,
+                detail: "\(numberOfRvaAndSizes) directories do not fit in SizeOfOptionalHeader \(size)")
         }
         var directories: [DataDirectory] = []
         for _ in 0..<numberOfRvaAndSizes {
-            directories.append(DataDirectory(virtualAddress: try reader.readUInt32(field: "DataDirectory.VirtualAddress"),
-                                             size: try reader.readUInt32(field: "DataDirectory.Size")))
+            directories.append(
+                DataDirectory(
+                    virtualAddress: try reader.readUInt32(field: "DataDirectory.VirtualAddress"),
+                    size: try reader.readUInt32(field: "DataDirectory.Size")))
         }
         dataDirectories = directories
         trailingBytes = try reader.readBytes(size - (reader.position - start), field: "optional header")

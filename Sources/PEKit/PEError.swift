@@ -91,8 +91,11 @@ public struct PEError: Error, Equatable, Sendable, CustomStringConvertible {
         case .cannotOpen: message = "cannot open"
         case .io: message = "I/O error"
         }
-        if let field { message += " (\(field)" + (offset.map { " at offset 0x\(String($0, radix: 16))" } ?? "") + ")" }
-        else if let offset { message += " at offset 0x\(String(offset, radix: 16))" }
+        if let field {
+            message += " (\(field)" + (offset.map { " at offset \(hex($0))" } ?? "") + ")"
+        } else if let offset {
+            message += " at offset \(hex(offset))"
+        }
         if let detail { message += ": \(detail)" }
         if let path { return "\(path): \(message)" }
         return message

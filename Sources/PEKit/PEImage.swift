@@ -31,7 +31,8 @@ public struct PEImage: Sendable {
 
     /// The Attribute Certificate Table (Authenticode signatures) as a file range, if any.
     public var certificateTable: Range<Int>? {
-        guard let directory = optionalHeader.certificateTable, directory.size != 0 || directory.virtualAddress != 0 else {
+        guard let directory = optionalHeader.certificateTable, directory.size != 0 || directory.virtualAddress != 0
+        else {
             return nil
         }
         return Int(directory.virtualAddress)..<(Int(directory.virtualAddress) + Int(directory.size))
@@ -40,7 +41,8 @@ public struct PEImage: Sendable {
     public init(file: ReadableFile) throws {
         self.file = file
         let path = file.path.string
-        let parsed: (dos: [UInt8], coff: COFFFileHeader, optional: OptionalHeader, sections: [SectionHeader], tail: [UInt8])
+        let parsed:
+            (dos: [UInt8], coff: COFFFileHeader, optional: OptionalHeader, sections: [SectionHeader], tail: [UInt8])
         parsed = try withPEErrors(path: path) {
             let magic = try file.read(at: 0, count: min(2, file.size), field: "e_magic")
             guard magic == [0x4D, 0x5A] else { throw PEError(.notPE, field: "e_magic", offset: 0) }
@@ -51,7 +53,9 @@ public struct PEImage: Sendable {
             try dos.seek(to: 0x3C, field: "e_lfanew")
             let peOffset = Int(try dos.readUInt32(field: "e_lfanew"))
             guard peOffset >= Self.dosHeaderSize, peOffset <= file.size - 4 - COFFFileHeader.size else {
-                throw PEError(.badSignature, field: "e_lfanew", offset: 0x3C, detail: "0x\(String(peOffset, radix: 16)) is outside the file")
+                throw PEError(
+                    .badSignature, field: "e_lfanew", offset: 0x3C,
+                    detail: "\(hex(peOffset)) is outside the file")
             }
             var head = ByteReader(try file.read(at: 0, count: peOffset + 4 + COFFFileHeader.size, field: "PE header"))
             let dosBytes = try head.readBytes(peOffset, field: "DOS stub")
@@ -61,38 +65,52 @@ public struct PEImage: Sendable {
             let coff = try COFFFileHeader(parsing: &head)
             let optionalOffset = peOffset + 4 + COFFFileHeader.size
             let optionalSize = Int(coff.sizeOfOptionalHeader)
-            var optionalReader = ByteReader(try file.read(at: optionalOffset, count: optionalSize, field: "optional header"),
-                                            baseOffset: optionalOffset)
+            var optionalReader = ByteReader(
+                try file.read(at: optionalOffset, count: optionalSize, field: "optional header"),
+                baseOffset: optionalOffset)
             let optional = try OptionalHeader(parsing: &optionalReader, size: optionalSize)
 
             let tableOffset = optionalOffset + optionalSize
             let count = Int(coff.numberOfSections)
-            var tableReader = ByteReader(try file.read(at: tableOffset, count: count * SectionHeader.size, field: "section table"),
-                                         baseOffset: tableOffset)
+            var tableReader = ByteReader(
+                try file.read(at: tableOffset, count: count * SectionHeader.size, field: "section table"),
+                baseOffset: tableOffset)
             var sections: [SectionHeader] = []
             for index in 0..<count {
                 let section = try SectionHeader(parsing: &tableReader)
                 if section.sizeOfRawData > 0,
-                   Int(section.pointerToRawData) + Int(section.sizeOfRawData) > file.size {
-                    throw PEError(.truncated, field: "section \(section.name) SizeOfRawData",
-                                  offset: tableOffset + index * SectionHeader.size + 16,
-                                  detail: "raw data ends at 0x\(String(Int(section.pointerToRawData) + Int(section.sizeOfRawData), radix: 16)), file size 0x\(String(file.size, radix: 16))")
+                    Int(section.pointerToRawData) + Int(section.sizeOfRawData) > file.size
+                {
+                    throw PEError(
+                        .truncated, field: "section \(section.name) SizeOfRawData",
+                        offset: tableOffset + index * SectionHeader.size + 16,
+                        detail:
+                            "raw data ends at \(hex(Int(section.pointerToRawData) + Int(section.sizeOfRawData))), "
+                            + "file size \(hex(file.size))"
+                    )
                 }
                 sections.append(section)
             }
             let tableEnd = tableOffset + count * SectionHeader.size
             let sizeOfHeaders = Int(optional.sizeOfHeaders)
             guard sizeOfHeaders >= tableEnd, sizeOfHeaders <= file.size else {
-                throw PEError(.invalidField, field: "SizeOfHeaders", offset: optionalOffset + 60,
-                              detail: "0x\(String(sizeOfHeaders, radix: 16)) does not cover the headers (0x\(String(tableEnd, radix: 16))) or exceeds the file")
+                throw PEError(
+                    .invalidField, field: "SizeOfHeaders", offset: optionalOffset + 60,
+                    detail:
+                        "\(hex(sizeOfHeaders)) does not cover the headers (\(hex(tableEnd))) or exceeds the file"
+                )
             }
             let tail = try file.read(at: tableEnd, count: sizeOfHeaders - tableEnd, field: "header padding")
             if let certificates = optional.certificateTable, certificates.size != 0 {
                 let start = Int(certificates.virtualAddress)
                 guard start >= sizeOfHeaders, start + Int(certificates.size) <= file.size else {
-                    throw PEError(.invalidField, field: "Certificate Table",
-                                  offset: optionalOffset + optional.dataDirectoryOffset + 8 * OptionalHeader.certificateTableIndex,
-                                  detail: "range 0x\(String(start, radix: 16))+0x\(String(certificates.size, radix: 16)) is outside the file")
+                    throw PEError(
+                        .invalidField, field: "Certificate Table",
+                        offset: optionalOffset + optional.dataDirectoryOffset + 8
+                            * OptionalHeader.certificateTableIndex,
+                        detail:
+                            "range \(hex(start))+\(hex(certificates.size)) is outside the file"
+                    )
                 }
             }
             return (dosBytes, coff, optional, sections, tail)

@@ -64,20 +64,25 @@ public struct PELayout: Sendable {
         let fromImage: Bool
     }
 
-    private static func plan(_ image: PEImage, _ newSections: [NewSection]) throws
-        -> ([UInt8], [SectionHeader], OptionalHeader, COFFFileHeader, [any ByteSource], Int) {
+    private static func plan(
+        _ image: PEImage, _ newSections: [NewSection]
+    ) throws
+        -> ([UInt8], [SectionHeader], OptionalHeader, COFFFileHeader, [any ByteSource], Int)
+    {
         guard image.certificateTable == nil else { throw PEError(.signedImage, field: "Certificate Table") }
         var optional = image.optionalHeader
         var coff = image.coffHeader
         let fileAlignment = Int(optional.fileAlignment)
         let sectionAlignment = Int(optional.sectionAlignment)
         guard isPowerOfTwo(fileAlignment), (512...65536).contains(fileAlignment) else {
-            throw PEError(.invalidField, field: "FileAlignment", offset: image.optionalHeaderOffset + 36,
-                          detail: "0x\(String(fileAlignment, radix: 16)) is not a power of two in 512...65536")
+            throw PEError(
+                .invalidField, field: "FileAlignment", offset: image.optionalHeaderOffset + 36,
+                detail: "\(hex(fileAlignment)) is not a power of two in 512...65536")
         }
         guard isPowerOfTwo(sectionAlignment), sectionAlignment >= fileAlignment else {
-            throw PEError(.invalidField, field: "SectionAlignment", offset: image.optionalHeaderOffset + 32,
-                          detail: "0x\(String(sectionAlignment, radix: 16)) is not a power of two ≥ FileAlignment")
+            throw PEError(
+                .invalidField, field: "SectionAlignment", offset: image.optionalHeaderOffset + 32,
+                detail: "\(hex(sectionAlignment)) is not a power of two ≥ FileAlignment")
         }
         let stripSymbols = try checkTrailingData(image)
 
@@ -98,11 +103,14 @@ public struct PELayout: Sendable {
                 entries.remove(at: index)
             }
             let virtualEnd = entries.map(\.header.virtualEnd).max() ?? 0
-            guard let address = alignUp(Int(virtualEnd), to: sectionAlignment), address + new.content.count <= UInt32.max else {
+            guard let address = alignUp(Int(virtualEnd), to: sectionAlignment),
+                address + new.content.count <= UInt32.max
+            else {
                 throw PEError(.imageTooLarge, detail: "section \(new.name) would end beyond 4 GiB")
             }
-            let header = SectionHeader(name: new.name, virtualSize: UInt32(new.content.count), virtualAddress: UInt32(address),
-                                       sizeOfRawData: 0, pointerToRawData: 0, characteristics: new.characteristics)
+            let header = SectionHeader(
+                name: new.name, virtualSize: UInt32(new.content.count), virtualAddress: UInt32(address),
+                sizeOfRawData: 0, pointerToRawData: 0, characteristics: new.characteristics)
             entries.append(Entry(header: header, content: new.content, fromImage: false))
             appendedVirtualSize += UInt64(new.content.count)
         }
@@ -113,24 +121,32 @@ public struct PELayout: Sendable {
         let tableEnd = image.sectionTableOffset + entries.count * SectionHeader.size
         let originalSizeOfHeaders = Int(optional.sizeOfHeaders)
         guard let alignedOriginal = alignUp(originalSizeOfHeaders, to: fileAlignment),
-              let alignedTable = alignUp(tableEnd, to: fileAlignment) else {
+            let alignedTable = alignUp(tableEnd, to: fileAlignment)
+        else {
             throw PEError(.imageTooLarge, field: "SizeOfHeaders")
         }
         let sizeOfHeaders = max(alignedOriginal, alignedTable)
         let firstAddress = entries.map { Int($0.header.virtualAddress) }.min() ?? Int.max
         guard sizeOfHeaders <= firstAddress else {
-            throw PEError(.headerSpace, detail: "\(entries.count) section headers need 0x\(String(sizeOfHeaders, radix: 16)) bytes of headers, but the first section starts at RVA 0x\(String(firstAddress, radix: 16))")
+            throw PEError(
+                .headerSpace,
+                detail:
+                    "\(entries.count) section headers need \(hex(sizeOfHeaders)) bytes of headers, "
+                    + "but the first section starts at RVA \(hex(firstAddress))"
+            )
         }
         if tableEnd > originalTableEnd {
             let overwritten = image.headerTail.prefix(tableEnd - originalTableEnd)
             guard overwritten.allSatisfy({ $0 == 0 }) else {
-                throw PEError(.headerSpace, field: "header padding", offset: originalTableEnd,
-                              detail: "the bytes after the section table are in use")
+                throw PEError(
+                    .headerSpace, field: "header padding", offset: originalTableEnd,
+                    detail: "the bytes after the section table are in use")
             }
         }
 
         // Raw data: original sections in file order, then appended ones, contiguous from SizeOfHeaders.
-        let order = entries.indices.filter { entries[$0].fromImage }
+        let order =
+            entries.indices.filter { entries[$0].fromImage }
             .sorted { entries[$0].header.pointerToRawData < entries[$1].header.pointerToRawData }
             + entries.indices.filter { !entries[$0].fromImage }
         var body: [any ByteSource] = []
@@ -141,7 +157,8 @@ public struct PELayout: Sendable {
                 content = replacement
             } else {
                 let header = entries[index].header
-                content = try FileRegion(file: image.file, offset: Int(header.pointerToRawData), count: Int(header.sizeOfRawData))
+                content = try FileRegion(
+                    file: image.file, offset: Int(header.pointerToRawData), count: Int(header.sizeOfRawData))
             }
             guard content.count > 0 else {
                 if entries[index].content != nil {
@@ -162,7 +179,8 @@ public struct PELayout: Sendable {
 
         let virtualEnd = entries.map(\.header.virtualEnd).max() ?? 0
         guard let sizeOfImage = alignUp(Int(virtualEnd), to: sectionAlignment), sizeOfImage <= UInt32.max,
-              UInt64(optional.sizeOfInitializedData) + appendedVirtualSize <= UInt32.max else {
+            UInt64(optional.sizeOfInitializedData) + appendedVirtualSize <= UInt32.max
+        else {
             throw PEError(.imageTooLarge, detail: "SizeOfImage would exceed 4 GiB")
         }
         optional.sizeOfImage = UInt32(sizeOfImage)
@@ -192,7 +210,8 @@ public struct PELayout: Sendable {
     /// Returns true when the only data after the last section is a COFF symbol table at the very end
     /// (to be stripped, as ukify does), possibly after zero padding; throws for anything else.
     private static func checkTrailingData(_ image: PEImage) throws -> Bool {
-        let rawEnd = image.sections.filter { $0.sizeOfRawData > 0 }
+        let rawEnd =
+            image.sections.filter { $0.sizeOfRawData > 0 }
             .map { Int($0.pointerToRawData) + Int($0.sizeOfRawData) }.max() ?? Int(image.optionalHeader.sizeOfHeaders)
         var end = image.file.size
         var stripSymbols = false
@@ -203,8 +222,9 @@ public struct PELayout: Sendable {
         if end > rawEnd {
             let padding = try image.file.read(at: rawEnd, count: min(end - rawEnd, 1 << 16), field: "trailing data")
             guard end - rawEnd <= 1 << 16, padding.allSatisfy({ $0 == 0 }) else {
-                throw PEError(.trailingData, offset: rawEnd,
-                              detail: "\(end - rawEnd) bytes after the last section are neither padding nor a symbol table")
+                throw PEError(
+                    .trailingData, offset: rawEnd,
+                    detail: "\(end - rawEnd) bytes after the last section are neither padding nor a symbol table")
             }
         }
         return stripSymbols

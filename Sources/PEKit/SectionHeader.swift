@@ -33,8 +33,10 @@ public struct SectionHeader: Equatable, Sendable {
     public var numberOfLinenumbers: UInt16
     public var characteristics: UInt32
 
-    public init(name: SectionName, virtualSize: UInt32, virtualAddress: UInt32, sizeOfRawData: UInt32,
-                pointerToRawData: UInt32, characteristics: UInt32) {
+    public init(
+        name: SectionName, virtualSize: UInt32, virtualAddress: UInt32, sizeOfRawData: UInt32,
+        pointerToRawData: UInt32, characteristics: UInt32
+    ) {
         self.name = name
         self.virtualSize = virtualSize
         self.virtualAddress = virtualAddress

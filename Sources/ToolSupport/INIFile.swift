@@ -20,19 +20,23 @@ public struct INIFile: Sendable, Equatable {
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let lineNumber = index + 1
             var line = Substring(rawLine)
-            if let comment = line.indices.first(where: { line[$0] == "#" && $0 > line.startIndex
-                && (line[line.index(before: $0)] == " " || line[line.index(before: $0)] == "\t") }) {
+            if let comment = line.indices.first(where: {
+                line[$0] == "#" && $0 > line.startIndex
+                    && (line[line.index(before: $0)] == " " || line[line.index(before: $0)] == "\t")
+            }) {
                 line = line[..<comment]
             }
             let trimmed = line.trimmingCharacters(in: " \t\r")
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            if line.first == " " || line.first == "\t", !entries.isEmpty, entries[entries.count - 1].section == section {
+            if line.first == " " || line.first == "\t", !entries.isEmpty, entries[entries.count - 1].section == section
+            {
                 entries[entries.count - 1].value += "\n" + trimmed
                 continue
             }
             if trimmed.hasPrefix("[") {
                 guard trimmed.hasSuffix("]"), trimmed.count > 2 else {
-                    throw ToolError("\(path):\(lineNumber): malformed section header '\(trimmed)'", exitCode: ExitStatus.dataError)
+                    throw ToolError(
+                        "\(path):\(lineNumber): malformed section header '\(trimmed)'", exitCode: ExitStatus.dataError)
                 }
                 section = String(trimmed.dropFirst().dropLast())
                 continue
@@ -41,7 +45,8 @@ public struct INIFile: Sendable, Equatable {
                 throw ToolError("\(path):\(lineNumber): setting outside of a [section]", exitCode: ExitStatus.dataError)
             }
             guard let equals = trimmed.firstIndex(of: "=") else {
-                throw ToolError("\(path):\(lineNumber): expected Key=Value, got '\(trimmed)'", exitCode: ExitStatus.dataError)
+                throw ToolError(
+                    "\(path):\(lineNumber): expected Key=Value, got '\(trimmed)'", exitCode: ExitStatus.dataError)
             }
             let key = trimmed[..<equals].trimmingCharacters(in: " \t")
             let value = trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: " \t")

@@ -36,7 +36,9 @@ public enum InspectionRendering {
             return sections.filter(keep).map { section in
                 let count = seen[section.name, default: 0]
                 seen[section.name] = count + 1
-                var members: [(String, JSONValue)] = [("size", .integer(section.size)), ("sha256", .string(section.sha256))]
+                var members: [(String, JSONValue)] = [
+                    ("size", .integer(section.size)), ("sha256", .string(section.sha256)),
+                ]
                 if let text = section.text { members.append(("text", .string(text))) }
                 return (count == 0 ? section.name : "\(section.name)#\(count)", .object(members))
             }

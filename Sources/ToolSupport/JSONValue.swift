@@ -26,11 +26,13 @@ public indirect enum JSONValue: Equatable, Sendable {
         case .bool(let value): output += value ? "true" : "false"
         case .null: output += "null"
         case .array(let elements):
-            renderContainer(open: "[", close: "]", count: elements.count, into: &output, style: style, depth: depth) { index, output in
+            renderContainer(open: "[", close: "]", count: elements.count, into: &output, style: style, depth: depth) {
+                index, output in
                 elements[index].render(into: &output, style: style, depth: depth + 1)
             }
         case .object(let members):
-            renderContainer(open: "{", close: "}", count: members.count, into: &output, style: style, depth: depth) { index, output in
+            renderContainer(open: "{", close: "}", count: members.count, into: &output, style: style, depth: depth) {
+                index, output in
                 Self.quote(members[index].0, into: &output)
                 output += ": "
                 members[index].1.render(into: &output, style: style, depth: depth + 1)
@@ -38,8 +40,10 @@ public indirect enum JSONValue: Equatable, Sendable {
         }
     }
 
-    private func renderContainer(open: String, close: String, count: Int, into output: inout String, style: JSONStyle,
-                                 depth: Int, element: (Int, inout String) -> Void) {
+    private func renderContainer(
+        open: String, close: String, count: Int, into output: inout String, style: JSONStyle,
+        depth: Int, element: (Int, inout String) -> Void
+    ) {
         output += open
         guard count > 0 else { return output += close }
         let pretty = style == .pretty

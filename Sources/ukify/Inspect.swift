@@ -18,8 +18,11 @@ extension Ukify {
         @Argument(help: "PE files to inspect.")
         var files: [String]
         @OptionGroup var json: JSONOptions
-        @Option(name: .customLong("section"), help: ArgumentHelp("Show (and save) only this section; repeatable.",
-                                                                 valueName: "NAME[:text|binary][@PATH]"))
+        @Option(
+            name: .customLong("section"),
+            help: ArgumentHelp(
+                "Show (and save) only this section; repeatable.",
+                valueName: "NAME[:text|binary][@PATH]"))
         var sections: [SectionSelector] = []
 
         func validate() throws {
@@ -33,7 +36,8 @@ extension Ukify {
                 let images = try files.map { try PEImage(file: ReadableFile(path: FilePath($0))) }
                 for image in images {
                     for selector in sections where image.section(named: selector.name) == nil {
-                        throw ToolError("\(image.file.path): no section \(selector.name)", exitCode: ExitStatus.dataError)
+                        throw ToolError(
+                            "\(image.file.path): no section \(selector.name)", exitCode: ExitStatus.dataError)
                     }
                 }
                 var overrides: [String: Bool] = [:]

@@ -2,6 +2,7 @@ import Foundation
 import SystemPackage
 import TestSupport
 import Testing
+
 @testable import BinaryIO
 
 @Suite struct FileTests {
@@ -30,7 +31,9 @@ import Testing
         let directory = try TemporaryDirectory()
         let path = try directory.write("data", Array(repeating: 7, count: 1000))
         let file = try ReadableFile(path: FilePath(path))
-        let source = try ConcatenatedSource([FileRegion(file: file, offset: 10, count: 990), ZeroBytes(count: 5), InMemoryBytes([1, 2])])
+        let source = try ConcatenatedSource([
+            FileRegion(file: file, offset: 10, count: 990), ZeroBytes(count: 5), InMemoryBytes([1, 2]),
+        ])
         #expect(source.count == 997)
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 8)
         defer { scratch.deallocate() }
@@ -62,9 +65,11 @@ import Testing
 
     @Test func outputInMissingDirectoryNamesIt() throws {
         let directory = try TemporaryDirectory()
-        #expect { _ = try AtomicOutputFile(destination: FilePath(directory.file("missing/out.efi"))) } throws: { error in
+        #expect { _ = try AtomicOutputFile(destination: FilePath(directory.file("missing/out.efi"))) } throws: {
+            error in
             let text = "\(error)"
-            return (error as? BinaryIOError)?.code == .writeFailed && text.contains("missing/out.efi") && text.contains("No such file")
+            return (error as? BinaryIOError)?.code == .writeFailed && text.contains("missing/out.efi")
+                && text.contains("No such file")
         }
     }
 }

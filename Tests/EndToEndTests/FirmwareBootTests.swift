@@ -15,15 +15,20 @@ import Testing
         let cmdlineFile = try directory.write("cmdline", cmdline)
         let osrel = try directory.write("os-release", "ID=bootchain-test\nPRETTY_NAME=\"bootchain test\"\n")
         let uki = directory.file("single.efi")
-        let build = try run(TestPaths.ukify, ["build", "--linux=\(kernel.vmlinuz)", "--initrd=\(initrd)",
-                                              "--cmdline=\(cmdline)", "--os-release=@\(osrel)", "-o", uki])
+        let build = try run(
+            TestPaths.ukify,
+            [
+                "build", "--linux=\(kernel.vmlinuz)", "--initrd=\(initrd)",
+                "--cmdline=\(cmdline)", "--os-release=@\(osrel)", "-o", uki,
+            ])
         #expect(build.status == 0, "\(build.stderr)")
 
         let vm = FirmwareVM(directory: directory)
         let log = try vm.boot(esp: try vm.makeESP(uki: uki))
         #expect(log.contains(marker), "marker missing; serial log:\n\(log)")
         #expect(reported("CMDLINE", in: log) == cmdline)
-        let expected = try systemdMeasurePCR11(linux: kernel.vmlinuz, osrel: osrel, cmdline: cmdlineFile, initrd: initrd)
+        let expected = try systemdMeasurePCR11(
+            linux: kernel.vmlinuz, osrel: osrel, cmdline: cmdlineFile, initrd: initrd)
         #expect(reported("PCR11", in: log)?.lowercased() == expected)
     }
 
@@ -37,8 +42,12 @@ import Testing
         let cmdlineFile = try directory.write("cmdline", cmdline)
         let osrel = try directory.write("os-release", "ID=bootchain-test\n")
         let uki = directory.file("multi.efi")
-        let build = try run(TestPaths.ukify, ["build", "--linux=\(kernel.vmlinuz)", "--initrd=\(first)", "--initrd=\(second)",
-                                              "--cmdline=@\(cmdlineFile)", "--os-release=@\(osrel)", "-o", uki])
+        let build = try run(
+            TestPaths.ukify,
+            [
+                "build", "--linux=\(kernel.vmlinuz)", "--initrd=\(first)", "--initrd=\(second)",
+                "--cmdline=@\(cmdlineFile)", "--os-release=@\(osrel)", "-o", uki,
+            ])
         #expect(build.status == 0, "\(build.stderr)")
 
         let vm = FirmwareVM(directory: directory)
@@ -48,9 +57,16 @@ import Testing
         #expect(reported("CMDLINE", in: log) == cmdline)
         // The .initrd section as ukify defines it: each file zero-padded to 4 bytes, concatenated.
         let joined = directory.file("joined-initrd")
-        try check(run("/bin/sh", ["-c", "for f in \"$2\" \"$3\"; do cat \"$f\"; s=$(stat -c %s \"$f\"); "
-                                  + "head -c $(( (4 - s % 4) % 4 )) /dev/zero; done > \"$1\"", "sh", joined, first, second]))
-        let expected = try systemdMeasurePCR11(linux: kernel.vmlinuz, osrel: osrel, cmdline: cmdlineFile, initrd: joined)
+        try check(
+            run(
+                "/bin/sh",
+                [
+                    "-c",
+                    "for f in \"$2\" \"$3\"; do cat \"$f\"; s=$(stat -c %s \"$f\"); "
+                        + "head -c $(( (4 - s % 4) % 4 )) /dev/zero; done > \"$1\"", "sh", joined, first, second,
+                ]))
+        let expected = try systemdMeasurePCR11(
+            linux: kernel.vmlinuz, osrel: osrel, cmdline: cmdlineFile, initrd: joined)
         #expect(reported("PCR11", in: log)?.lowercased() == expected)
     }
 }

@@ -36,7 +36,9 @@ struct FirmwareVM {
         let socket = tpmState + "/swtpm.sock"
         let swtpm = Process()
         swtpm.executableURL = URL(fileURLWithPath: try which("swtpm"))
-        swtpm.arguments = ["socket", "--tpm2", "--tpmstate", "dir=\(tpmState)", "--ctrl", "type=unixio,path=\(socket)", "--terminate"]
+        swtpm.arguments = [
+            "socket", "--tpm2", "--tpmstate", "dir=\(tpmState)", "--ctrl", "type=unixio,path=\(socket)", "--terminate",
+        ]
         swtpm.standardOutput = FileHandle.nullDevice
         swtpm.standardError = FileHandle.nullDevice
         try swtpm.run()
@@ -109,12 +111,18 @@ func makeBusyboxInitrd(in directory: TemporaryDirectory, marker: String) throws 
         echo "PCR11=[$(cat /sys/class/tpm/tpm0/pcr-sha256/11 2>/dev/null)]"
         poweroff -f
         """
-    guard FileManager.default.createFile(atPath: root + "/init", contents: Data(initScript.utf8),
-                                         attributes: [.posixPermissions: 0o755]) else {
+    guard
+        FileManager.default.createFile(
+            atPath: root + "/init", contents: Data(initScript.utf8),
+            attributes: [.posixPermissions: 0o755])
+    else {
         throw TestFailure("cannot write \(root)/init")
     }
     let output = directory.file("initrd.cpio.gz")
-    try check(run("/bin/sh", ["-c", "cd \"$1\" && find . | cpio -o -H newc --quiet | gzip -n -9 > \"$2\"", "sh", root, output]))
+    try check(
+        run(
+            "/bin/sh",
+            ["-c", "cd \"$1\" && find . | cpio -o -H newc --quiet | gzip -n -9 > \"$2\"", "sh", root, output]))
     return output
 }
 
@@ -132,12 +140,18 @@ func makeExtraInitrd(in directory: TemporaryDirectory, text: String) throws -> S
 
 /// PCR 11 for the phase before any phase word, from Debian's systemd-measure (v252).
 func systemdMeasurePCR11(linux: String, osrel: String, cmdline: String, initrd: String) throws -> String {
-    let result = try run("/usr/lib/systemd/systemd-measure", ["calculate", "--linux=\(linux)", "--osrel=\(osrel)",
-                                                               "--cmdline=\(cmdline)", "--initrd=\(initrd)", "--bank=sha256",
-                                                               "--phase=", "--json=short"])
+    let result = try run(
+        "/usr/lib/systemd/systemd-measure",
+        [
+            "calculate", "--linux=\(linux)", "--osrel=\(osrel)",
+            "--cmdline=\(cmdline)", "--initrd=\(initrd)", "--bank=sha256",
+            "--phase=", "--json=short",
+        ])
     try check(result)
     let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: [[String: Any]]]
-    guard let hash = json?["sha256"]?.first?["hash"] as? String else { throw TestFailure("unexpected systemd-measure output: \(result.stdout)") }
+    guard let hash = json?["sha256"]?.first?["hash"] as? String else {
+        throw TestFailure("unexpected systemd-measure output: \(result.stdout)")
+    }
     return hash
 }
 

@@ -2,6 +2,7 @@ import BinaryIO
 import SystemPackage
 import TestSupport
 import Testing
+
 @testable import PEKit
 
 func parse(_ path: String) throws -> PEImage {
@@ -49,22 +50,36 @@ func expectLayoutInvariants(_ image: PEImage, sourceLocation: SourceLocation = #
     var previousEnd = UInt64(optional.sizeOfHeaders)
     for section in image.sections {
         if !stubAddresses.contains("\(section.name)@\(section.virtualAddress)") {
-            #expect(Int(section.virtualAddress) % sectionAlignment == 0, "\(section.name) VA", sourceLocation: sourceLocation)
+            #expect(
+                Int(section.virtualAddress) % sectionAlignment == 0, "\(section.name) VA",
+                sourceLocation: sourceLocation)
         }
-        #expect(UInt64(section.virtualAddress) >= previousEnd, "\(section.name) overlaps in memory", sourceLocation: sourceLocation)
+        #expect(
+            UInt64(section.virtualAddress) >= previousEnd, "\(section.name) overlaps in memory",
+            sourceLocation: sourceLocation)
         previousEnd = section.virtualEnd
-        #expect(section.sizeOfRawData >= section.virtualSize || section.name.string == ".text" || section.name.string == ".data",
-                "\(section.name) raw size", sourceLocation: sourceLocation)
+        #expect(
+            section.sizeOfRawData >= section.virtualSize || section.name.string == ".text"
+                || section.name.string == ".data",
+            "\(section.name) raw size", sourceLocation: sourceLocation)
     }
     var fileOffset = Int(optional.sizeOfHeaders)
-    for section in image.sections.filter({ $0.sizeOfRawData > 0 }).sorted(by: { $0.pointerToRawData < $1.pointerToRawData }) {
-        #expect(Int(section.pointerToRawData) == fileOffset, "\(section.name) raw data not contiguous", sourceLocation: sourceLocation)
+    for section in image.sections.filter({ $0.sizeOfRawData > 0 }).sorted(by: {
+        $0.pointerToRawData < $1.pointerToRawData
+    }) {
+        #expect(
+            Int(section.pointerToRawData) == fileOffset, "\(section.name) raw data not contiguous",
+            sourceLocation: sourceLocation)
         #expect(Int(section.sizeOfRawData) % fileAlignment == 0, sourceLocation: sourceLocation)
         fileOffset += Int(section.sizeOfRawData)
     }
     #expect(fileOffset == image.file.size, "data after the last section", sourceLocation: sourceLocation)
     let imageEnd = image.sections.map(\.virtualEnd).max() ?? 0
-    #expect(UInt64(optional.sizeOfImage) == (imageEnd + UInt64(sectionAlignment) - 1) / UInt64(sectionAlignment) * UInt64(sectionAlignment),
-            sourceLocation: sourceLocation)
-    #expect(image.sections.filter { $0.name.string == ".sbat" }.count <= 1, "shim accepts one .sbat", sourceLocation: sourceLocation)
+    #expect(
+        UInt64(optional.sizeOfImage) == (imageEnd + UInt64(sectionAlignment) - 1) / UInt64(sectionAlignment)
+            * UInt64(sectionAlignment),
+        sourceLocation: sourceLocation)
+    #expect(
+        image.sections.filter { $0.name.string == ".sbat" }.count <= 1, "shim accepts one .sbat",
+        sourceLocation: sourceLocation)
 }

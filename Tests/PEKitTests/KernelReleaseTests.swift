@@ -3,11 +3,14 @@ import Foundation
 import SystemPackage
 import TestSupport
 import Testing
+
 @testable import PEKit
 
 @Suite struct KernelReleaseTests {
     @Test func parsesTheSetupHeaderVersionString() {
-        #expect(KernelRelease.parseVersionString(Array("6.1.0-13-amd64 (debian-kernel@lists.debian.org) #1 SMP".utf8)) == "6.1.0-13-amd64")
+        #expect(
+            KernelRelease.parseVersionString(Array("6.1.0-13-amd64 (debian-kernel@lists.debian.org) #1 SMP".utf8))
+                == "6.1.0-13-amd64")
         #expect(KernelRelease.parseVersionString(Array("6.1.0 (x) #1".utf8)) == "6.1.0")
         #expect(KernelRelease.parseVersionString(Array("6.1.0-13-amd64".utf8)) == nil)
         #expect(KernelRelease.parseVersionString(Array("garbage (with space) #1".utf8)) == nil)
@@ -31,7 +34,8 @@ import Testing
 
     @Test func readsAnX86SetupHeader() throws {
         let directory = try TemporaryDirectory()
-        let path = try directory.write("bzImage", setupHeader(pointer: 0x300, string: "6.6.9-arch1-1 (linux@archlinux) #1 SMP PREEMPT\0"))
+        let path = try directory.write(
+            "bzImage", setupHeader(pointer: 0x300, string: "6.6.9-arch1-1 (linux@archlinux) #1 SMP PREEMPT\0"))
         #expect(try KernelRelease.detect(in: ReadableFile(path: FilePath(path))) == "6.6.9-arch1-1")
     }
 
@@ -60,7 +64,9 @@ import Testing
     /// An ELF object with a linux_banner in .rodata, compiled by the system C compiler.
     @Test func readsAnELFBannerThroughLibelf() throws {
         let directory = try TemporaryDirectory()
-        let source = try directory.write("banner.c", """
+        let source = try directory.write(
+            "banner.c",
+            """
             const char linux_banner[] = "Linux version 6.12.7-test+ (builder@host) (gcc) #1 SMP PREEMPT_DYNAMIC\\n";
             const char *use(void) { return linux_banner; }
             """)

@@ -3,6 +3,7 @@ import Foundation
 import SystemPackage
 import TestSupport
 import Testing
+
 @testable import PEKit
 
 @Suite struct PEImageTests {
@@ -25,13 +26,18 @@ import Testing
         #expect(stub.optionalHeader.checkSum == 0x1AA6C)
         #expect(stub.optionalHeader.subsystem == 10)
         #expect(stub.sectionTableOffset == 0x188)
-        #expect(stub.sections.map(\.name.string) == [".text", ".reloc", ".data", ".dynamic", ".rela", ".dynsym", ".sbat", ".sdmagic"])
+        #expect(
+            stub.sections.map(\.name.string) == [
+                ".text", ".reloc", ".data", ".dynamic", ".rela", ".dynsym", ".sbat", ".sdmagic",
+            ])
         #expect(stub.certificateTable == nil)
         #expect(stub.symbolTable?.upperBound == 0x14561)
         #expect(stub.checkSumOffset == 0xD8)
     }
 
-    @Test(arguments: ["linuxx64.efi.stub", "uki-unsigned.efi", "uki-signed.efi", "linuxx64.efi.stub.sbsigned", "uki-multiprofile.efi"])
+    @Test(arguments: [
+        "linuxx64.efi.stub", "uki-unsigned.efi", "uki-signed.efi", "linuxx64.efi.stub.sbsigned", "uki-multiprofile.efi",
+    ])
     func headersRoundTripByteExact(fixture: String) throws {
         let path = TestPaths.fixture(fixture)
         let image = try parse(path)
@@ -72,7 +78,8 @@ import Testing
         let path = try directory.write("prefix", bytes)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         defer { try? handle.close() }
-        let section = NewSection(name: try SectionName(".cmdline"), content: InMemoryBytes([1]), characteristics: SectionHeader.readableData)
+        let section = NewSection(
+            name: try SectionName(".cmdline"), content: InMemoryBytes([1]), characteristics: SectionHeader.readableData)
         var parsed = 0
         for length in stride(from: bytes.count - 1, through: 0, by: -1) {
             try handle.truncate(atOffset: UInt64(length))

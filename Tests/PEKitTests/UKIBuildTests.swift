@@ -3,6 +3,7 @@ import Foundation
 import SystemPackage
 import TestSupport
 import Testing
+
 @testable import PEKit
 
 @Suite struct UKIBuildTests {
@@ -12,7 +13,9 @@ import Testing
         let ours = try build(vectorRequest(), in: directory)
         let vector = try parse(TestPaths.fixture("uki-unsigned.efi"))
         try expectLayoutInvariants(ours)
-        for name in [".osrel", ".cmdline", ".uname", ".pcrpkey", ".initrd", ".linux", ".text", ".data", ".reloc", ".sdmagic"] {
+        for name in [
+            ".osrel", ".cmdline", ".uname", ".pcrpkey", ".initrd", ".linux", ".text", ".data", ".reloc", ".sdmagic",
+        ] {
             #expect(try content(of: name, in: ours) == content(of: name, in: vector), "\(name)")
         }
         #expect(try content(of: ".linux", in: ours) == readBytes(TestPaths.fixture("linux.bin")))
@@ -23,7 +26,8 @@ import Testing
         #expect(ours.section(named: ".linux")?.characteristics == 0x4000_0020)
         #expect(ours.section(named: ".osrel")?.characteristics == 0x4000_0040)
         // The vector also counts its 0x1066-byte .pcrsig; ours appends the 0x134-byte .sbat.
-        #expect(ours.optionalHeader.sizeOfInitializedData == vector.optionalHeader.sizeOfInitializedData - 0x1066 + 0x134)
+        #expect(
+            ours.optionalHeader.sizeOfInitializedData == vector.optionalHeader.sizeOfInitializedData - 0x1066 + 0x134)
         #expect(ours.coffHeader.characteristics == vector.coffHeader.characteristics)
     }
 
@@ -167,7 +171,7 @@ import Testing
     @Test func hugeSBATVirtualSizeIsAnErrorNotAnAllocation() throws {
         let directory = try TemporaryDirectory()
         var bytes = try readBytes(TestPaths.fixture("linuxx64.efi.stub"))
-        let sbatHeader = 0x188 + 6 * SectionHeader.size          // .sbat is the stub's 7th section
+        let sbatHeader = 0x188 + 6 * SectionHeader.size  // .sbat is the stub's 7th section
         bytes.replaceSubrange((sbatHeader + 8)..<(sbatHeader + 12), with: [0x00, 0xFF, 0xFF, 0xFF])
         var request = vectorRequest()
         request.stub = FilePath(try directory.write("stub", bytes))
@@ -186,8 +190,11 @@ import Testing
 
     /// Spec digest §4.1 (uki.h): the measurement order.
     @Test func sectionKindsAreInMeasurementOrder() {
-        #expect(UKISectionKind.allCases.map(\.rawValue).joined(separator: " ")
-            == ".linux .osrel .cmdline .initrd .ucode .splash .dtb .uname .sbat .pcrsig .pcrpkey .profile .dtbauto .hwids .efifw")
+        #expect(
+            UKISectionKind.allCases.map(\.rawValue).joined(separator: " ")
+                == ".linux .osrel .cmdline .initrd .ucode .splash .dtb .uname .sbat .pcrsig .pcrpkey .profile "
+                + ".dtbauto .hwids .efifw"
+        )
         #expect(UKISectionKind.allCases.filter { !$0.isMeasured } == [.pcrsig])
     }
 }

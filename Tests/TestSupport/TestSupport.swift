@@ -25,7 +25,11 @@ public enum TestPaths {
     /// The Debian kernel (vmlinuz) and its release, from the unpacked package.
     public static func debianKernel() throws -> (vmlinuz: String, release: String) {
         let boot = kernelDirectory + "/boot"
-        guard let name = try? FileManager.default.contentsOfDirectory(atPath: boot).first(where: { $0.hasPrefix("vmlinuz-") }) else {
+        guard
+            let name = try? FileManager.default.contentsOfDirectory(atPath: boot).first(where: {
+                $0.hasPrefix("vmlinuz-")
+            })
+        else {
             throw TestFailure("no Debian kernel under \(boot): run scripts/fetch-kernel.sh")
         }
         return (boot + "/" + name, String(name.dropFirst("vmlinuz-".count)))
@@ -42,7 +46,8 @@ public final class TemporaryDirectory {
     public let path: String
 
     public init() throws {
-        let base = NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
+        let base =
+            NSTemporaryDirectory().hasSuffix("/") ? String(NSTemporaryDirectory().dropLast()) : NSTemporaryDirectory()
         var template = Array((base + "/bootchain-test.XXXXXX").utf8CString)
         guard let created = mkdtemp(&template) else { throw TestFailure("mkdtemp failed") }
         path = String(cString: created)
@@ -79,8 +84,10 @@ private final class CollectedOutput: @unchecked Sendable {
 
 /// Runs a program to completion (no shell), capturing its output.
 @discardableResult
-public func run(_ executable: String, _ arguments: [String], currentDirectory: String? = nil,
-                environment: [String: String]? = nil) throws -> ProcessResult {
+public func run(
+    _ executable: String, _ arguments: [String], currentDirectory: String? = nil,
+    environment: [String: String]? = nil
+) throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : try which(executable))
     process.arguments = arguments
@@ -102,8 +109,9 @@ public func run(_ executable: String, _ arguments: [String], currentDirectory: S
     let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
     group.wait()
     process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errorOutput.data, as: UTF8.self), stdoutBytes: Array(outData))
+    return ProcessResult(
+        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errorOutput.data, as: UTF8.self), stdoutBytes: Array(outData))
 }
 
 /// Full path of a program on PATH (or in /usr/sbin, /sbin), failing when it is not installed.

@@ -1,6 +1,7 @@
 import BinaryIO
 import PEKit
 import Testing
+
 @testable import ToolSupport
 
 @Suite struct ErrorReportingTests {
@@ -13,7 +14,8 @@ import Testing
     }
 
     @Test func messagesAreOneLineNamingTheFile() {
-        let (message, _) = describe(PEError(.invalidField, path: "/boot/stub.efi", field: "SizeOfHeaders", offset: 0xD4, detail: "too small"))
+        let (message, _) = describe(
+            PEError(.invalidField, path: "/boot/stub.efi", field: "SizeOfHeaders", offset: 0xD4, detail: "too small"))
         #expect(message == "/boot/stub.efi: invalid header field (SizeOfHeaders at offset 0xd4): too small")
         #expect(!message.contains("\n"))
     }

@@ -13,29 +13,41 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(description: "missing kernel", arguments: { ["--linux=\($0.file("nope"))"] }, exitCode: 66,
-             mentions: { [$0.file("nope"), "No such file"] }),
-        Case(description: "non-PE stub", arguments: { _ in ["--stub=\(TestPaths.fixture("os-release"))"] }, exitCode: 65,
-             mentions: { _ in [TestPaths.fixture("os-release"), "not a PE"] }),
-        Case(description: "signed stub", arguments: { _ in ["--stub=\(TestPaths.fixture("linuxx64.efi.stub.sbsigned"))"] },
-             exitCode: 65, mentions: { _ in [TestPaths.fixture("linuxx64.efi.stub.sbsigned"), "signed"] }),
-        Case(description: "truncated stub", arguments: { directory in
-                 let bytes = try readBytes(TestPaths.fixture("linuxx64.efi.stub")).prefix(0x300)
-                 return ["--stub=\(try directory.write("short.stub", Array(bytes)))"]
-             }, exitCode: 65, mentions: { [$0.file("short.stub"), "truncated"] }),
-        Case(description: "lying kernel header", arguments: { directory in
-                 var bytes = [UInt8](repeating: 0, count: 0x400)
-                 bytes.replaceSubrange(0x202..<0x206, with: Array("HdrS".utf8))
-                 bytes[0x20E] = 0xFF
-                 bytes[0x20F] = 0x7F
-                 return ["--linux=\(try directory.write("bzImage", bytes))", "--uname="]
-             }, exitCode: 65, mentions: { [$0.file("bzImage"), "kernel release"] }),
-        Case(description: "duplicate section", arguments: { _ in ["--section=.cmdline:again"] }, exitCode: 65,
-             mentions: { _ in ["duplicate section", ".cmdline"] }),
-        Case(description: "name over 8 bytes", arguments: { _ in ["--section=.waytoolong:x"] }, exitCode: 65,
-             mentions: { _ in [".waytoolong"] }),
-        Case(description: "missing output directory", arguments: { ["--output=\($0.file("no/such/dir/uki.efi"))"] }, exitCode: 74,
-             mentions: { [$0.file("no/such/dir/uki.efi"), "No such file"] }),
+        Case(
+            description: "missing kernel", arguments: { ["--linux=\($0.file("nope"))"] }, exitCode: 66,
+            mentions: { [$0.file("nope"), "No such file"] }),
+        Case(
+            description: "non-PE stub", arguments: { _ in ["--stub=\(TestPaths.fixture("os-release"))"] }, exitCode: 65,
+            mentions: { _ in [TestPaths.fixture("os-release"), "not a PE"] }),
+        Case(
+            description: "signed stub",
+            arguments: { _ in ["--stub=\(TestPaths.fixture("linuxx64.efi.stub.sbsigned"))"] },
+            exitCode: 65, mentions: { _ in [TestPaths.fixture("linuxx64.efi.stub.sbsigned"), "signed"] }),
+        Case(
+            description: "truncated stub",
+            arguments: { directory in
+                let bytes = try readBytes(TestPaths.fixture("linuxx64.efi.stub")).prefix(0x300)
+                return ["--stub=\(try directory.write("short.stub", Array(bytes)))"]
+            }, exitCode: 65, mentions: { [$0.file("short.stub"), "truncated"] }),
+        Case(
+            description: "lying kernel header",
+            arguments: { directory in
+                var bytes = [UInt8](repeating: 0, count: 0x400)
+                bytes.replaceSubrange(0x202..<0x206, with: Array("HdrS".utf8))
+                bytes[0x20E] = 0xFF
+                bytes[0x20F] = 0x7F
+                return ["--linux=\(try directory.write("bzImage", bytes))", "--uname="]
+            }, exitCode: 65, mentions: { [$0.file("bzImage"), "kernel release"] }),
+        Case(
+            description: "duplicate section", arguments: { _ in ["--section=.cmdline:again"] }, exitCode: 65,
+            mentions: { _ in ["duplicate section", ".cmdline"] }),
+        Case(
+            description: "name over 8 bytes", arguments: { _ in ["--section=.waytoolong:x"] }, exitCode: 65,
+            mentions: { _ in [".waytoolong"] }),
+        Case(
+            description: "missing output directory", arguments: { ["--output=\($0.file("no/such/dir/uki.efi"))"] },
+            exitCode: 74,
+            mentions: { [$0.file("no/such/dir/uki.efi"), "No such file"] }),
     ]
 
     @Test(arguments: cases)
@@ -63,8 +75,11 @@ import Testing
     }
 
     private func ukifyArguments(_ directory: TemporaryDirectory) throws -> [String] {
-        ["build", "--stub=\(TestPaths.fixture("linuxx64.efi.stub"))", "--linux=\(TestPaths.fixture("linux.bin"))",
-         "--initrd=\(TestPaths.fixture("initrd.bin"))", "--cmdline=quiet", "--os-release=@\(TestPaths.fixture("os-release"))",
-         "--uname=6.1.0-test", "--output=\(directory.file("uki.efi"))"]
+        [
+            "build", "--stub=\(TestPaths.fixture("linuxx64.efi.stub"))", "--linux=\(TestPaths.fixture("linux.bin"))",
+            "--initrd=\(TestPaths.fixture("initrd.bin"))", "--cmdline=quiet",
+            "--os-release=@\(TestPaths.fixture("os-release"))",
+            "--uname=6.1.0-test", "--output=\(directory.file("uki.efi"))",
+        ]
     }
 }

@@ -3,12 +3,18 @@ import TestSupport
 import Testing
 
 /// Builds from the spec-vector inputs, with extra arguments.
-func ukifyBuild(_ directory: TemporaryDirectory, output: String = "uki.efi", _ extra: [String] = []) throws -> ProcessResult {
-    try run(TestPaths.ukify, ["build",
-        "--stub=\(TestPaths.fixture("linuxx64.efi.stub"))", "--linux=\(TestPaths.fixture("linux.bin"))",
-        "--initrd=\(TestPaths.fixture("initrd.bin"))", "--cmdline=@\(TestPaths.fixture("cmdline"))",
-        "--os-release=@\(TestPaths.fixture("os-release"))", "--uname=6.1.0-test",
-        "--pcrpkey=\(TestPaths.fixture("pcrpkey.pem"))", "--output=\(directory.file(output))"] + extra)
+func ukifyBuild(
+    _ directory: TemporaryDirectory, output: String = "uki.efi", _ extra: [String] = []
+) throws -> ProcessResult {
+    try run(
+        TestPaths.ukify,
+        [
+            "build",
+            "--stub=\(TestPaths.fixture("linuxx64.efi.stub"))", "--linux=\(TestPaths.fixture("linux.bin"))",
+            "--initrd=\(TestPaths.fixture("initrd.bin"))", "--cmdline=@\(TestPaths.fixture("cmdline"))",
+            "--os-release=@\(TestPaths.fixture("os-release"))", "--uname=6.1.0-test",
+            "--pcrpkey=\(TestPaths.fixture("pcrpkey.pem"))", "--output=\(directory.file(output))",
+        ] + extra)
 }
 
 func sectionNamesByObjdump(_ path: String) throws -> [String] {
@@ -29,8 +35,10 @@ func sectionNamesByObjdump(_ path: String) throws -> [String] {
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.contains("ukify: warning: \(TestPaths.fixture("linux.bin")): not a PE/EFI image"))
         let path = directory.file("uki.efi")
-        let expected = [".text", ".reloc", ".data", ".dynamic", ".rela", ".dynsym", ".sdmagic",
-                        ".osrel", ".cmdline", ".uname", ".pcrpkey", ".initrd", ".linux", ".sbat"]
+        let expected = [
+            ".text", ".reloc", ".data", ".dynamic", ".rela", ".dynsym", ".sdmagic",
+            ".osrel", ".cmdline", ".uname", ".pcrpkey", ".initrd", ".linux", ".sbat",
+        ]
         #expect(try sectionNamesByObjdump(path) == expected)
 
         // Debian's python3-pefile: section names, no warnings beyond the stub's own (its .reloc), and a
@@ -54,12 +62,15 @@ func sectionNamesByObjdump(_ path: String) throws -> [String] {
         #expect(try ukifyBuild(directory).status == 0)
         let result = try run(TestPaths.ukify, ["inspect", "--json=short", directory.file("uki.efi")])
         #expect(result.status == 0, "\(result.stderr)")
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: [String: Any]])
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: [String: Any]])
         let linux = try #require(json[".linux"])
         #expect(linux["size"] as? Int == 10000)
         let sha = try run("sha256sum", [TestPaths.fixture("linux.bin")]).stdout.prefix(64)
         #expect(linux["sha256"] as? String == String(sha))
-        #expect(json[".cmdline"]?["text"] as? String == String(decoding: try readBytes(TestPaths.fixture("cmdline")), as: UTF8.self))
+        #expect(
+            json[".cmdline"]?["text"] as? String
+                == String(decoding: try readBytes(TestPaths.fixture("cmdline")), as: UTF8.self))
         #expect(json[".text"] != nil && json[".sbat"]?["text"] != nil && json["_profiles"] == nil)
         #expect(result.stdout.hasPrefix("{\".text\": {\"size\": 49136, \"sha256\": "))
     }
@@ -68,7 +79,8 @@ func sectionNamesByObjdump(_ path: String) throws -> [String] {
         let directory = try TemporaryDirectory()
         #expect(try ukifyBuild(directory).status == 0)
         let saved = directory.file("linux.out")
-        let result = try run(TestPaths.ukify, ["inspect", "--section=.linux:binary@\(saved)", directory.file("uki.efi")])
+        let result = try run(
+            TestPaths.ukify, ["inspect", "--section=.linux:binary@\(saved)", directory.file("uki.efi")])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix(".linux:\n  size: 10000 bytes\n"))
         #expect(try readBytes(saved) == readBytes(TestPaths.fixture("linux.bin")))
@@ -77,7 +89,9 @@ func sectionNamesByObjdump(_ path: String) throws -> [String] {
     @Test func configFileGivesTheSameImageAsTheCommandLine() throws {
         let directory = try TemporaryDirectory()
         #expect(try ukifyBuild(directory, output: "cli.efi").status == 0)
-        let config = try directory.write("ukify.conf", """
+        let config = try directory.write(
+            "ukify.conf",
+            """
             [UKI]
             Stub=\(TestPaths.fixture("linuxx64.efi.stub"))
             Linux=\(TestPaths.fixture("linux.bin"))
@@ -87,7 +101,8 @@ func sectionNamesByObjdump(_ path: String) throws -> [String] {
             Uname=ignored-because-the-command-line-wins
             PCRPKey=\(TestPaths.fixture("pcrpkey.pem"))
             """)
-        let result = try run(TestPaths.ukify, ["build", "--config=\(config)", "--uname=6.1.0-test", "-o", directory.file("conf.efi")])
+        let result = try run(
+            TestPaths.ukify, ["build", "--config=\(config)", "--uname=6.1.0-test", "-o", directory.file("conf.efi")])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try readBytes(directory.file("cli.efi")) == readBytes(directory.file("conf.efi")))
     }
@@ -104,7 +119,8 @@ func sectionNamesByObjdump(_ path: String) throws -> [String] {
         let stub = "--stub=\(TestPaths.fixture("linuxx64.efi.stub"))"
         let missing = try run(TestPaths.ukify, ["build", stub, "--cmdline=debug"], currentDirectory: directory.path)
         #expect(missing.status == 64)
-        let result = try run(TestPaths.ukify, ["build", stub, "--cmdline=debug", "-o", directory.file("debug.addon.efi")])
+        let result = try run(
+            TestPaths.ukify, ["build", stub, "--cmdline=debug", "-o", directory.file("debug.addon.efi")])
         #expect(result.status == 0, "\(result.stderr)")
         let inspect = try run(TestPaths.ukify, ["inspect", "--section=.sbat", directory.file("debug.addon.efi")])
         #expect(inspect.stdout.contains("uki-addon,1,UKI Addon,addon,1,"))
@@ -114,9 +130,11 @@ func sectionNamesByObjdump(_ path: String) throws -> [String] {
     @Test func textInputsMayComeFromAPipe() throws {
         let directory = try TemporaryDirectory()
         let script = "\"$0\" build --stub=\"$1\" --cmdline=@<(printf 'from a pipe') -o \"$2\""
-        let result = try run("bash", ["-c", script, TestPaths.ukify, TestPaths.fixture("linuxx64.efi.stub"), directory.file("p.efi")])
+        let result = try run(
+            "bash", ["-c", script, TestPaths.ukify, TestPaths.fixture("linuxx64.efi.stub"), directory.file("p.efi")])
         #expect(result.status == 0, "\(result.stderr)")
-        let inspect = try run(TestPaths.ukify, ["inspect", "--json=short", "--section=.cmdline", directory.file("p.efi")])
+        let inspect = try run(
+            TestPaths.ukify, ["inspect", "--json=short", "--section=.cmdline", directory.file("p.efi")])
         #expect(inspect.stdout.contains("\"text\": \"from a pipe\""), "\(inspect.stdout)")
     }
 

@@ -4,9 +4,11 @@
 public enum SBATMerge {
     public static let header = "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md"
     /// The default `--sbat` of a UKI.
-    public static let defaultUKI = header + "\nuki,1,UKI,uki,1,https://uapi-group.org/specifications/specs/unified_kernel_image/\n"
+    public static let defaultUKI =
+        header + "\nuki,1,UKI,uki,1,https://uapi-group.org/specifications/specs/unified_kernel_image/\n"
     /// The default `--sbat` of an addon.
-    public static let defaultAddon = header
+    public static let defaultAddon =
+        header
         + "\nuki-addon,1,UKI Addon,addon,1,https://www.freedesktop.org/software/systemd/man/latest/systemd-stub.html\n"
 
     /// A named SBAT input (a PE's `.sbat` or a `--sbat` text); the name goes into warnings.

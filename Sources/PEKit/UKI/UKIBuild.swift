@@ -10,13 +10,8 @@ import SystemPackage
 /// profile: its .profile and its sections. Empty inputs give no section (the stub treats an empty
 /// section as absent).
 public struct UKIBuild: Sendable {
-    /// One section of the result, in physical order.
-    public struct PlannedSection: Sendable {
-        public var name: String
-        public var size: Int
-    }
-
-    public let sections: [PlannedSection]
+    /// Names of the sections added to the stub, in physical order.
+    public let addedSections: [String]
     public let layout: PELayout
     /// The `.uname` embedded (given or detected).
     public let uname: String?
@@ -45,7 +40,8 @@ public struct UKIBuild: Sendable {
             do {
                 linuxImage = try PEImage(file: linux)
             } catch let error as PEError where error.code != .cannotOpen && error.code != .io {
-                warnings.append("\(error); the kernel's SBAT entries are not merged (systemd-stub boots PE kernels only)")
+                warnings.append(
+                    "\(error); the kernel's SBAT entries are not merged (systemd-stub boots PE kernels only)")
             }
             if uname == nil { uname = try KernelRelease.detect(in: linux) }
         }
@@ -75,11 +71,13 @@ public struct UKIBuild: Sendable {
                         let bytes = try withPEErrors(path: image.file.path.string) {
                             try image.memoryContent(of: section).readAll(limit: Self.sbatLimit)
                         }
-                        inputs.append(.init(origin: image.file.path.string, text: String(decoding: bytes, as: UTF8.self)))
+                        inputs.append(
+                            .init(origin: image.file.path.string, text: String(decoding: bytes, as: UTF8.self)))
                     }
                 }
             }
-            let texts = request.sbat.isEmpty
+            let texts =
+                request.sbat.isEmpty
                 ? [TextOrFile.text(request.linux == nil ? SBATMerge.defaultAddon : SBATMerge.defaultUKI)] : request.sbat
             for text in texts {
                 inputs.append(.init(origin: text.origin, text: try Self.reading(text)))
@@ -88,7 +86,8 @@ public struct UKIBuild: Sendable {
             warnings += merged.warnings
             try collector.add(.sbat, InMemoryBytes(Array(merged.sbat.utf8)), placement: .replaceExisting)
         }
-        if !standaloneProfile, let profile = request.profile ?? (request.joinProfiles.isEmpty ? nil : .text("ID=main")) {
+        if !standaloneProfile, let profile = request.profile ?? (request.joinProfiles.isEmpty ? nil : .text("ID=main"))
+        {
             try collector.add(.profile, try Self.source(profile))
         }
         for path in request.joinProfiles {
@@ -96,7 +95,7 @@ public struct UKIBuild: Sendable {
         }
 
         layout = try PELayout(editing: stub, adding: collector.sections)
-        sections = collector.sections.map { PlannedSection(name: $0.name.string, size: $0.content.count) }
+        addedSections = collector.sections.map(\.name.string)
         self.uname = uname
         self.warnings = warnings
     }
@@ -155,15 +154,18 @@ public struct UKIBuild: Sendable {
         let image = try PEImage(file: try open(path))
         let imported = image.sections.filter { importedProfileSections.contains($0.name.string) }
         guard imported.first?.name.string == ".profile" else {
-            throw PEError(.invalidInput, path: path.string, detail: "not a profile PE: its first UKI section must be .profile")
+            throw PEError(
+                .invalidInput, path: path.string, detail: "not a profile PE: its first UKI section must be .profile")
         }
         guard imported.filter({ $0.name.string == ".profile" }).count == 1 else {
             throw PEError(.invalidInput, path: path.string, detail: "profile PE has more than one .profile section")
         }
         for section in imported {
             let content = try image.memoryContent(of: section)
-            try collector.add(name: section.name.string, content,
-                              characteristics: section.name.string == ".linux" ? SectionHeader.readableCode : SectionHeader.readableData)
+            try collector.add(
+                name: section.name.string, content,
+                characteristics: section.name.string == ".linux"
+                    ? SectionHeader.readableCode : SectionHeader.readableData)
         }
     }
 }
@@ -174,13 +176,17 @@ struct SectionCollector {
     private(set) var sections: [NewSection] = []
     private var namesInProfile: Set<String> = []
 
-    mutating func add(_ kind: UKISectionKind, _ content: (any ByteSource)?,
-                      characteristics: UInt32 = SectionHeader.readableData, placement: NewSection.Placement = .append) throws {
+    mutating func add(
+        _ kind: UKISectionKind, _ content: (any ByteSource)?,
+        characteristics: UInt32 = SectionHeader.readableData, placement: NewSection.Placement = .append
+    ) throws {
         try add(name: kind.rawValue, content, characteristics: characteristics, placement: placement)
     }
 
-    mutating func add(name: String, _ content: (any ByteSource)?,
-                      characteristics: UInt32 = SectionHeader.readableData, placement: NewSection.Placement = .append) throws {
+    mutating func add(
+        name: String, _ content: (any ByteSource)?,
+        characteristics: UInt32 = SectionHeader.readableData, placement: NewSection.Placement = .append
+    ) throws {
         let sectionName = try SectionName(name)
         guard let content, content.count > 0 else { return }
         if name == UKISectionKind.profile.rawValue { namesInProfile = [] }
@@ -189,6 +195,7 @@ struct SectionCollector {
             throw PEError(.duplicateSection, detail: "\(name) is given twice")
         }
         namesInProfile.insert(name)
-        sections.append(NewSection(name: sectionName, content: content, characteristics: characteristics, placement: placement))
+        sections.append(
+            NewSection(name: sectionName, content: content, characteristics: characteristics, placement: placement))
     }
 }

@@ -43,9 +43,10 @@ public struct UKIInspection: Sendable {
                     if showText { text.append(contentsOf: chunk) }
                 }
             }
-            let section = Section(name: name, size: content.count, sha256: try digest.finalize().hexString,
-                                  text: showText ? (String(validating: text, as: UTF8.self) ?? "(not valid UTF-8)") : nil,
-                                  measured: kind?.isMeasured)
+            let section = Section(
+                name: name, size: content.count, sha256: try digest.finalize().hexString,
+                text: showText ? (String(validating: text, as: UTF8.self) ?? "(not valid UTF-8)") : nil,
+                measured: kind?.isMeasured)
             if kind == .profile { profiles.append([]) }
             if profiles.isEmpty { base.append(section) } else { profiles[profiles.count - 1].append(section) }
         }

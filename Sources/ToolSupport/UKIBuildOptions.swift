@@ -1,0 +1,165 @@
+import ArgumentParser
+import BinaryIO
+import PEKit
+import SystemPackage
+
+/// The options of `ukify build`, with systemd-ukify's names, and their resolution against a
+/// config file into a ``UKIRequest`` (the command line wins; the config's Initrd= and
+/// DeviceTreeAuto= lists come before the command line's, as in ukify).
+public struct UKIBuildOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Kernel image (.linux). Without it an addon is built.", valueName: "PATH"))
+    public var linux: String?
+    @Option(help: ArgumentHelp("Initrd (.initrd); repeat to concatenate several.", valueName: "PATH"))
+    public var initrd: [String] = []
+    @Option(help: ArgumentHelp("Microcode initrd (.ucode).", valueName: "PATH"))
+    public var microcode: String?
+    @Option(help: ArgumentHelp("Kernel command line (.cmdline).", valueName: "TEXT|@PATH"))
+    public var cmdline: TextOrFile?
+    @Option(
+        name: .customLong("os-release"),
+        help: ArgumentHelp(
+            "os-release (.osrel); default /etc/os-release, else /usr/lib/os-release.", valueName: "TEXT|@PATH"))
+    public var osRelease: TextOrFile?
+    @Option(help: ArgumentHelp("Kernel release (.uname); detected from the kernel when absent.", valueName: "VERSION"))
+    public var uname: String?
+    @Option(help: ArgumentHelp("Splash image (.splash), a BMP.", valueName: "PATH"))
+    public var splash: String?
+    @Option(help: ArgumentHelp("Devicetree blob (.dtb).", valueName: "PATH"))
+    public var devicetree: String?
+    @Option(
+        name: .customLong("devicetree-auto"),
+        help: ArgumentHelp("Candidate devicetree (.dtbauto); repeatable.", valueName: "PATH"))
+    public var devicetreeAuto: [String] = []
+    @Option(
+        help: ArgumentHelp(
+            "SBAT entries (.sbat), merged with the stub's and the kernel's; repeatable.",
+            valueName: "TEXT|@PATH"))
+    public var sbat: [TextOrFile] = []
+    @Option(help: ArgumentHelp("Public key of the PCR signing key (.pcrpkey).", valueName: "PATH"))
+    public var pcrpkey: String?
+    @Option(
+        name: .customLong("section"),
+        help: ArgumentHelp("An extra section; repeatable.", valueName: "NAME:TEXT|@PATH"))
+    public var sections: [String] = []
+    @Option(help: ArgumentHelp("Profile metadata (.profile).", valueName: "TEXT|@PATH"))
+    public var profile: TextOrFile?
+    @Option(
+        name: .customLong("join-profile"),
+        help: ArgumentHelp("A profile PE whose sections form one more profile; repeatable.", valueName: "PATH"))
+    public var joinProfiles: [String] = []
+    @Option(
+        help: ArgumentHelp(
+            "systemd-stub to build on; default /usr/lib/systemd/boot/efi/linux<arch>.efi.stub "
+                + "(addon<arch> for addons).", valueName: "PATH"))
+    public var stub: String?
+    @Option(
+        name: .customLong("efi-arch"),
+        help: ArgumentHelp("EFI architecture of the default stub; default: the host's.", valueName: "ARCH"))
+    public var efiArch: EFIArchitecture?
+    @Option(
+        name: [.customShort("o"), .customLong("output")],
+        help: ArgumentHelp(
+            "Output file; default <kernel file name>.unsigned.efi in the current directory.", valueName: "PATH"))
+    public var output: String?
+    @Option(
+        name: [.customShort("c"), .customLong("config")],
+        help: ArgumentHelp(
+            "INI configuration file ([UKI] section); default: the first ukify.conf in /etc/systemd, "
+                + "/run/systemd, /usr/local/lib/systemd, /usr/lib/systemd.", valueName: "PATH"))
+    public var config: String?
+
+    public init() {}
+
+    public func validate() throws {
+        for section in sections where section.split(separator: ":", omittingEmptySubsequences: false).count != 2 {
+            throw ValidationError("--section=\(section): expected NAME:TEXT|@PATH with exactly one ':'")
+        }
+    }
+
+    /// What the options ask for: the request, the output path, and notes for stderr.
+    public struct Resolved: Sendable {
+        public var request: UKIRequest
+        public var output: FilePath
+        public var notes: [String]
+    }
+
+    /// Where ukify looks for ukify.conf when --config is not given, in order.
+    public static let configDirectories = [
+        "/etc/systemd", "/run/systemd", "/usr/local/lib/systemd", "/usr/lib/systemd",
+    ]
+
+    /// Merges the command line with the config file (`--config`, else the first ukify.conf found
+    /// in `configDirectories`).
+    public func resolve(configDirectories: [String] = configDirectories) throws -> Resolved {
+        var notes: [String] = []
+        var configPath = config
+        if configPath == nil, let found = configDirectories.map({ $0 + "/ukify.conf" }).first(where: isRegularFile) {
+            notes.append("using config file \(found)")
+            configPath = found
+        }
+        let ini = try configPath.map { try INIFile(path: FilePath($0)) }
+        func setting(_ key: String) -> String? { ini?.value(key, in: "UKI") }
+        func list(_ key: String) -> [String] {
+            setting(key)?.split(whereSeparator: \.isWhitespace).map(String.init) ?? []
+        }
+        let known: Set<String> = [
+            "Linux", "Initrd", "Microcode", "Cmdline", "OSRelease", "Uname", "Splash", "DeviceTree",
+            "DeviceTreeAuto", "SBAT", "PCRPKey", "Profile", "EFIArch", "Stub",
+        ]
+        for entry in ini?.entries ?? [] where entry.section != "UKI" || !known.contains(entry.key) {
+            notes.append("warning: \(configPath ?? ""):\(entry.line): unknown setting [\(entry.section)] \(entry.key)=")
+        }
+
+        let linux = self.linux ?? setting("Linux")
+        let architecture: EFIArchitecture
+        if let efiArch {
+            architecture = efiArch
+        } else if let arch = setting("EFIArch") {
+            guard let parsed = EFIArchitecture(rawValue: arch) else {
+                let known = EFIArchitecture.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ToolError("\(configPath ?? ""): EFIArch=\(arch) is not one of \(known)")
+            }
+            architecture = parsed
+        } else if let host = EFIArchitecture.host {
+            architecture = host
+        } else {
+            throw ToolError("unsupported host architecture: pass --efi-arch or --stub")
+        }
+        let stub = self.stub ?? setting("Stub")
+        var request = UKIRequest(
+            stub: stub.map { FilePath($0) }
+                ?? UKIRequest.defaultStub(architecture: architecture, addon: linux == nil))
+        request.linux = linux.map { FilePath($0) }
+        request.initrds = (list("Initrd") + initrd).map { FilePath($0) }
+        request.microcode = (microcode ?? setting("Microcode")).map { FilePath($0) }
+        request.cmdline = cmdline ?? setting("Cmdline").map(TextOrFile.init)
+        request.osRelease = osRelease ?? setting("OSRelease").map(TextOrFile.init)
+        if request.osRelease == nil, linux != nil { request.osRelease = .file(UKIRequest.defaultOSRelease()) }
+        request.uname = uname ?? setting("Uname")
+        request.splash = (splash ?? setting("Splash")).map { FilePath($0) }
+        request.devicetree = (devicetree ?? setting("DeviceTree")).map { FilePath($0) }
+        request.devicetreeAuto = (list("DeviceTreeAuto") + devicetreeAuto).map { FilePath($0) }
+        request.sbat = sbat.isEmpty ? (setting("SBAT").map { [TextOrFile($0)] } ?? []) : sbat
+        request.pcrpkey = (pcrpkey ?? setting("PCRPKey")).map { FilePath($0) }
+        request.profile = profile ?? setting("Profile").map(TextOrFile.init)
+        request.joinProfiles = joinProfiles.map { FilePath($0) }
+        request.extraSections = sections.map { spec in
+            let parts = spec.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            return .init(name: String(parts[0]), content: TextOrFile(String(parts.last ?? "")))
+        }
+
+        let outputPath: FilePath
+        if let output {
+            outputPath = FilePath(output)
+        } else if let linux {
+            outputPath = FilePath((FilePath(linux).lastComponent?.string ?? "uki") + ".unsigned.efi")
+        } else {
+            throw ToolError("--output is required when building an addon (no --linux)")
+        }
+        return Resolved(request: request, output: outputPath, notes: notes)
+    }
+}
+
+private func isRegularFile(_ path: String) -> Bool {
+    (try? ReadableFile(path: FilePath(path))) != nil
+}
