@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 scripts/fetch-kernel.sh
 swift build
 scripts/update-man.sh --check
+swift format lint --strict --recursive Sources Tests Package.swift
 swift test
