@@ -4,6 +4,7 @@ set -euo pipefail
 packages=(
     libssl-dev libelf-dev pkg-config                     # C libraries PEKit/BootCrypto wrap
     qemu-system-x86 ovmf swtpm swtpm-tools               # firmware boots
+    sbsigntool osslsigncode pesign                       # Authenticode cross-checks
     busybox-static cpio gzip dosfstools mtools           # test initrd and ESP images
     systemd systemd-boot-efi                             # linuxx64.efi.stub, systemd-measure (golden PCR 11)
     binutils python3 python3-pefile gcc                  # objdump -h, pefile cross-checks, ELF test kernel

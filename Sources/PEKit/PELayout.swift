@@ -232,21 +232,6 @@ public struct PELayout: Sendable {
 
     /// Streams the planned image to `output` and patches the CheckSum. The caller commits.
     public func write(to output: AtomicOutputFile) throws {
-        var checksum = PEChecksum()
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
-        defer { scratch.deallocate() }
-        do {
-            let pieces: [any ByteSource] = [InMemoryBytes(headerBytes)] + body
-            for piece in pieces {
-                try piece.forEachChunk(scratch: scratch) { chunk in
-                    checksum.update(chunk)
-                    try output.write(chunk)
-                }
-            }
-            let value = checksum.finalize(fileSize: fileSize)
-            try output.write((0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }, at: checkSumOffset)
-        } catch let error as BinaryIOError {
-            throw PEError(error)
-        }
+        _ = try streamImage([InMemoryBytes(headerBytes)] + body, checkSumOffset: checkSumOffset, to: output)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BootCrypto
 import PEKit
 
 extension EFIArchitecture: ExpressibleByArgument {}
@@ -8,3 +9,5 @@ extension TextOrFile: ExpressibleByArgument {
         self.init(argument)
     }
 }
+
+extension DigestAlgorithm: ExpressibleByArgument {}

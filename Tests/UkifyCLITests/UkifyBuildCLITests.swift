@@ -144,4 +144,28 @@ func sectionNamesByObjdump(_ path: String) throws -> [String] {
         #expect(result.status == 64)
         #expect(result.stderr.contains("exactly one ':'"))
     }
+
+    /// pesign 0.112 knows sha1 and sha256; osslsigncode reports the digest it computes for any of them.
+    @Test(arguments: ["sha1", "sha256", "sha384", "sha512"])
+    func digestEqualsThePeers(hash: String) throws {
+        let directory = try TemporaryDirectory()
+        #expect(try ukifyBuild(directory).status == 0)
+        let ours = try run(TestPaths.ukify, ["digest", "--hash", hash, directory.file("uki.efi")])
+        #expect(ours.status == 0, "\(ours.stderr)")
+        if hash == "sha1" || hash == "sha256" {
+            let pesign = try run("pesign", ["-h", "-d", hash, "-i", directory.file("uki.efi")])
+            #expect("hash: " + ours.stdout == pesign.stdout)
+        }
+        let signed = directory.file("signed.efi")
+        let sign = try run(
+            "osslsigncode",
+            [
+                "sign", "-h", hash, "-key", TestPaths.fixture("db.key"), "-certs", TestPaths.fixture("db.crt"),
+                "-in", directory.file("uki.efi"), "-out", signed,
+            ])
+        #expect(sign.status == 0, "\(sign.stderr)")
+        let verify = try run("osslsigncode", ["verify", "-in", signed, "-CAfile", TestPaths.fixture("db.crt")])
+        let digest = ours.stdout.trimmingCharacters(in: .whitespacesAndNewlines).uppercased()
+        #expect(verify.stdout.contains("Calculated message digest : \(digest)"), "\(verify.stdout)")
+    }
 }

@@ -1,0 +1,109 @@
+import BinaryIO
+
+/// One entry of the Attribute Certificate Table (PE/COFF "The Attribute Certificate Table";
+/// spec digest §2.2).
+///
+/// | off | size | field |
+/// |---|---|---|
+/// | 0 | 4 | dwLength (8 + certificate, padding excluded or included) |
+/// | 4 | 2 | wRevision (0x0200) |
+/// | 6 | 2 | wCertificateType (0x0002 PKCS_SIGNED_DATA) |
+/// | 8 | dwLength − 8 | bCertificate (DER PKCS#7 ContentInfo) |
+///
+/// Entries start 8-aligned; the next one starts at round_up(dwLength, 8) as EDK2 and shim walk them.
+public struct WinCertificate: Sendable, Equatable {
+    public static let revision2: UInt16 = 0x0200
+    public static let typePKCSSignedData: UInt16 = 0x0002
+
+    /// File offset of the entry.
+    public var offset: Int
+    public var length: UInt32
+    public var revision: UInt16
+    public var certificateType: UInt16
+    /// bCertificate: the DER signature, possibly followed by the signer's zero padding.
+    public var certificate: [UInt8]
+
+    public init(offset: Int, length: UInt32, revision: UInt16, certificateType: UInt16, certificate: [UInt8]) {
+        self.offset = offset
+        self.length = length
+        self.revision = revision
+        self.certificateType = certificateType
+        self.certificate = certificate
+    }
+
+    /// An entry for a PKCS#7 signature, with dwLength excluding the padding (as sbsign and pesign write it).
+    public init(pkcs7 der: [UInt8]) {
+        offset = 0
+        length = UInt32(8 + der.count)
+        revision = Self.revision2
+        certificateType = Self.typePKCSSignedData
+        certificate = der
+    }
+
+    /// The entry's bytes in the table, zero-padded to a multiple of 8.
+    public var encoded: [UInt8] {
+        var writer = ByteWriter(capacity: certificate.count + 16)
+        writer.write(length)
+        writer.write(revision)
+        writer.write(certificateType)
+        writer.write(certificate)
+        writer.writeZeros((8 - Int(length) % 8) % 8)
+        return writer.bytes
+    }
+}
+
+/// The certificate table of an image, checked the way firmware and shim check it: entries
+/// contiguous and ending exactly at VirtualAddress + Size, the table the last thing in the file.
+public struct CertificateTable: Sendable {
+    /// Tables larger than this are refused (real ones hold a few signatures of a few KiB).
+    public static let sizeLimit = 16 << 20
+
+    public let range: Range<Int>
+    public let entries: [WinCertificate]
+
+    /// Parses `image`'s table; nil when the image is unsigned.
+    public init?(image: PEImage) throws {
+        guard let range = image.certificateTable else { return nil }
+        let path = image.file.path.string
+        let directoryOffset = image.certificateDirectoryOffset
+        guard range.count <= Self.sizeLimit, range.lowerBound % 8 == 0 else {
+            throw PEError(
+                .invalidField, path: path, field: "Certificate Table", offset: directoryOffset,
+                detail: "table at \(hex(range.lowerBound)) of \(range.count) bytes is misaligned or too large")
+        }
+        guard range.upperBound == image.file.size else {
+            throw PEError(
+                .invalidField, path: path, field: "Certificate Table", offset: directoryOffset,
+                detail: "the table is not at the end of the file (\(image.file.size - range.upperBound) bytes follow)")
+        }
+        let bytes = try withPEErrors(path: path) {
+            try image.file.read(at: range.lowerBound, count: range.count, field: "certificate table")
+        }
+        var reader = ByteReader(bytes, baseOffset: range.lowerBound)
+        var entries: [WinCertificate] = []
+        while reader.remaining > 0 {
+            let offset = range.lowerBound + reader.position
+            let entry: WinCertificate = try withPEErrors(path: path) {
+                let length = try reader.readUInt32(field: "dwLength")
+                let revision = try reader.readUInt16(field: "wRevision")
+                let type = try reader.readUInt16(field: "wCertificateType")
+                guard length >= 8, Int(length) - 8 <= reader.remaining else {
+                    throw PEError(
+                        .invalidField, field: "dwLength", offset: offset, detail: "\(length) does not fit the table")
+                }
+                let certificate = try reader.readBytes(Int(length) - 8, field: "bCertificate")
+                let padding = (8 - Int(length) % 8) % 8
+                guard padding <= reader.remaining else {
+                    throw PEError(
+                        .invalidField, field: "dwLength", offset: offset, detail: "the table ends inside an entry")
+                }
+                try reader.seek(to: reader.position + padding, field: "padding")
+                return WinCertificate(
+                    offset: offset, length: length, revision: revision, certificateType: type, certificate: certificate)
+            }
+            entries.append(entry)
+        }
+        self.range = range
+        self.entries = entries
+    }
+}
