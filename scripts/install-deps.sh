@@ -5,6 +5,7 @@ packages=(
     libssl-dev libelf-dev pkg-config                     # C libraries PEKit/BootCrypto wrap
     qemu-system-x86 ovmf swtpm swtpm-tools               # firmware boots
     sbsigntool osslsigncode pesign                       # Authenticode cross-checks
+    softhsm2 libengine-pkcs11-openssl opensc             # a PKCS#11 token for HSM signing
     busybox-static cpio gzip dosfstools mtools           # test initrd and ESP images
     systemd systemd-boot-efi                             # linuxx64.efi.stub, systemd-measure (golden PCR 11)
     binutils python3 python3-pefile gcc                  # objdump -h, pefile cross-checks, ELF test kernel
@@ -14,3 +15,5 @@ if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${packages[@]}"
+# virt-firmware (virt-fw-vars) enrolls Secure Boot keys into OVMF varstores; cryptography makes test certificates.
+python3 -m pip install --quiet --disable-pip-version-check virt-firmware cryptography

@@ -6,6 +6,22 @@ public struct BootCryptoError: Error, Equatable, Sendable, CustomStringConvertib
     public enum Code: String, Sendable {
         /// OpenSSL could not set up or run a digest.
         case digestFailed
+        /// A private key could not be loaded (file, engine or provider).
+        case keyLoadFailed
+        /// The private key is encrypted and no passphrase was given.
+        case passphraseRequired
+        /// A certificate could not be loaded or parsed.
+        case certificateLoadFailed
+        /// The private key does not belong to the certificate.
+        case keyCertificateMismatch
+        /// A key type other than RSA or EC.
+        case unsupportedKey
+        /// Creating a signature failed.
+        case signFailed
+        /// An OpenSSL engine or provider could not be loaded.
+        case providerUnavailable
+        /// A signature that is not the Authenticode PKCS#7 it should be.
+        case malformedSignature
     }
 
     public var code: Code
@@ -29,8 +45,18 @@ public struct BootCryptoError: Error, Equatable, Sendable, CustomStringConvertib
     }
 
     public var description: String {
+        let what: String
         switch code {
-        case .digestFailed: "digest failed: \(detail)"
+        case .digestFailed: what = "digest failed"
+        case .keyLoadFailed: what = "cannot load private key"
+        case .passphraseRequired: what = "private key is encrypted and no passphrase was given"
+        case .certificateLoadFailed: what = "cannot load certificate"
+        case .keyCertificateMismatch: what = "private key does not match the certificate"
+        case .unsupportedKey: what = "unsupported key type"
+        case .signFailed: what = "signing failed"
+        case .providerUnavailable: what = "OpenSSL engine/provider unavailable"
+        case .malformedSignature: what = "malformed signature"
         }
+        return detail.isEmpty ? what : "\(what): \(detail)"
     }
 }

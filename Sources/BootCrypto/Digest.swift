@@ -14,7 +14,7 @@ public enum DigestAlgorithm: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    fileprivate var evpMD: OpaquePointer? {
+    var evpMD: OpaquePointer? {
         switch self {
         case .sha1: EVP_sha1()
         case .sha256: EVP_sha256()

@@ -85,9 +85,6 @@ struct FirmwareVM {
     }
 }
 
-func check(_ result: ProcessResult) throws {
-    guard result.status == 0 else { throw TestFailure("command failed (\(result.status)): \(result.stderr)") }
-}
 
 /// A busybox initrd whose /init prints a marker, /proc/cmdline, the file /extra (when a second
 /// initrd supplies it) and PCR 11 (sha256) read through the kernel's TPM driver, then powers off.

@@ -114,6 +114,11 @@ public func run(
         stderr: String(decoding: errorOutput.data, as: UTF8.self), stdoutBytes: Array(outData))
 }
 
+/// Throws unless the command succeeded.
+public func check(_ result: ProcessResult) throws {
+    guard result.status == 0 else { throw TestFailure("command failed (\(result.status)): \(result.stderr)") }
+}
+
 /// Full path of a program on PATH (or in /usr/sbin, /sbin), failing when it is not installed.
 public func which(_ program: String) throws -> String {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"

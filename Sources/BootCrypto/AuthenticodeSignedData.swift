@@ -1,0 +1,207 @@
+import SwiftASN1
+
+/// Object identifiers of Authenticode and PKCS#7 (spec digest §2.3).
+enum AuthenticodeOID {
+    static let signedData: ASN1ObjectIdentifier = [1, 2, 840, 113_549, 1, 7, 2]
+    static let spcIndirectData: ASN1ObjectIdentifier = [1, 3, 6, 1, 4, 1, 311, 2, 1, 4]
+    static let spcPEImageData: ASN1ObjectIdentifier = [1, 3, 6, 1, 4, 1, 311, 2, 1, 15]
+    static let spcSpOpusInfo: ASN1ObjectIdentifier = [1, 3, 6, 1, 4, 1, 311, 2, 1, 12]
+    static let contentType: ASN1ObjectIdentifier = [1, 2, 840, 113_549, 1, 9, 3]
+    static let messageDigest: ASN1ObjectIdentifier = [1, 2, 840, 113_549, 1, 9, 4]
+    static let signingTime: ASN1ObjectIdentifier = [1, 2, 840, 113_549, 1, 9, 5]
+    static let rsaEncryption: ASN1ObjectIdentifier = [1, 2, 840, 113_549, 1, 1, 1]
+
+    static func digest(_ algorithm: DigestAlgorithm) -> ASN1ObjectIdentifier {
+        switch algorithm {
+        case .sha1: [1, 3, 14, 3, 2, 26]
+        case .sha256: [2, 16, 840, 1, 101, 3, 4, 2, 1]
+        case .sha384: [2, 16, 840, 1, 101, 3, 4, 2, 2]
+        case .sha512: [2, 16, 840, 1, 101, 3, 4, 2, 3]
+        }
+    }
+
+    static func digestAlgorithm(_ oid: ASN1ObjectIdentifier) -> DigestAlgorithm? {
+        DigestAlgorithm.allCases.first { digest($0) == oid }
+    }
+
+    static func ecdsa(_ algorithm: DigestAlgorithm) -> ASN1ObjectIdentifier {
+        switch algorithm {
+        case .sha1: [1, 2, 840, 10045, 4, 1]
+        case .sha256: [1, 2, 840, 10045, 4, 3, 2]
+        case .sha384: [1, 2, 840, 10045, 4, 3, 3]
+        case .sha512: [1, 2, 840, 10045, 4, 3, 4]
+        }
+    }
+}
+
+/// Context-specific tag `[n]` (constructedness comes from how the node is appended).
+func contextTag(_ number: UInt) -> ASN1Identifier {
+    ASN1Identifier(tagWithNumber: number, tagClass: .contextSpecific)
+}
+
+/// One signed attribute: SEQUENCE { type OID, values SET OF ANY } with a single value.
+struct SignedAttribute: DERSerializable {
+    var type: ASN1ObjectIdentifier
+    var value: ASN1Any
+
+    func serialize(into coder: inout DER.Serializer) throws {
+        try coder.appendConstructedNode(identifier: .sequence) { coder in
+            try coder.serialize(type)
+            try coder.appendConstructedNode(identifier: .set) { try $0.serialize(value) }
+        }
+    }
+}
+
+extension DER.Serializer {
+    /// AlgorithmIdentifier { algorithm, parameters NULL? }.
+    mutating func serializeAlgorithm(_ oid: ASN1ObjectIdentifier, nullParameters: Bool) throws {
+        try appendConstructedNode(identifier: .sequence) { coder in
+            try coder.serialize(oid)
+            if nullParameters { try coder.serialize(ASN1Null()) }
+        }
+    }
+}
+
+/// Builds the Authenticode PKCS#7 SignedData that EDK2 and shim accept (spec digest §2.3-§2.5):
+/// ContentInfo(signedData) with SpcIndirectDataContent { SpcPeImageData, DigestInfo(image digest) },
+/// the signer certificate and chain, and one version-1 SignerInfo identified by issuer and serial,
+/// whose signed attributes are contentType, messageDigest, SpcSpOpusInfo and, when asked,
+/// signingTime. Without signingTime the output is deterministic for RSA keys (PKCS#1 v1.5).
+public struct AuthenticodeSigner: Sendable {
+    public let key: PrivateKey
+    public let certificate: Certificate
+    /// Further certificates to embed (intermediates up to what the firmware trusts).
+    public let chain: [Certificate]
+
+    public init(key: PrivateKey, certificate: Certificate, chain: [Certificate] = []) throws {
+        guard key.matches(certificate) else {
+            throw BootCryptoError(.keyCertificateMismatch, detail: certificate.subject)
+        }
+        self.key = key
+        self.certificate = certificate
+        self.chain = chain
+    }
+
+    /// `signingTime`: seconds since the epoch (e.g. SOURCE_DATE_EPOCH), or nil for none.
+    public func signedData(imageDigest: [UInt8], algorithm: DigestAlgorithm, signingTime: Int64? = nil) throws -> [UInt8] {
+        do {
+            return try build(imageDigest: imageDigest, algorithm: algorithm, signingTime: signingTime)
+        } catch let error as ASN1Error {
+            throw BootCryptoError(.signFailed, detail: "ASN.1: \(error)")
+        }
+    }
+
+    private func build(imageDigest: [UInt8], algorithm: DigestAlgorithm, signingTime: Int64?) throws -> [UInt8] {
+        let indirectData = try Self.spcIndirectDataContent(imageDigest: imageDigest, algorithm: algorithm)
+        // messageDigest covers the content octets of SpcIndirectDataContent, without its tag and length.
+        let contentOctets = Array(Self.contentOctets(of: try DER.parse(indirectData)))
+        var attributes = [
+            SignedAttribute(type: AuthenticodeOID.contentType, value: try ASN1Any(erasing: AuthenticodeOID.spcIndirectData)),
+            SignedAttribute(
+                type: AuthenticodeOID.messageDigest,
+                value: try ASN1Any(erasing: ASN1OctetString(contentBytes: Digest.hash(algorithm, contentOctets)[...]))),
+            SignedAttribute(type: AuthenticodeOID.spcSpOpusInfo, value: try Self.emptySequence()),
+        ]
+        if let signingTime {
+            attributes.append(SignedAttribute(type: AuthenticodeOID.signingTime, value: try ASN1Any(erasing: Self.utcTime(signingTime))))
+        }
+        var signedAttributes = DER.Serializer()
+        try signedAttributes.serializeSetOf(attributes)
+        let signature = try key.sign(signedAttributes.serializedBytes, digest: algorithm)
+
+        var coder = DER.Serializer()
+        try coder.appendConstructedNode(identifier: .sequence) { coder in
+            try coder.serialize(AuthenticodeOID.signedData)
+            try coder.appendConstructedNode(identifier: contextTag(0)) { coder in
+                try coder.appendConstructedNode(identifier: .sequence) { coder in
+                    try coder.serialize(1)
+                    try coder.appendConstructedNode(identifier: .set) {
+                        try $0.serializeAlgorithm(AuthenticodeOID.digest(algorithm), nullParameters: true)
+                    }
+                    try coder.appendConstructedNode(identifier: .sequence) { coder in
+                        try coder.serialize(AuthenticodeOID.spcIndirectData)
+                        try coder.appendConstructedNode(identifier: contextTag(0)) { $0.serializeRawBytes(indirectData) }
+                    }
+                    let certificates = try ([certificate] + chain).map { ASN1Any(derEncoded: try DER.parse($0.der)) }
+                    try coder.serializeSetOf(certificates, identifier: contextTag(0))
+                    try coder.appendConstructedNode(identifier: .set) { coder in
+                        try coder.appendConstructedNode(identifier: .sequence) { coder in
+                            try coder.serialize(1)
+                            try coder.appendConstructedNode(identifier: .sequence) { coder in
+                                coder.serializeRawBytes(certificate.issuerDER)
+                                coder.serializeRawBytes(certificate.serialNumberDER)
+                            }
+                            try coder.serializeAlgorithm(AuthenticodeOID.digest(algorithm), nullParameters: true)
+                            try coder.serializeSetOf(attributes, identifier: contextTag(0))
+                            switch key.algorithm {
+                            case .rsa: try coder.serializeAlgorithm(AuthenticodeOID.rsaEncryption, nullParameters: true)
+                            case .ecdsa: try coder.serializeAlgorithm(AuthenticodeOID.ecdsa(algorithm), nullParameters: false)
+                            }
+                            try coder.serialize(ASN1OctetString(contentBytes: signature[...]))
+                        }
+                    }
+                }
+            }
+        }
+        return coder.serializedBytes
+    }
+
+    /// SpcIndirectDataContent { SpcAttributeTypeAndOptionalValue { SPC_PE_IMAGE_DATAOBJ, SpcPeImageData {
+    /// flags BIT STRING {}, file [0] { [2] { [0] "<<<Obsolete>>>" as UTF-16BE } } } }, DigestInfo }.
+    static func spcIndirectDataContent(imageDigest: [UInt8], algorithm: DigestAlgorithm) throws -> [UInt8] {
+        let obsolete = Array("<<<Obsolete>>>".utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] })
+        var coder = DER.Serializer()
+        try coder.appendConstructedNode(identifier: .sequence) { coder in
+            try coder.appendConstructedNode(identifier: .sequence) { coder in
+                try coder.serialize(AuthenticodeOID.spcPEImageData)
+                try coder.appendConstructedNode(identifier: .sequence) { coder in
+                    try coder.serialize(ASN1BitString(bytes: []))
+                    coder.appendConstructedNode(identifier: contextTag(0)) { coder in
+                        coder.appendConstructedNode(identifier: contextTag(2)) { coder in
+                            coder.appendPrimitiveNode(identifier: contextTag(0)) { $0 += obsolete }
+                        }
+                    }
+                }
+            }
+            try coder.appendConstructedNode(identifier: .sequence) { coder in
+                try coder.serializeAlgorithm(AuthenticodeOID.digest(algorithm), nullParameters: true)
+                try coder.serialize(ASN1OctetString(contentBytes: imageDigest[...]))
+            }
+        }
+        return coder.serializedBytes
+    }
+
+    /// A node's content octets: its encoding without tag and length.
+    static func contentOctets(of node: ASN1Node) -> ArraySlice<UInt8> {
+        switch node.content {
+        case .primitive(let bytes): bytes
+        case .constructed(let children): node.encodedBytes.suffix(children.reduce(0) { $0 + $1.encodedBytes.count })
+        }
+    }
+
+    private static func emptySequence() throws -> ASN1Any {
+        var coder = DER.Serializer()
+        coder.appendConstructedNode(identifier: .sequence) { _ in }
+        return ASN1Any(derEncoded: try DER.parse(coder.serializedBytes))
+    }
+
+    /// UTCTime for seconds since the epoch (civil date from days: H. Hinnant's algorithm).
+    static func utcTime(_ seconds: Int64) throws -> UTCTime {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = Int(seconds - days * 86_400)
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = Int(dayOfYear - (153 * monthIndex + 2) / 5 + 1)
+        let month = Int(monthIndex < 10 ? monthIndex + 3 : monthIndex - 9)
+        let year = Int(yearOfEra + era * 400) + (month <= 2 ? 1 : 0)
+        guard (1950...2049).contains(year) else {
+            throw BootCryptoError(.signFailed, detail: "signing time \(seconds) is outside UTCTime's 1950-2049")
+        }
+        return try UTCTime(year: year, month: month, day: day, hours: secondOfDay / 3600,
+                           minutes: secondOfDay / 60 % 60, seconds: secondOfDay % 60)
+    }
+}

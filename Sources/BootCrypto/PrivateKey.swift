@@ -1,0 +1,129 @@
+import BinaryIO
+internal import COpenSSL
+import SystemPackage
+
+/// A private key held by OpenSSL: from a PEM/DER file, or behind an OpenSSL 3 provider or an
+/// engine (PKCS#11 HSMs, TPM-resident keys), so the key material may never be in this process.
+public final class PrivateKey: @unchecked Sendable {
+    public enum Algorithm: Sendable, Equatable {
+        case rsa
+        case ecdsa
+    }
+
+    let pointer: OpaquePointer
+    /// The engine that holds the key, released after the key.
+    private let engine: OpaquePointer?
+    public let algorithm: Algorithm
+
+    private init(owning pointer: OpaquePointer, engine: OpaquePointer? = nil) throws {
+        self.pointer = pointer
+        self.engine = engine
+        switch EVP_PKEY_get_base_id(pointer) {
+        case EVP_PKEY_RSA: algorithm = .rsa
+        case EVP_PKEY_EC: algorithm = .ecdsa
+        default:
+            EVP_PKEY_free(pointer)
+            if let engine { ENGINE_finish(engine); ENGINE_free(engine) }
+            throw BootCryptoError(.unsupportedKey, detail: "only RSA and EC keys can sign")
+        }
+    }
+
+    deinit {
+        EVP_PKEY_free(pointer)
+        if let engine {
+            ENGINE_finish(engine)
+            ENGINE_free(engine)
+        }
+    }
+
+    /// A PEM (PKCS#1, PKCS#8, SEC1; encrypted ones need `passphrase`) or DER key file.
+    public static func load(file path: FilePath, passphrase: String? = nil) throws -> PrivateKey {
+        let bytes = try FileRegion(wholeFile: ReadableFile(path: path)).readAll(limit: 1 << 20)
+        let fromPEM: OpaquePointer? = try withMemoryBIO(bytes) { bio in
+            if let passphrase {
+                return passphrase.withCString { PEM_read_bio_PrivateKey(bio, nil, nil, UnsafeMutableRawPointer(mutating: $0)) }
+            }
+            // No passphrase: a callback that supplies none, so OpenSSL never prompts on a terminal.
+            return PEM_read_bio_PrivateKey(bio, nil, { _, _, _, _ in 0 }, nil)
+        }
+        if let fromPEM {
+            return try PrivateKey(owning: fromPEM)
+        }
+        let encrypted = String(decoding: bytes.prefix(4096), as: UTF8.self).contains("ENCRYPTED")
+        ERR_clear_error()
+        if encrypted {
+            throw BootCryptoError(passphrase == nil ? .passphraseRequired : .keyLoadFailed, detail: path.string)
+        }
+        let fromDER: OpaquePointer? = bytes.withUnsafeBufferPointer { buffer in
+            var cursor = buffer.baseAddress
+            return d2i_AutoPrivateKey(nil, &cursor, buffer.count)
+        }
+        guard let fromDER else {
+            throw BootCryptoError.fromOpenSSL(.keyLoadFailed, operation: "\(path): neither a PEM nor a DER private key")
+        }
+        return try PrivateKey(owning: fromDER)
+    }
+
+    /// A key behind an OpenSSL engine (`--signing-engine=pkcs11` with a PKCS#11 URI as key id).
+    public static func load(engine id: String, keyID: String) throws -> PrivateKey {
+        ENGINE_load_builtin_engines()
+        guard let engine = ENGINE_by_id(id) else {
+            throw BootCryptoError.fromOpenSSL(.providerUnavailable, operation: "engine \(id)")
+        }
+        guard ENGINE_init(engine) == 1 else {
+            ENGINE_free(engine)
+            throw BootCryptoError.fromOpenSSL(.providerUnavailable, operation: "ENGINE_init(\(id))")
+        }
+        guard let key = ENGINE_load_private_key(engine, keyID, nil, nil) else {
+            ENGINE_finish(engine)
+            ENGINE_free(engine)
+            throw BootCryptoError.fromOpenSSL(.keyLoadFailed, operation: "engine \(id) key \(keyID)")
+        }
+        return try PrivateKey(owning: key, engine: engine)
+    }
+
+    /// A key behind an OpenSSL 3 provider, by store URI (`--signing-provider=pkcs11` with `pkcs11:...`).
+    public static func load(provider name: String, uri: String) throws -> PrivateKey {
+        guard OSSL_PROVIDER_load(nil, name) != nil, OSSL_PROVIDER_load(nil, "default") != nil else {
+            throw BootCryptoError.fromOpenSSL(.providerUnavailable, operation: "provider \(name)")
+        }
+        guard let store = OSSL_STORE_open(uri, nil, nil, nil, nil) else {
+            throw BootCryptoError.fromOpenSSL(.keyLoadFailed, operation: "OSSL_STORE_open(\(uri))")
+        }
+        defer { OSSL_STORE_close(store) }
+        while OSSL_STORE_eof(store) == 0 {
+            guard let info = OSSL_STORE_load(store) else { continue }
+            defer { OSSL_STORE_INFO_free(info) }
+            if OSSL_STORE_INFO_get_type(info) == OSSL_STORE_INFO_PKEY, let key = OSSL_STORE_INFO_get1_PKEY(info) {
+                return try PrivateKey(owning: key)
+            }
+        }
+        throw BootCryptoError.fromOpenSSL(.keyLoadFailed, operation: "no private key at \(uri)")
+    }
+
+    /// Whether `certificate` carries this key's public half.
+    public func matches(_ certificate: Certificate) -> Bool {
+        guard let publicKey = X509_get0_pubkey(certificate.pointer) else { return false }
+        let result = EVP_PKEY_eq(pointer, publicKey)
+        ERR_clear_error()
+        return result == 1
+    }
+
+    /// Signs `message` hashed with `digest`: RSASSA-PKCS1-v1_5 (deterministic) or ECDSA (DER).
+    public func sign(_ message: [UInt8], digest: DigestAlgorithm) throws -> [UInt8] {
+        guard let context = EVP_MD_CTX_new() else { throw BootCryptoError.fromOpenSSL(.signFailed, operation: "EVP_MD_CTX_new") }
+        defer { EVP_MD_CTX_free(context) }
+        guard EVP_DigestSignInit(context, nil, digest.evpMD, engine, pointer) == 1 else {
+            throw BootCryptoError.fromOpenSSL(.signFailed, operation: "EVP_DigestSignInit")
+        }
+        var length = 0
+        guard EVP_DigestSign(context, nil, &length, message, message.count) == 1 else {
+            throw BootCryptoError.fromOpenSSL(.signFailed, operation: "EVP_DigestSign")
+        }
+        var signature = [UInt8](repeating: 0, count: length)
+        guard EVP_DigestSign(context, &signature, &length, message, message.count) == 1 else {
+            throw BootCryptoError.fromOpenSSL(.signFailed, operation: "EVP_DigestSign")
+        }
+        return Array(signature.prefix(length))
+    }
+}

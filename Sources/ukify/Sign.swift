@@ -1,0 +1,53 @@
+import ArgumentParser
+import BinaryIO
+import BootCrypto
+import PEKit
+import SystemPackage
+import ToolSupport
+
+extension Ukify {
+    struct Sign: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign any PE (UKI, addon, systemd-boot, shim, kernel) for Secure Boot.",
+            discussion: """
+                Appends an Authenticode signature; signatures already present stay valid. With --detached the \\
+                PKCS#7 is written to a file instead, for `ukify attach`. Without --signing-time the same input \\
+                and RSA key give the same bytes.
+                """
+        )
+
+        @OptionGroup var signing: SigningOptions
+        @Option(help: "Digest algorithm of the signature.")
+        var hash: DigestAlgorithm = .sha256
+        @Option(help: ArgumentHelp("Write the DER PKCS#7 to PATH instead of a signed image.", valueName: "PATH"))
+        var detached: String?
+        @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Signed output.", valueName: "PATH"))
+        var output: String?
+        @Argument(help: "PE file to sign.")
+        var file: String
+
+        func validate() throws {
+            guard signing.isSigning else { throw ValidationError("--secureboot-private-key and --secureboot-certificate are required") }
+            if (detached == nil) == (output == nil) { throw ValidationError("give exactly one of --output and --detached") }
+        }
+
+        func run() throws {
+            try reportingErrors(tool: "ukify") {
+                guard let (signer, warnings) = try signing.makeSigner() else { return }
+                for warning in warnings { printDiagnostic("ukify: warning: \(warning)") }
+                let image = try PEImage(file: ReadableFile(path: FilePath(file)))
+                let signingTime = try signing.signingTimestamp(environment: ProcessInfoEnvironment.current)
+                let pkcs7 = try image.signature(by: signer, algorithm: hash, signingTime: signingTime)
+                if let detached {
+                    let output = try AtomicOutputFile(destination: FilePath(detached))
+                    try pkcs7.withUnsafeBytes { try output.write($0) }
+                    try output.commit()
+                } else if let output {
+                    let target = try AtomicOutputFile(destination: FilePath(output))
+                    try image.write(appendingSignature: pkcs7, to: target)
+                    try target.commit()
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,245 @@
+import Foundation
+import TestSupport
+import Testing
+
+func ukifySign(
+    _ input: String, output: String, key: String = TestPaths.fixture("db.key"),
+    certificate: String = TestPaths.fixture("db.crt"), _ extra: [String] = [],
+    environment: [String: String]? = nil
+) throws -> ProcessResult {
+    try run(
+        TestPaths.ukify,
+        ["sign", "--secureboot-private-key=\(key)", "--secureboot-certificate=\(certificate)", "-o", output] + extra + [
+            input
+        ],
+        environment: environment)
+}
+
+/// Our signatures pass the peers: sbsign's sbverify, osslsigncode and pesign (spec digest §2).
+@Suite struct SigningCLITests {
+    static let debianKernel = (try? TestPaths.debianKernel().vmlinuz) ?? "missing Debian kernel"
+
+    @Test(arguments: [
+        TestPaths.fixture("linuxx64.efi.stub"), TestPaths.fixture("uki-unsigned.efi"),
+        "/usr/lib/systemd/boot/efi/systemd-bootx64.efi",
+    ])
+    func peersAcceptOurSignature(input: String) throws {
+        let directory = try TemporaryDirectory()
+        let signed = directory.file("signed.efi")
+        let sign = try ukifySign(input, output: signed)
+        #expect(sign.status == 0, "\(sign.stderr)")
+        let sbverify = try run("sbverify", ["--cert", TestPaths.fixture("db.crt"), signed])
+        #expect(sbverify.status == 0 && sbverify.stdout.contains("Signature verification OK"), "\(sbverify.stderr)")
+        let osslsigncode = try run("osslsigncode", ["verify", "-in", signed, "-CAfile", TestPaths.fixture("db.crt")])
+        #expect(osslsigncode.status == 0 && osslsigncode.stdout.contains("Succeeded"), "\(osslsigncode.stdout)")
+        let pesign = try run("pesign", ["-S", "-i", signed])
+        #expect(
+            pesign.status == 0 && pesign.stdout.contains("The signer's common name is Throwaway UKI Test Signing Key"))
+        let ours = try run(TestPaths.ukify, ["verify", "--cert", TestPaths.fixture("db.crt"), signed])
+        #expect(ours.status == 0, "\(ours.stdout)")
+    }
+
+    /// The Debian kernel is signed already: ours is appended and both stay listed. osslsigncode 2.9
+    /// reads only tables with one entry (it rejects sbsign's twice-signed files the same way).
+    @Test func secondSignatureOnTheSignedDebianKernel() throws {
+        let directory = try TemporaryDirectory()
+        let signed = directory.file("vmlinuz.signed")
+        let sign = try ukifySign(Self.debianKernel, output: signed)
+        #expect(sign.status == 0, "\(sign.stderr)")
+        let sbverify = try run("sbverify", ["--cert", TestPaths.fixture("db.crt"), signed])
+        #expect(sbverify.status == 0, "\(sbverify.stderr)")
+        let pesign = try run("pesign", ["-S", "-i", signed])
+        #expect(pesign.stdout.components(separatedBy: "The signer's common name is").count == 3, "\(pesign.stdout)")
+        let ours = try run(TestPaths.ukify, ["verify", "--json=short", "--cert", TestPaths.fixture("db.crt"), signed])
+        #expect(ours.status == 0)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(ours.stdout.utf8)) as? [String: Any])
+        let signatures = try #require(report["signatures"] as? [[String: Any]])
+        #expect(signatures.count == 2)
+        #expect(signatures[0]["trusted"] as? Bool == false && signatures[0]["imageDigestMatches"] as? Bool == true)
+        #expect(signatures[1]["valid"] as? Bool == true)
+    }
+
+    @Test func twoRunsGiveIdenticalFiles() throws {
+        let directory = try TemporaryDirectory()
+        for name in ["a.efi", "b.efi"] {
+            #expect(try ukifySign(TestPaths.fixture("uki-unsigned.efi"), output: directory.file(name)).status == 0)
+        }
+        #expect(try readBytes(directory.file("a.efi")) == readBytes(directory.file("b.efi")))
+    }
+
+    @Test func signingTimeComesFromSourceDateEpoch() throws {
+        let directory = try TemporaryDirectory()
+        let environment = ["SOURCE_DATE_EPOCH": "1700000000"]
+        for name in ["a.efi", "b.efi"] {
+            let result = try ukifySign(
+                TestPaths.fixture("uki-unsigned.efi"), output: directory.file(name), ["--signing-time"],
+                environment: environment)
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        #expect(try readBytes(directory.file("a.efi")) == readBytes(directory.file("b.efi")))
+        let pesign = try run("pesign", ["-S", "-i", directory.file("a.efi")])
+        #expect(!pesign.stdout.contains("No signing time included."), "\(pesign.stdout)")
+        #expect(try run("sbverify", ["--cert", TestPaths.fixture("db.crt"), directory.file("a.efi")]).status == 0)
+    }
+
+    @Test func ecdsaP256Key() throws {
+        let directory = try TemporaryDirectory()
+        let key = directory.file("ec.key")
+        let certificate = directory.file("ec.crt")
+        try check(
+            run(
+                "openssl",
+                [
+                    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-subj", "/CN=EC Test", "-days", "30", "-keyout", key, "-out", certificate,
+                ]))
+        let signed = directory.file("signed.efi")
+        #expect(
+            try ukifySign(TestPaths.fixture("uki-unsigned.efi"), output: signed, key: key, certificate: certificate)
+                .status == 0)
+        #expect(try run("sbverify", ["--cert", certificate, signed]).status == 0)
+        #expect(try run(TestPaths.ukify, ["verify", "--cert", certificate, signed]).status == 0)
+    }
+
+    @Test func detachedSignatureVerifiesWithSbverify() throws {
+        let directory = try TemporaryDirectory()
+        let input = TestPaths.fixture("uki-unsigned.efi")
+        let sign = try run(
+            TestPaths.ukify,
+            [
+                "sign", "--secureboot-private-key", TestPaths.fixture("db.key"), "--secureboot-certificate",
+                TestPaths.fixture("db.crt"), "--detached", directory.file("uki.p7"), input,
+            ])
+        #expect(sign.status == 0, "\(sign.stderr)")
+        let sbverify = try run(
+            "sbverify", ["--cert", TestPaths.fixture("db.crt"), "--detached", directory.file("uki.p7"), input])
+        #expect(sbverify.status == 0, "\(sbverify.stdout)\(sbverify.stderr)")
+    }
+}
+
+/// ukify verify on the peers' signatures in the vectors, and on damaged copies.
+@Suite struct VerifyCLITests {
+    @Test(arguments: [
+        ("uki-signed.efi", "db.crt"), ("linuxx64.efi.stub.sbsigned", "db.crt"),
+        ("linuxx64.efi.stub.pesigned", "db.crt"),
+        ("linuxx64.efi.stub.osslsigned", "second.crt"), ("linuxx64.efi.stub.osslsigncode-nested", "db.crt"),
+        ("linuxx64.efi.stub.sbsigned-twice", "db.crt"),
+    ])
+    func acceptsThePeersSignatures(fixture: String, certificate: String) throws {
+        let result = try run(
+            TestPaths.ukify, ["verify", "--cert", TestPaths.fixture(certificate), TestPaths.fixture(fixture)])
+        #expect(result.status == 0, "\(result.stdout)")
+    }
+
+    /// EDK2 and shim verify only the primary SignerInfo; a nested one (osslsigncode -nest) does not count.
+    @Test func nestedSignaturesDoNotCount() throws {
+        let result = try run(
+            TestPaths.ukify,
+            [
+                "verify", "--cert", TestPaths.fixture("second.crt"),
+                TestPaths.fixture("linuxx64.efi.stub.osslsigncode-nested"),
+            ])
+        #expect(result.status == 1)
+    }
+
+    @Test func rejectsOtherKeysAndUnsignedFiles() throws {
+        let wrongKey = try run(
+            TestPaths.ukify, ["verify", "--cert", TestPaths.fixture("second.crt"), TestPaths.fixture("uki-signed.efi")])
+        #expect(wrongKey.status == 1 && wrongKey.stdout.contains("chains to trusted certificate: no"))
+        let unsigned = try run(
+            TestPaths.ukify, ["verify", "--cert", TestPaths.fixture("db.crt"), TestPaths.fixture("uki-unsigned.efi")])
+        #expect(unsigned.status == 1 && unsigned.stdout.contains("no signatures"))
+    }
+
+    /// One flipped byte in each hashed range (headers, a section, the data after the sections)
+    /// breaks the signature; one in the CheckSum (not hashed) does not.
+    @Test(arguments: [(0x100, 1), (0x5000, 1), (0x11F00, 1), (0x12000, 1), (0xD8, 0)])
+    func flippedBytes(offset: Int, expectedStatus: Int32) throws {
+        let directory = try TemporaryDirectory()
+        var bytes = try readBytes(TestPaths.fixture("uki-signed.efi"))
+        bytes[offset] ^= 0x01
+        let path = try directory.write("flipped.efi", bytes)
+        let result = try run(TestPaths.ukify, ["verify", "--cert", TestPaths.fixture("db.crt"), path])
+        #expect(result.status == expectedStatus, "\(result.stdout)\(result.stderr)")
+        if expectedStatus == 1 { #expect(result.stdout.contains("image digest matches: no")) }
+    }
+}
+
+/// Bad signing input: one error line, non-zero exit, nothing written, the input untouched.
+@Suite struct SigningBadInputTests {
+    enum Case: String, CaseIterable, Sendable {
+        case wrongPair, encryptedKeyWithoutPassphrase, unknownEngine, unknownProvider, malformedTable
+    }
+
+    @Test(arguments: Case.allCases)
+    func failsCleanly(badCase: Case) throws {
+        let directory = try TemporaryDirectory()
+        var input = TestPaths.fixture("uki-unsigned.efi")
+        var arguments = [
+            "sign", "--secureboot-private-key", TestPaths.fixture("db.key"), "--secureboot-certificate",
+            TestPaths.fixture("db.crt"),
+        ]
+        var mention = ""
+        switch badCase {
+        case .wrongPair:
+            arguments[2] = TestPaths.fixture("second.key")
+            mention = "is not the key of"
+        case .encryptedKeyWithoutPassphrase:
+            arguments[2] = directory.file("encrypted.key")
+            try check(
+                run(
+                    "openssl",
+                    [
+                        "rsa", "-in", TestPaths.fixture("db.key"), "-aes256", "-passout", "pass:pw",
+                        "-out", arguments[2],
+                    ]))
+            mention = "encrypted"
+        case .unknownEngine:
+            arguments += ["--signing-engine", "no-such-engine"]
+            mention = "engine no-such-engine"
+        case .unknownProvider:
+            arguments += ["--signing-provider", "no-such-provider"]
+            arguments[2] = "pkcs11:object=x"
+            mention = "provider no-such-provider"
+        case .malformedTable:
+            var bytes = try readBytes(TestPaths.fixture("uki-signed.efi"))
+            bytes += [1, 2, 3, 4, 5, 6, 7, 8]
+            input = try directory.write("damaged.efi", bytes)
+            mention = "not at the end of the file"
+        }
+        let before = try readBytes(input)
+        let listing = Set(try FileManager.default.contentsOfDirectory(atPath: directory.path))
+        let result = try run(TestPaths.ukify, arguments + ["-o", directory.file("out.efi"), input])
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1 && result.stderr.contains(mention), "\(result.stderr)")
+        #expect(Set(try FileManager.default.contentsOfDirectory(atPath: directory.path)) == listing)
+        #expect(try readBytes(input) == before)
+    }
+
+    @Test func expiredCertificateWarns() throws {
+        let directory = try TemporaryDirectory()
+        let key = directory.file("old.key")
+        let certificate = directory.file("old.crt")
+        // A certificate that ran out in 2021, made with Python's cryptography package.
+        let script = """
+            import datetime, sys
+            from cryptography import x509
+            from cryptography.hazmat.primitives import hashes, serialization
+            from cryptography.hazmat.primitives.asymmetric import rsa
+            key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "Old")])
+            cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                .serial_number(1).not_valid_before(datetime.datetime(2020, 1, 1))
+                .not_valid_after(datetime.datetime(2021, 1, 1)).sign(key, hashes.SHA256()))
+            open(sys.argv[1], "wb").write(key.private_bytes(serialization.Encoding.PEM,
+                serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()))
+            open(sys.argv[2], "wb").write(cert.public_bytes(serialization.Encoding.PEM))
+            """
+        try check(run("python3", ["-c", script, key, certificate]))
+        let result = try ukifySign(
+            TestPaths.fixture("uki-unsigned.efi"), output: directory.file("out.efi"), key: key,
+            certificate: certificate)
+        #expect(result.status == 0)
+        #expect(result.stderr.contains("warning: \(certificate): certificate has expired"))
+    }
+}
