@@ -25,40 +25,55 @@ public struct AuthenticodeSignature: Sendable {
         do {
             let root = try DER.parse(Array(der.prefix(try Self.encodedLength(der))))
             var top = try Self.children(root, "ContentInfo").makeIterator()
-            guard try ASN1ObjectIdentifier(derEncoded: try Self.next(&top, "contentType")) == AuthenticodeOID.signedData else {
+            guard try ASN1ObjectIdentifier(derEncoded: try Self.next(&top, "contentType")) == AuthenticodeOID.signedData
+            else {
                 throw BootCryptoError(.malformedSignature, detail: "not PKCS#7 signedData")
             }
             let wrapper = try Self.next(&top, "content")
-            var signedData = try Self.children(try Self.children(wrapper, "[0]").first.orThrow("SignedData"), "SignedData")
-                .makeIterator()
+            var signedData = try Self.children(
+                try Self.children(wrapper, "[0]").first.orThrow("SignedData"), "SignedData"
+            )
+            .makeIterator()
             _ = try Self.next(&signedData, "version")
             _ = try Self.next(&signedData, "digestAlgorithms")
             var contentInfo = try Self.children(try Self.next(&signedData, "contentInfo"), "contentInfo").makeIterator()
-            guard try ASN1ObjectIdentifier(derEncoded: try Self.next(&contentInfo, "contentType")) == AuthenticodeOID.spcIndirectData
+            guard
+                try ASN1ObjectIdentifier(derEncoded: try Self.next(&contentInfo, "contentType"))
+                    == AuthenticodeOID.spcIndirectData
             else {
                 throw BootCryptoError(.malformedSignature, detail: "content is not SpcIndirectDataContent")
             }
-            let indirect = try Self.children(try Self.next(&contentInfo, "[0] content"), "[0]").first.orThrow("SpcIndirectDataContent")
+            let indirect = try Self.children(try Self.next(&contentInfo, "[0] content"), "[0]").first.orThrow(
+                "SpcIndirectDataContent")
             indirectDataContent = Array(indirect.encodedBytes)
-            var digestInfo = try Self.children(try Self.children(indirect, "SpcIndirectDataContent").last.orThrow("DigestInfo"),
-                                               "DigestInfo").makeIterator()
+            var digestInfo = try Self.children(
+                try Self.children(indirect, "SpcIndirectDataContent").last.orThrow("DigestInfo"),
+                "DigestInfo"
+            ).makeIterator()
             digestAlgorithm = try Self.algorithm(try Self.next(&digestInfo, "DigestInfo.digestAlgorithm"))
             imageDigest = Array(try ASN1OctetString(derEncoded: try Self.next(&digestInfo, "DigestInfo.digest")).bytes)
 
             var certificates: [Certificate] = []
             var node = try Self.next(&signedData, "signerInfos")
             if node.identifier == contextTag(0) {
-                certificates = try Self.children(node, "certificates").map { try Certificate(der: Array($0.encodedBytes)) }
+                certificates = try Self.children(node, "certificates").map {
+                    try Certificate(der: Array($0.encodedBytes))
+                }
                 node = try Self.next(&signedData, "signerInfos")
             }
             if node.identifier == contextTag(1) { node = try Self.next(&signedData, "signerInfos") }
             self.certificates = certificates
 
-            var signer = try Self.children(try Self.children(node, "signerInfos").first.orThrow("SignerInfo"), "SignerInfo")
-                .makeIterator()
+            var signer = try Self.children(
+                try Self.children(node, "signerInfos").first.orThrow("SignerInfo"), "SignerInfo"
+            )
+            .makeIterator()
             _ = try Self.next(&signer, "SignerInfo.version")
-            let issuerAndSerial = try Self.children(try Self.next(&signer, "issuerAndSerialNumber"), "issuerAndSerialNumber")
-            guard issuerAndSerial.count == 2 else { throw BootCryptoError(.malformedSignature, detail: "issuerAndSerialNumber") }
+            let issuerAndSerial = try Self.children(
+                try Self.next(&signer, "issuerAndSerialNumber"), "issuerAndSerialNumber")
+            guard issuerAndSerial.count == 2 else {
+                throw BootCryptoError(.malformedSignature, detail: "issuerAndSerialNumber")
+            }
             signerIssuer = Array(issuerAndSerial[0].encodedBytes)
             signerSerial = Array(issuerAndSerial[1].encodedBytes)
             signerDigestAlgorithm = try Self.algorithm(try Self.next(&signer, "SignerInfo.digestAlgorithm"))
@@ -76,7 +91,8 @@ public struct AuthenticodeSignature: Sendable {
                 if type == AuthenticodeOID.messageDigest, let value {
                     messageDigest = Array(try ASN1OctetString(derEncoded: value).bytes)
                 } else if type == AuthenticodeOID.contentType, let value {
-                    contentTypeIsIndirectData = try ASN1ObjectIdentifier(derEncoded: value) == AuthenticodeOID.spcIndirectData
+                    contentTypeIsIndirectData =
+                        try ASN1ObjectIdentifier(derEncoded: value) == AuthenticodeOID.spcIndirectData
                 }
             }
             self.messageDigest = messageDigest
@@ -114,7 +130,8 @@ public struct AuthenticodeSignature: Sendable {
         let signer = signerCertificate
         return Verdict(
             imageDigestMatches: actualImageDigest == imageDigest,
-            attributesMatch: contentTypeIsIndirectData && messageDigest != nil && messageDigest == expectedMessageDigest,
+            attributesMatch: contentTypeIsIndirectData && messageDigest != nil
+                && messageDigest == expectedMessageDigest,
             signatureValid: signer?.verifies(signature, over: signedAttributes, digest: signerDigestAlgorithm) ?? false,
             trusted: signer?.chains(to: trusted, through: certificates) ?? false)
     }
@@ -146,7 +163,8 @@ public struct AuthenticodeSignature: Sendable {
     }
 
     private static func algorithm(_ node: ASN1Node) throws -> DigestAlgorithm {
-        let oid = try ASN1ObjectIdentifier(derEncoded: try children(node, "AlgorithmIdentifier").first.orThrow("algorithm"))
+        let oid = try ASN1ObjectIdentifier(
+            derEncoded: try children(node, "AlgorithmIdentifier").first.orThrow("algorithm"))
         guard let algorithm = AuthenticodeOID.digestAlgorithm(oid) else {
             throw BootCryptoError(.malformedSignature, detail: "digest algorithm \(oid) is not SHA-1/256/384/512")
         }

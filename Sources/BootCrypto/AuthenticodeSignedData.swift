@@ -83,7 +83,9 @@ public struct AuthenticodeSigner: Sendable {
     }
 
     /// `signingTime`: seconds since the epoch (e.g. SOURCE_DATE_EPOCH), or nil for none.
-    public func signedData(imageDigest: [UInt8], algorithm: DigestAlgorithm, signingTime: Int64? = nil) throws -> [UInt8] {
+    public func signedData(
+        imageDigest: [UInt8], algorithm: DigestAlgorithm, signingTime: Int64? = nil
+    ) throws -> [UInt8] {
         do {
             return try build(imageDigest: imageDigest, algorithm: algorithm, signingTime: signingTime)
         } catch let error as ASN1Error {
@@ -96,14 +98,17 @@ public struct AuthenticodeSigner: Sendable {
         // messageDigest covers the content octets of SpcIndirectDataContent, without its tag and length.
         let contentOctets = Array(Self.contentOctets(of: try DER.parse(indirectData)))
         var attributes = [
-            SignedAttribute(type: AuthenticodeOID.contentType, value: try ASN1Any(erasing: AuthenticodeOID.spcIndirectData)),
+            SignedAttribute(
+                type: AuthenticodeOID.contentType, value: try ASN1Any(erasing: AuthenticodeOID.spcIndirectData)),
             SignedAttribute(
                 type: AuthenticodeOID.messageDigest,
                 value: try ASN1Any(erasing: ASN1OctetString(contentBytes: Digest.hash(algorithm, contentOctets)[...]))),
             SignedAttribute(type: AuthenticodeOID.spcSpOpusInfo, value: try Self.emptySequence()),
         ]
         if let signingTime {
-            attributes.append(SignedAttribute(type: AuthenticodeOID.signingTime, value: try ASN1Any(erasing: Self.utcTime(signingTime))))
+            attributes.append(
+                SignedAttribute(
+                    type: AuthenticodeOID.signingTime, value: try ASN1Any(erasing: Self.utcTime(signingTime))))
         }
         var signedAttributes = DER.Serializer()
         try signedAttributes.serializeSetOf(attributes)
@@ -120,7 +125,9 @@ public struct AuthenticodeSigner: Sendable {
                     }
                     try coder.appendConstructedNode(identifier: .sequence) { coder in
                         try coder.serialize(AuthenticodeOID.spcIndirectData)
-                        try coder.appendConstructedNode(identifier: contextTag(0)) { $0.serializeRawBytes(indirectData) }
+                        try coder.appendConstructedNode(identifier: contextTag(0)) {
+                            $0.serializeRawBytes(indirectData)
+                        }
                     }
                     let certificates = try ([certificate] + chain).map { ASN1Any(derEncoded: try DER.parse($0.der)) }
                     try coder.serializeSetOf(certificates, identifier: contextTag(0))
@@ -135,7 +142,8 @@ public struct AuthenticodeSigner: Sendable {
                             try coder.serializeSetOf(attributes, identifier: contextTag(0))
                             switch key.algorithm {
                             case .rsa: try coder.serializeAlgorithm(AuthenticodeOID.rsaEncryption, nullParameters: true)
-                            case .ecdsa: try coder.serializeAlgorithm(AuthenticodeOID.ecdsa(algorithm), nullParameters: false)
+                            case .ecdsa:
+                                try coder.serializeAlgorithm(AuthenticodeOID.ecdsa(algorithm), nullParameters: false)
                             }
                             try coder.serialize(ASN1OctetString(contentBytes: signature[...]))
                         }
@@ -201,7 +209,8 @@ public struct AuthenticodeSigner: Sendable {
         guard (1950...2049).contains(year) else {
             throw BootCryptoError(.signFailed, detail: "signing time \(seconds) is outside UTCTime's 1950-2049")
         }
-        return try UTCTime(year: year, month: month, day: day, hours: secondOfDay / 3600,
-                           minutes: secondOfDay / 60 % 60, seconds: secondOfDay % 60)
+        return try UTCTime(
+            year: year, month: month, day: day, hours: secondOfDay / 3600,
+            minutes: secondOfDay / 60 % 60, seconds: secondOfDay % 60)
     }
 }

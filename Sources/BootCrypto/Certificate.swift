@@ -20,7 +20,9 @@ public final class Certificate: @unchecked Sendable {
             var cursor = buffer.baseAddress
             return d2i_X509(nil, &cursor, buffer.count)
         }
-        guard let parsed else { throw BootCryptoError.fromOpenSSL(.certificateLoadFailed, operation: "DER certificate") }
+        guard let parsed else {
+            throw BootCryptoError.fromOpenSSL(.certificateLoadFailed, operation: "DER certificate")
+        }
         self.init(owning: parsed)
     }
 

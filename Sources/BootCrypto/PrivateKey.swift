@@ -41,7 +41,9 @@ public final class PrivateKey: @unchecked Sendable {
         let bytes = try FileRegion(wholeFile: ReadableFile(path: path)).readAll(limit: 1 << 20)
         let fromPEM: OpaquePointer? = try withMemoryBIO(bytes) { bio in
             if let passphrase {
-                return passphrase.withCString { PEM_read_bio_PrivateKey(bio, nil, nil, UnsafeMutableRawPointer(mutating: $0)) }
+                return passphrase.withCString {
+                    PEM_read_bio_PrivateKey(bio, nil, nil, UnsafeMutableRawPointer(mutating: $0))
+                }
             }
             // No passphrase: a callback that supplies none, so OpenSSL never prompts on a terminal.
             return PEM_read_bio_PrivateKey(bio, nil, { _, _, _, _ in 0 }, nil)
@@ -111,7 +113,9 @@ public final class PrivateKey: @unchecked Sendable {
 
     /// Signs `message` hashed with `digest`: RSASSA-PKCS1-v1_5 (deterministic) or ECDSA (DER).
     public func sign(_ message: [UInt8], digest: DigestAlgorithm) throws -> [UInt8] {
-        guard let context = EVP_MD_CTX_new() else { throw BootCryptoError.fromOpenSSL(.signFailed, operation: "EVP_MD_CTX_new") }
+        guard let context = EVP_MD_CTX_new() else {
+            throw BootCryptoError.fromOpenSSL(.signFailed, operation: "EVP_MD_CTX_new")
+        }
         defer { EVP_MD_CTX_free(context) }
         guard EVP_DigestSignInit(context, nil, digest.evpMD, engine, pointer) == 1 else {
             throw BootCryptoError.fromOpenSSL(.signFailed, operation: "EVP_DigestSignInit")

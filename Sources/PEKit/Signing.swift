@@ -3,9 +3,12 @@ import BootCrypto
 
 extension PEImage {
     /// The Authenticode PKCS#7 for this image, as `signer` signs it (for detached signing).
-    public func signature(by signer: AuthenticodeSigner, algorithm: DigestAlgorithm = .sha256,
-                          signingTime: Int64? = nil) throws -> [UInt8] {
-        try signer.signedData(imageDigest: try authenticodeDigest(algorithm), algorithm: algorithm, signingTime: signingTime)
+    public func signature(
+        by signer: AuthenticodeSigner, algorithm: DigestAlgorithm = .sha256,
+        signingTime: Int64? = nil
+    ) throws -> [UInt8] {
+        try signer.signedData(
+            imageDigest: try authenticodeDigest(algorithm), algorithm: algorithm, signingTime: signingTime)
     }
 
     /// Streams this image to `output` with `pkcs7` appended as one more WIN_CERTIFICATE; the
@@ -36,8 +39,10 @@ extension PEImage {
         let entries = try CertificateTable(image: self)?.entries ?? []
         var digests: [DigestAlgorithm: [UInt8]] = [:]
         return try entries.enumerated().map { index, entry in
-            guard entry.revision == WinCertificate.revision2, entry.certificateType == WinCertificate.typePKCSSignedData else {
-                return SignatureCheck(index: index, problem: "WIN_CERTIFICATE type \(hex(entry.certificateType)) is not PKCS#7")
+            guard entry.revision == WinCertificate.revision2, entry.certificateType == WinCertificate.typePKCSSignedData
+            else {
+                return SignatureCheck(
+                    index: index, problem: "WIN_CERTIFICATE type \(hex(entry.certificateType)) is not PKCS#7")
             }
             let signature: AuthenticodeSignature
             do {

@@ -24,21 +24,29 @@ public enum SignatureRendering {
         .object([
             ("file", .string(file)),
             ("verified", .bool(verified)),
-            ("signatures", .array(checks.map { check in
-                var members: [(String, JSONValue)] = [("index", .integer(check.index)), ("valid", .bool(check.isValid))]
-                if let signer = check.signer { members.append(("signer", .string(signer))) }
-                if let algorithm = check.digestAlgorithm { members.append(("digest", .string(algorithm.rawValue))) }
-                if let problem = check.problem { members.append(("problem", .string(problem))) }
-                if let verdict = check.verdict {
-                    members += [
-                        ("imageDigestMatches", .bool(verdict.imageDigestMatches)),
-                        ("attributesMatch", .bool(verdict.attributesMatch)),
-                        ("signatureValid", .bool(verdict.signatureValid)),
-                        ("trusted", .bool(verdict.trusted)),
-                    ]
-                }
-                return .object(members)
-            })),
+            (
+                "signatures",
+                .array(
+                    checks.map { check in
+                        var members: [(String, JSONValue)] = [
+                            ("index", .integer(check.index)), ("valid", .bool(check.isValid)),
+                        ]
+                        if let signer = check.signer { members.append(("signer", .string(signer))) }
+                        if let algorithm = check.digestAlgorithm {
+                            members.append(("digest", .string(algorithm.rawValue)))
+                        }
+                        if let problem = check.problem { members.append(("problem", .string(problem))) }
+                        if let verdict = check.verdict {
+                            members += [
+                                ("imageDigestMatches", .bool(verdict.imageDigestMatches)),
+                                ("attributesMatch", .bool(verdict.attributesMatch)),
+                                ("signatureValid", .bool(verdict.signatureValid)),
+                                ("trusted", .bool(verdict.trusted)),
+                            ]
+                        }
+                        return .object(members)
+                    })
+            ),
         ])
     }
 

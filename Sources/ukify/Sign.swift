@@ -21,14 +21,19 @@ extension Ukify {
         var hash: DigestAlgorithm = .sha256
         @Option(help: ArgumentHelp("Write the DER PKCS#7 to PATH instead of a signed image.", valueName: "PATH"))
         var detached: String?
-        @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Signed output.", valueName: "PATH"))
+        @Option(
+            name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Signed output.", valueName: "PATH"))
         var output: String?
         @Argument(help: "PE file to sign.")
         var file: String
 
         func validate() throws {
-            guard signing.isSigning else { throw ValidationError("--secureboot-private-key and --secureboot-certificate are required") }
-            if (detached == nil) == (output == nil) { throw ValidationError("give exactly one of --output and --detached") }
+            guard signing.isSigning else {
+                throw ValidationError("--secureboot-private-key and --secureboot-certificate are required")
+            }
+            if (detached == nil) == (output == nil) {
+                throw ValidationError("give exactly one of --output and --detached")
+            }
         }
 
         func run() throws {

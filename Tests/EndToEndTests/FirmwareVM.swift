@@ -85,7 +85,6 @@ struct FirmwareVM {
     }
 }
 
-
 /// A busybox initrd whose /init prints a marker, /proc/cmdline, the file /extra (when a second
 /// initrd supplies it) and PCR 11 (sha256) read through the kernel's TPM driver, then powers off.
 func makeBusyboxInitrd(in directory: TemporaryDirectory, marker: String) throws -> String {
