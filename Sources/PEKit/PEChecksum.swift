@@ -6,10 +6,10 @@
 /// the sum is the same modulo 0xFFFF, and end-around-carry folding is that modulus with 0xFFFF
 /// standing for a non-zero multiple. Feed the CheckSum field as zeros.
 public struct PEChecksum: Sendable {
-    private var sum: UInt64 = 0
-    private var sawNonZero = false
+    fileprivate var sum: UInt64 = 0
+    fileprivate var sawNonZero = false
     /// Bytes consumed so far; its parity decides whether the next byte is a low or a high byte.
-    private var position = 0
+    fileprivate var position = 0
 
     public init() {}
 
@@ -42,5 +42,17 @@ public struct PEChecksum: Sendable {
         var folded = UInt32(sum % 0xFFFF)
         if folded == 0 && sawNonZero { folded = 0xFFFF }
         return folded &+ UInt32(truncatingIfNeeded: fileSize)
+    }
+}
+
+extension PEChecksum {
+    /// Adds `bytes` that sit at `offset` in the file but were fed as zeros (header fields patched
+    /// after streaming). The sum is order-independent; only each byte's offset parity matters.
+    public mutating func add(_ bytes: [UInt8], atFileOffset offset: Int) {
+        var adjustment = PEChecksum()
+        adjustment.position = offset & 1
+        bytes.withUnsafeBytes { adjustment.update($0) }
+        if adjustment.sawNonZero { sawNonZero = true }
+        sum = sum % 0xFFFF + adjustment.sum % 0xFFFF
     }
 }

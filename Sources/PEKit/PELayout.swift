@@ -1,4 +1,5 @@
 import BinaryIO
+import BootCrypto
 
 /// A section to put into an image by ``PELayout``.
 public struct NewSection: Sendable {
@@ -45,6 +46,8 @@ public struct PELayout: Sendable {
     public let coffHeader: COFFFileHeader
     /// File offset of the CheckSum field, patched after streaming.
     public let checkSumOffset: Int
+    /// File offset of the Certificate Table directory entry, when the header has one.
+    public let certificateDirectoryOffset: Int?
     public let fileSize: Int
     /// Everything after the headers, in file order.
     private let body: [any ByteSource]
@@ -55,6 +58,7 @@ public struct PELayout: Sendable {
             try Self.plan(image, newSections)
         }
         checkSumOffset = image.checkSumOffset
+        certificateDirectoryOffset = image.certificateDirectoryOffset
     }
 
     private struct Entry {
@@ -230,8 +234,39 @@ public struct PELayout: Sendable {
         return stripSymbols
     }
 
-    /// Streams the planned image to `output` and patches the CheckSum. The caller commits.
-    public func write(to output: AtomicOutputFile) throws {
-        _ = try streamImage([InMemoryBytes(headerBytes)] + body, checkSumOffset: checkSumOffset, to: output)
+    /// Streams the planned image to `output` and patches the CheckSum. With `sign`, the
+    /// Authenticode digest of the bytes (spec digest §2.1: all but the CheckSum and the certificate
+    /// directory) is computed as they go out, each byte read once; `sign` turns it into a PKCS#7
+    /// that is appended as the certificate table. The caller commits.
+    public func write(
+        to output: AtomicOutputFile, algorithm: DigestAlgorithm = .sha256,
+        sign: ((_ digest: [UInt8]) throws -> [UInt8])? = nil
+    ) throws {
+        let writer = ImageWriter(output: output)
+        guard let sign else {
+            for piece in [InMemoryBytes(headerBytes)] + body { try writer.append(piece) }
+            return try writer.finish(checkSumOffset: checkSumOffset)
+        }
+        guard let directoryOffset = certificateDirectoryOffset else {
+            throw PEError(
+                .invalidField, field: "NumberOfRvaAndSizes", detail: "no Certificate Table directory to sign into")
+        }
+        let digest = try Digest(algorithm)
+        var position = 0
+        for excluded in [checkSumOffset..<(checkSumOffset + 4), directoryOffset..<(directoryOffset + 8)].sorted(by: {
+            $0.lowerBound < $1.lowerBound
+        }) {
+            try writer.append(InMemoryBytes(Array(headerBytes[position..<excluded.lowerBound])), digest: digest)
+            try writer.append(InMemoryBytes(Array(headerBytes[excluded])))
+            position = excluded.upperBound
+        }
+        try writer.append(InMemoryBytes(Array(headerBytes[position...])), digest: digest)
+        for piece in body { try writer.append(piece, digest: digest) }
+        // The raw data ends FileAlignment-aligned, so the table starts 8-aligned with nothing to pad.
+        let table = WinCertificate(pkcs7: try sign(try digest.finalize())).encoded
+        let tableStart = writer.size
+        try writer.append(InMemoryBytes(table))
+        try writer.patch(certificateDirectoryBytes(offset: tableStart, size: table.count), at: directoryOffset)
+        try writer.finish(checkSumOffset: checkSumOffset)
     }
 }

@@ -40,9 +40,6 @@ public struct SigningOptions: ParsableArguments {
     public var isSigning: Bool { privateKey != nil || certificate != nil }
 
     public func validate() throws {
-        if (privateKey == nil) != (certificate == nil) {
-            throw ValidationError("--secureboot-private-key and --secureboot-certificate go together")
-        }
         if engine != nil && provider != nil {
             throw ValidationError("--signing-engine and --signing-provider exclude each other")
         }
@@ -51,7 +48,10 @@ public struct SigningOptions: ParsableArguments {
     /// The signer, plus warnings about its certificate (expired, no digitalSignature usage); nil
     /// when no key was given.
     public func makeSigner() throws -> (signer: AuthenticodeSigner, warnings: [String])? {
-        guard let privateKey, let certificate else { return nil }
+        guard isSigning else { return nil }
+        guard let privateKey, let certificate else {
+            throw ToolError("--secureboot-private-key and --secureboot-certificate go together")
+        }
         let key: PrivateKey
         if let engine {
             key = try PrivateKey.load(engine: engine, keyID: privateKey)
@@ -77,6 +77,17 @@ public struct SigningOptions: ParsableArguments {
             warnings.append("\(certificate): certificate's key usage lacks digitalSignature")
         }
         return (signer, warnings)
+    }
+
+    /// These options with unset ones taken from ukify's config keys (SecureBootPrivateKey=,
+    /// SecureBootCertificate=, SigningEngine=, SigningProvider=).
+    public func merging(config setting: (String) -> String?) -> SigningOptions {
+        var merged = self
+        merged.privateKey = privateKey ?? setting("SecureBootPrivateKey")
+        merged.certificate = certificate ?? setting("SecureBootCertificate")
+        merged.engine = engine ?? setting("SigningEngine")
+        merged.provider = provider ?? setting("SigningProvider")
+        return merged
     }
 
     /// The signingTime to embed: none unless --signing-time; then SOURCE_DATE_EPOCH or now.

@@ -67,6 +67,11 @@ public struct UKIBuildOptions: ParsableArguments {
             "INI configuration file ([UKI] section); default: the first ukify.conf in /etc/systemd, "
                 + "/run/systemd, /usr/local/lib/systemd, /usr/lib/systemd.", valueName: "PATH"))
     public var config: String?
+    @OptionGroup public var signing: SigningOptions
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Sign the embedded kernel first (default: only when it carries no signature and the UKI is signed).")
+    public var signKernel: Bool?
 
     public init() {}
 
@@ -90,7 +95,9 @@ public struct UKIBuildOptions: ParsableArguments {
 
     /// Merges the command line with the config file (`--config`, else the first ukify.conf found
     /// in `configDirectories`).
-    public func resolve(configDirectories: [String] = configDirectories) throws -> Resolved {
+    public func resolve(
+        configDirectories: [String] = configDirectories, environment: [String: String] = ProcessInfoEnvironment.current
+    ) throws -> Resolved {
         var notes: [String] = []
         var configPath = config
         if configPath == nil, let found = configDirectories.map({ $0 + "/ukify.conf" }).first(where: isRegularFile) {
@@ -104,7 +111,8 @@ public struct UKIBuildOptions: ParsableArguments {
         }
         let known: Set<String> = [
             "Linux", "Initrd", "Microcode", "Cmdline", "OSRelease", "Uname", "Splash", "DeviceTree",
-            "DeviceTreeAuto", "SBAT", "PCRPKey", "Profile", "EFIArch", "Stub",
+            "DeviceTreeAuto", "SBAT", "PCRPKey", "Profile", "EFIArch", "Stub", "SecureBootPrivateKey",
+            "SecureBootCertificate", "SigningEngine", "SigningProvider", "SignKernel",
         ]
         for entry in ini?.entries ?? [] where entry.section != "UKI" || !known.contains(entry.key) {
             notes.append("warning: \(configPath ?? ""):\(entry.line): unknown setting [\(entry.section)] \(entry.key)=")
@@ -148,15 +156,38 @@ public struct UKIBuildOptions: ParsableArguments {
             return .init(name: String(parts[0]), content: TextOrFile(String(parts.last ?? "")))
         }
 
+        let signingOptions = signing.merging(config: setting)
+        let kernelSigning = try signKernel ?? setting("SignKernel").map { try Self.boolean($0, key: "SignKernel") }
+        if let (signer, warnings) = try signingOptions.makeSigner() {
+            notes += warnings.map { "warning: \($0)" }
+            request.secureBoot = SecureBootSigning(
+                signer: signer, signingTime: try signingOptions.signingTimestamp(environment: environment),
+                signKernel: kernelSigning)
+        } else if kernelSigning == true {
+            throw ToolError("--sign-kernel needs --secureboot-private-key and --secureboot-certificate")
+        }
+
         let outputPath: FilePath
         if let output {
             outputPath = FilePath(output)
         } else if let linux {
-            outputPath = FilePath((FilePath(linux).lastComponent?.string ?? "uki") + ".unsigned.efi")
+            let suffix = request.secureBoot == nil ? ".unsigned.efi" : ".efi"
+            outputPath = FilePath((FilePath(linux).lastComponent?.string ?? "uki") + suffix)
         } else {
             throw ToolError("--output is required when building an addon (no --linux)")
         }
         return Resolved(request: request, output: outputPath, notes: notes)
+    }
+}
+
+extension UKIBuildOptions {
+    /// ukify's boolean spellings in config files.
+    static func boolean(_ text: String, key: String) throws -> Bool {
+        switch text.lowercased() {
+        case "1", "true", "yes", "y", "t", "on": return true
+        case "0", "false", "no", "n", "f", "off": return false
+        default: throw ToolError("\(key)=\(text) is not a boolean")
+        }
     }
 }
 

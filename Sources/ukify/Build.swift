@@ -25,8 +25,10 @@ extension Ukify {
                 try build.write(to: resolved.output)
                 let uname = build.uname.map { "uname \($0), " } ?? ""
                 let added = build.addedSections.joined(separator: " ")
+                let kind =
+                    build.secureBoot == nil ? "unsigned" : build.signedKernel ? "signed (kernel signed too)" : "signed"
                 printDiagnostic(
-                    "ukify: wrote unsigned \(resolved.output) (\(uname)\(added), \(build.layout.fileSize) bytes)")
+                    "ukify: wrote \(kind) \(resolved.output) (\(uname)\(added), \(build.layout.fileSize) bytes)")
             }
         }
     }

@@ -243,3 +243,69 @@ func ukifySign(
         #expect(result.stderr.contains("warning: \(certificate): certificate has expired"))
     }
 }
+
+@Suite struct SignedBuildCLITests {
+    /// A signed UKI: the peers accept it, and the unsigned kernel inside was signed first (ukify's default).
+    @Test func signedBuildSignsAnUnsignedKernelFirst() throws {
+        let directory = try TemporaryDirectory()
+        let output = directory.file("signed.efi")
+        let result = try ukifyBuild(
+            directory, output: "signed.efi",
+            [
+                "--linux=\(TestPaths.fixture("uki-unsigned.efi"))",
+                "--secureboot-private-key=\(TestPaths.fixture("db.key"))",
+                "--secureboot-certificate=\(TestPaths.fixture("db.crt"))",
+            ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("wrote signed (kernel signed too)"))
+        #expect(try run("sbverify", ["--cert", TestPaths.fixture("db.crt"), output]).status == 0)
+        let osslsigncode = try run("osslsigncode", ["verify", "-in", output, "-CAfile", TestPaths.fixture("db.crt")])
+        #expect(osslsigncode.stdout.contains("Succeeded"), "\(osslsigncode.stdout)")
+        let kernel = directory.file("linux.out")
+        #expect(try run(TestPaths.ukify, ["inspect", "--section=.linux@\(kernel)", output]).status == 0)
+        #expect(try run("sbverify", ["--cert", TestPaths.fixture("db.crt"), kernel]).status == 0)
+
+        let plain = try ukifyBuild(
+            directory, output: "plain.efi",
+            [
+                "--linux=\(TestPaths.fixture("uki-unsigned.efi"))", "--no-sign-kernel",
+                "--secureboot-private-key=\(TestPaths.fixture("db.key"))",
+                "--secureboot-certificate=\(TestPaths.fixture("db.crt"))",
+            ])
+        #expect(plain.status == 0 && plain.stderr.contains("wrote signed ") && !plain.stderr.contains("kernel signed"))
+    }
+
+    @Test func detachedRoundTripEqualsInlineSigning() throws {
+        let directory = try TemporaryDirectory()
+        let input = TestPaths.fixture("uki-unsigned.efi")
+        #expect(try ukifySign(input, output: directory.file("inline.efi")).status == 0)
+        let detached = try run(
+            TestPaths.ukify,
+            [
+                "sign", "--secureboot-private-key", TestPaths.fixture("db.key"), "--secureboot-certificate",
+                TestPaths.fixture("db.crt"), "--detached", directory.file("sig.p7"), input,
+            ])
+        #expect(detached.status == 0)
+        let attach = try run(
+            TestPaths.ukify,
+            ["attach", "--signature", directory.file("sig.p7"), "-o", directory.file("attached.efi"), input])
+        #expect(attach.status == 0, "\(attach.stderr)")
+        #expect(try readBytes(directory.file("attached.efi")) == readBytes(directory.file("inline.efi")))
+        let wrong = try run(
+            TestPaths.ukify,
+            [
+                "attach", "--signature", directory.file("sig.p7"), "-o", directory.file("x.efi"),
+                TestPaths.fixture("linuxx64.efi.stub"),
+            ])
+        #expect(wrong.status == 65 && wrong.stderr.contains("signs another image"))
+        let unsign = try run(
+            TestPaths.ukify, ["unsign", "-o", directory.file("unsigned.efi"), directory.file("attached.efi")])
+        #expect(unsign.status == 0)
+        // The same bytes but the CheckSum (the vector, made like ukify, carries 0; we write the real one).
+        var unsigned = try readBytes(directory.file("unsigned.efi"))
+        var original = try readBytes(input)
+        unsigned.replaceSubrange(0xD8..<0xDC, with: [0, 0, 0, 0])
+        original.replaceSubrange(0xD8..<0xDC, with: [0, 0, 0, 0])
+        #expect(unsigned == original)
+    }
+}

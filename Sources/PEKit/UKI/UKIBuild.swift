@@ -17,6 +17,10 @@ public struct UKIBuild: Sendable {
     public let uname: String?
     /// Things a user should hear about (skipped SBAT inputs, ...), one line each.
     public let warnings: [String]
+    /// Set when the output is signed.
+    public let secureBoot: SecureBootSigning?
+    /// Whether the embedded kernel was signed on the way in.
+    public let signedKernel: Bool
 
     /// Sections imported from a `--join-profile` PE. `.sbat` is not imported: shim accepts one
     /// `.sbat` per image, and the UKI has its own.
@@ -62,7 +66,24 @@ public struct UKIBuild: Sendable {
         for extra in request.extraSections {
             try collector.add(name: extra.name, try Self.source(extra.content))
         }
-        try collector.add(.linux, try request.linux.map(Self.wholeFile), characteristics: SectionHeader.readableCode)
+        var linuxContent = try request.linux.map(Self.wholeFile)
+        var signedKernel = false
+        if let signing = request.secureBoot, signing.signKernel != false, let linuxPath = request.linux {
+            guard let linuxImage else {
+                if signing.signKernel == true {
+                    throw PEError(.invalidInput, path: linuxPath.string, detail: "--sign-kernel needs a PE kernel")
+                }
+                throw PEError(
+                    .invalidInput, path: linuxPath.string,
+                    detail: "not a PE kernel; pass --no-sign-kernel to embed it unsigned")
+            }
+            if signing.signKernel == true || linuxImage.certificateTable == nil {
+                let digest = try linuxImage.authenticodeDigest(signing.algorithm)
+                linuxContent = try linuxImage.signedCopy(appending: try signing.signature(for: digest))
+                signedKernel = true
+            }
+        }
+        try collector.add(.linux, linuxContent, characteristics: SectionHeader.readableCode)
         if !standaloneProfile {
             var inputs: [SBATMerge.Input] = []
             if request.linux != nil {
@@ -98,13 +119,20 @@ public struct UKIBuild: Sendable {
         addedSections = collector.sections.map(\.name.string)
         self.uname = uname
         self.warnings = warnings
+        self.secureBoot = request.secureBoot
+        self.signedKernel = signedKernel
     }
 
-    /// Streams the result to a temporary file next to `path`, fsyncs it and renames it into place.
+    /// Streams the result to a temporary file next to `path` (signing it on the way when asked),
+    /// fsyncs it and renames it into place.
     public func write(to path: FilePath) throws {
         try withPEErrors(path: path.string) {
             let output = try AtomicOutputFile(destination: path)
-            try layout.write(to: output)
+            if let secureBoot {
+                try layout.write(to: output, algorithm: secureBoot.algorithm, sign: secureBoot.signature(for:))
+            } else {
+                try layout.write(to: output)
+            }
             try output.commit()
         }
     }

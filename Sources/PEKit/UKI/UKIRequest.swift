@@ -1,4 +1,29 @@
+import BootCrypto
 import SystemPackage
+
+/// How a build is signed for Secure Boot.
+public struct SecureBootSigning: Sendable {
+    public var signer: AuthenticodeSigner
+    public var algorithm: DigestAlgorithm
+    /// Seconds since the epoch for a signingTime attribute; nil for none (reproducible output).
+    public var signingTime: Int64?
+    /// nil: sign the kernel only when it carries no signature (ukify's default); true: always; false: never.
+    public var signKernel: Bool?
+
+    public init(
+        signer: AuthenticodeSigner, algorithm: DigestAlgorithm = .sha256, signingTime: Int64? = nil,
+        signKernel: Bool? = nil
+    ) {
+        self.signer = signer
+        self.algorithm = algorithm
+        self.signingTime = signingTime
+        self.signKernel = signKernel
+    }
+
+    func signature(for digest: [UInt8]) throws -> [UInt8] {
+        try signer.signedData(imageDigest: digest, algorithm: algorithm, signingTime: signingTime)
+    }
+}
 
 /// Everything `ukify build` was asked to put into a UKI, an addon or a profile PE, with
 /// systemd-ukify's meaning for each option.
@@ -33,6 +58,8 @@ public struct UKIRequest: Sendable {
     public var extraSections: [ExtraSection] = []
     public var profile: TextOrFile?
     public var joinProfiles: [FilePath] = []
+    /// Sign the result (and, as ukify does, an unsigned kernel first).
+    public var secureBoot: SecureBootSigning?
 
     public init(stub: FilePath) {
         self.stub = stub

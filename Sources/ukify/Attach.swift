@@ -1,0 +1,73 @@
+import ArgumentParser
+import BinaryIO
+import BootCrypto
+import PEKit
+import SystemPackage
+import ToolSupport
+
+extension Ukify {
+    struct Attach: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Append a detached Authenticode signature (from `ukify sign --detached`) to a PE.",
+            discussion: "The signature must be for this file: its image digest is checked first."
+        )
+
+        @Option(help: ArgumentHelp("DER PKCS#7 signature.", valueName: "PATH"))
+        var signature: String
+        @Option(
+            name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Signed output.", valueName: "PATH"))
+        var output: String
+        @Argument(help: "PE file the signature was made for.")
+        var file: String
+
+        func run() throws {
+            try reportingErrors(tool: "ukify") {
+                let pkcs7 = try FileRegion(wholeFile: ReadableFile(path: FilePath(signature))).readAll(limit: 1 << 20)
+                let parsed = try AuthenticodeSignature(der: pkcs7)
+                let image = try PEImage(file: ReadableFile(path: FilePath(file)))
+                guard try image.authenticodeDigest(parsed.digestAlgorithm) == parsed.imageDigest else {
+                    throw ToolError(
+                        "\(signature): signs another image (its digest does not match \(file))",
+                        exitCode: ExitStatus.dataError)
+                }
+                let target = try AtomicOutputFile(destination: FilePath(output))
+                try image.write(appendingSignature: pkcs7, to: target)
+                try target.commit()
+            }
+        }
+    }
+
+    struct Unsign: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove Authenticode signatures from a PE (all, or the one at --signature-index)."
+        )
+
+        @Option(
+            name: .customLong("signature-index"), help: "Remove only this signature (as `ukify verify` numbers them).")
+        var index: Int?
+        @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Output.", valueName: "PATH"))
+        var output: String
+        @Argument(help: "Signed PE file.")
+        var file: String
+
+        func run() throws {
+            try reportingErrors(tool: "ukify") {
+                let image = try PEImage(file: ReadableFile(path: FilePath(file)))
+                let entries = try CertificateTable(image: image)?.entries ?? []
+                var kept: [WinCertificate] = []
+                if let index {
+                    guard entries.indices.contains(index) else {
+                        throw ToolError(
+                            "\(file): has \(entries.count) signature(s), no index \(index)",
+                            exitCode: ExitStatus.dataError)
+                    }
+                    kept = entries
+                    kept.remove(at: index)
+                }
+                let target = try AtomicOutputFile(destination: FilePath(output))
+                try image.write(replacingCertificateTableWith: kept, to: target)
+                try target.commit()
+            }
+        }
+    }
+}
