@@ -5,7 +5,10 @@ import TestSupport
 /// and returns what the guest printed on its serial console.
 struct FirmwareVM {
     static let ovmfCode = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+    static let ovmfSecureBootCode = "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd"
     static let ovmfVars = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+    /// What OVMF prints when Secure Boot refuses an image (BdsDxe), after which it waits forever.
+    static let refusals = ["Access Denied", "Security Violation"]
 
     /// KVM only when a real KVM module is loaded; the paravirtual /dev/kvm of these machines cannot run OVMF.
     static var accelerator: String {
@@ -24,13 +27,15 @@ struct FirmwareVM {
         return image
     }
 
-    /// Boots until the guest powers off (or `timeout` seconds pass) and returns the serial log.
-    func boot(esp: String, timeout: TimeInterval = 300) throws -> String {
-        for file in [Self.ovmfCode, Self.ovmfVars] where !FileManager.default.fileExists(atPath: file) {
+    /// Boots until the guest powers off, or the firmware prints a Secure Boot refusal, and returns the
+    /// serial log. `secureBootVars`: a varstore with enrolled keys, booted with the Secure Boot (SMM) build.
+    func boot(esp: String, secureBootVars: String? = nil, timeout: TimeInterval = 300) throws -> String {
+        let code = secureBootVars == nil ? Self.ovmfCode : Self.ovmfSecureBootCode
+        for file in [code, secureBootVars ?? Self.ovmfVars] where !FileManager.default.fileExists(atPath: file) {
             throw TestFailure("\(file) is missing: install the ovmf package")
         }
         let vars = directory.file("vars.fd")
-        try FileManager.default.copyItem(atPath: Self.ovmfVars, toPath: vars)
+        try FileManager.default.copyItem(atPath: secureBootVars ?? Self.ovmfVars, toPath: vars)
         let tpmState = directory.file("tpm")
         try FileManager.default.createDirectory(atPath: tpmState, withIntermediateDirectories: true)
         let socket = tpmState + "/swtpm.sock"
@@ -52,30 +57,42 @@ struct FirmwareVM {
         let serial = directory.file("serial.log")
         let qemu = Process()
         qemu.executableURL = URL(fileURLWithPath: try which("qemu-system-x86_64"))
-        qemu.arguments = [
-            "-machine", "q35,accel=\(Self.accelerator)", "-cpu", "max", "-m", "1024", "-smp", "1", "-nodefaults",
-            "-display", "none", "-no-reboot",
-            "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=\(Self.ovmfCode)",
-            "-drive", "if=pflash,format=raw,unit=1,file=\(vars)",
-            "-drive", "file=\(esp),format=raw,if=none,id=esp,snapshot=on", "-device", "virtio-blk-pci,drive=esp",
-            "-chardev", "file,id=ser0,path=\(serial)", "-serial", "chardev:ser0",
-            "-chardev", "socket,id=chrtpm,path=\(socket)", "-tpmdev", "emulator,id=tpm0,chardev=chrtpm",
-            "-device", "tpm-tis,tpmdev=tpm0",
-        ]
+        let machine =
+            secureBootVars == nil
+            ? ["q35,accel=\(Self.accelerator)"]
+            : ["q35,accel=\(Self.accelerator),smm=on", "-global", "driver=cfi.pflash01,property=secure,value=on"]
+        qemu.arguments =
+            ["-machine"] + machine + [
+                "-cpu", "max", "-m", "1024", "-smp", "1", "-nodefaults",
+                "-display", "none", "-no-reboot",
+                "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=\(code)",
+                "-drive", "if=pflash,format=raw,unit=1,file=\(vars)",
+                "-drive", "file=\(esp),format=raw,if=none,id=esp,snapshot=on", "-device", "virtio-blk-pci,drive=esp",
+                "-chardev", "file,id=ser0,path=\(serial)", "-serial", "chardev:ser0",
+                "-chardev", "socket,id=chrtpm,path=\(socket)", "-tpmdev", "emulator,id=tpm0,chardev=chrtpm",
+                "-device", "tpm-tis,tpmdev=tpm0",
+            ]
         qemu.standardOutput = FileHandle.nullDevice
-        let qemuErrors = Pipe()
-        qemu.standardError = qemuErrors
+        let errorLog = directory.file("qemu.stderr")
+        FileManager.default.createFile(atPath: errorLog, contents: nil)
+        qemu.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorLog))
         try qemu.run()
         let stop = Date().addingTimeInterval(timeout)
-        while qemu.isRunning && Date() < stop { Thread.sleep(forTimeInterval: 0.2) }
+        var refused = false
+        while qemu.isRunning && Date() < stop && !refused {
+            Thread.sleep(forTimeInterval: 0.2)
+            refused = Self.refusals.contains(where: log(serial).contains)
+        }
         if qemu.isRunning {
-            qemu.terminate()
-            qemu.waitUntilExit()
+            kill(qemu.processIdentifier, SIGKILL)
+            let grace = Date().addingTimeInterval(10)
+            while qemu.isRunning && Date() < grace { Thread.sleep(forTimeInterval: 0.1) }
+            if refused { return log(serial) }
             throw TestFailure("the VM did not power off within \(Int(timeout)) s; serial log:\n\(log(serial))")
         }
-        let errors = String(decoding: qemuErrors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         guard qemu.terminationStatus == 0 else {
-            throw TestFailure("qemu exited with \(qemu.terminationStatus): \(errors)\nserial log:\n\(log(serial))")
+            throw TestFailure(
+                "qemu exited with \(qemu.terminationStatus): \(log(errorLog))\nserial log:\n\(log(serial))")
         }
         return log(serial)
     }
@@ -86,7 +103,8 @@ struct FirmwareVM {
 }
 
 /// A busybox initrd whose /init prints a marker, /proc/cmdline, the file /extra (when a second
-/// initrd supplies it) and PCR 11 (sha256) read through the kernel's TPM driver, then powers off.
+/// initrd supplies it), PCR 11 (sha256) read through the kernel's TPM driver, the SecureBoot
+/// variable (through the kernel package's efivarfs module) and the lockdown mode, then powers off.
 func makeBusyboxInitrd(in directory: TemporaryDirectory, marker: String) throws -> String {
     let root = directory.file("initrd-root")
     for sub in ["bin", "proc", "sys", "dev"] {
@@ -95,6 +113,12 @@ func makeBusyboxInitrd(in directory: TemporaryDirectory, marker: String) throws 
     let busybox = "/bin/busybox"
     guard FileManager.default.fileExists(atPath: busybox) else { throw TestFailure("busybox-static is not installed") }
     try FileManager.default.copyItem(atPath: busybox, toPath: root + "/bin/busybox")
+    let modules = TestPaths.kernelDirectory + "/lib/modules"
+    guard let release = try FileManager.default.contentsOfDirectory(atPath: modules).first else {
+        throw TestFailure("no kernel modules under \(modules)")
+    }
+    try FileManager.default.copyItem(
+        atPath: "\(modules)/\(release)/kernel/fs/efivarfs/efivarfs.ko", toPath: root + "/efivarfs.ko")
     let initScript = """
         #!/bin/busybox sh
         /bin/busybox --install -s /bin
@@ -105,6 +129,11 @@ func makeBusyboxInitrd(in directory: TemporaryDirectory, marker: String) throws 
         echo "CMDLINE=[$(cat /proc/cmdline)]"
         echo "EXTRA=[$(cat /extra 2>/dev/null)]"
         echo "PCR11=[$(cat /sys/class/tpm/tpm0/pcr-sha256/11 2>/dev/null)]"
+        insmod /efivarfs.ko && mount -t efivarfs efivarfs /sys/firmware/efi/efivars
+        mount -t securityfs securityfs /sys/kernel/security
+        sb=/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c
+        echo "SECUREBOOT=[$(cat $sb | od -An -tu1 | awk '{ print $NF }')]"
+        echo "LOCKDOWN=[$(cat /sys/kernel/security/lockdown 2>/dev/null)]"
         poweroff -f
         """
     guard
@@ -151,9 +180,10 @@ func systemdMeasurePCR11(linux: String, osrel: String, cmdline: String, initrd: 
     return hash
 }
 
-/// The value between "KEY=[" and "]" in the serial log.
+/// The value between "KEY=[" and the last "]" of that line in the serial log.
 func reported(_ key: String, in log: String) -> String? {
     guard let start = log.range(of: "\(key)=[") else { return nil }
-    guard let end = log[start.upperBound...].range(of: "]") else { return nil }
-    return String(log[start.upperBound..<end.lowerBound])
+    let line = log[start.upperBound...].prefix { $0 != "\n" && $0 != "\r" && $0 != "\r\n" }
+    guard let end = line.lastIndex(of: "]") else { return nil }
+    return String(line[..<end])
 }

@@ -1,0 +1,107 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Secure Boot in real firmware: keys made in the test and enrolled offline (virt-fw-vars) into a
+/// copy of OVMF_VARS_4M.fd, booted with OVMF_CODE_4M.secboot.fd. Our signed UKI boots and the guest
+/// sees SecureBoot=1; unsigned, wrongly signed and tampered ones are refused.
+@Suite(.serialized) struct SecureBootTests {
+    struct Keys {
+        let directory: TemporaryDirectory
+        let vars: String
+
+        init(_ directory: TemporaryDirectory) throws {
+            self.directory = directory
+            for name in ["pk", "kek", "db", "other"] {
+                try check(
+                    run(
+                        "openssl",
+                        [
+                            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=bootchain test \(name)",
+                            "-days", "3650",
+                            "-keyout", directory.file("\(name).key"), "-out", directory.file("\(name).crt"),
+                        ]))
+            }
+            vars = directory.file("secureboot-vars.fd")
+            let owner = UUID().uuidString.lowercased()
+            try check(
+                run(
+                    "virt-fw-vars",
+                    [
+                        "--input", FirmwareVM.ovmfVars, "--output", vars, "--set-pk", owner, directory.file("pk.crt"),
+                        "--add-kek", owner, directory.file("kek.crt"), "--add-db", owner, directory.file("db.crt"),
+                        "--secure-boot",
+                    ]))
+        }
+
+        func signingArguments(_ name: String) -> [String] {
+            [
+                "--secureboot-private-key=\(directory.file("\(name).key"))",
+                "--secureboot-certificate=\(directory.file("\(name).crt"))",
+            ]
+        }
+    }
+
+    func buildUKI(_ directory: TemporaryDirectory, marker: String, name: String, _ extra: [String]) throws -> String {
+        let kernel = try TestPaths.debianKernel()
+        let initrd = try makeBusyboxInitrd(in: directory, marker: marker)
+        let uki = directory.file(name)
+        let result = try run(
+            TestPaths.ukify,
+            [
+                "build", "--linux=\(kernel.vmlinuz)", "--initrd=\(initrd)", "--cmdline=console=ttyS0 panic=-1",
+                "--os-release=ID=bootchain-test", "-o", uki,
+            ] + extra)
+        try check(result)
+        return uki
+    }
+
+    func boot(_ uki: String, keys: Keys, in directory: TemporaryDirectory) throws -> String {
+        let vm = FirmwareVM(directory: directory)
+        return try vm.boot(esp: try vm.makeESP(uki: uki), secureBootVars: keys.vars)
+    }
+
+    @Test func signedUKIBootsWithSecureBootEnforcing() throws {
+        let directory = try TemporaryDirectory()
+        let keys = try Keys(directory)
+        let marker = "BOOTCHAIN-SB-\(UInt32.random(in: 0...UInt32.max))"
+        let uki = try buildUKI(directory, marker: marker, name: "signed.efi", keys.signingArguments("db"))
+        let log = try boot(uki, keys: keys, in: directory)
+        #expect(log.contains(marker), "serial log:\n\(log)")
+        #expect(reported("SECUREBOOT", in: log) == "1")
+        #expect(
+            reported("LOCKDOWN", in: log)?.contains("[integrity]") == true, "\(reported("LOCKDOWN", in: log) ?? "")")
+    }
+
+    enum Refused: String, CaseIterable, Sendable {
+        case unsigned, signedByAnotherKey, changedAfterSigning
+    }
+
+    @Test(arguments: Refused.allCases)
+    func firmwareRefuses(refused: Refused) throws {
+        let directory = try TemporaryDirectory()
+        let keys = try Keys(directory)
+        let marker = "BOOTCHAIN-SB-\(UInt32.random(in: 0...UInt32.max))"
+        var uki: String
+        switch refused {
+        case .unsigned:
+            uki = try buildUKI(directory, marker: marker, name: "uki.efi", [])
+        case .signedByAnotherKey:
+            uki = try buildUKI(directory, marker: marker, name: "uki.efi", keys.signingArguments("other"))
+        case .changedAfterSigning:
+            let signed = try buildUKI(directory, marker: marker, name: "signed.efi", keys.signingArguments("db"))
+            var bytes = try readBytes(signed)
+            let cmdline = try run(TestPaths.ukify, ["inspect", "--json=short", "--section=.cmdline", signed])
+            #expect(cmdline.status == 0)
+            // Change the last byte of the .cmdline text ("1" of panic=-1 becomes "2").
+            guard let index = bytes.indices.first(where: { bytes[$0...].starts(with: Array("panic=-1".utf8)) }) else {
+                throw TestFailure("no cmdline bytes in \(signed)")
+            }
+            bytes[index + 7] = UInt8(ascii: "2")
+            uki = try directory.write("tampered.efi", bytes)
+        }
+        let log = try boot(uki, keys: keys, in: directory)
+        #expect(!log.contains(marker), "the firmware booted a \(refused) UKI")
+        #expect(FirmwareVM.refusals.contains(where: log.contains), "no refusal in the serial log:\n\(log)")
+    }
+}
