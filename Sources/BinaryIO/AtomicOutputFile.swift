@@ -77,8 +77,9 @@ public final class AtomicOutputFile {
         }
     }
 
-    /// fsync, rename into place, fsync the directory.
-    public func commit() throws {
+    /// fsync, rename into place (or, with `replacing: false`, link into place, failing when the
+    /// destination exists), fsync the directory.
+    public func commit(replacing: Bool = true) throws {
         guard let descriptor else {
             throw BinaryIOError(.writeFailed, path: destination.string, detail: "already closed")
         }
@@ -86,7 +87,12 @@ public final class AtomicOutputFile {
             guard fsync(descriptor.rawValue) == 0 else { throw Errno(rawValue: errno) }
             try descriptor.close()
             self.descriptor = nil
-            guard rename(temporaryPath.string, destination.string) == 0 else { throw Errno(rawValue: errno) }
+            if replacing {
+                guard rename(temporaryPath.string, destination.string) == 0 else { throw Errno(rawValue: errno) }
+            } else {
+                guard link(temporaryPath.string, destination.string) == 0 else { throw Errno(rawValue: errno) }
+                _ = unlink(temporaryPath.string)
+            }
             committed = true
             let directory = destination.removingLastComponent()
             let directoryDescriptor = try FileDescriptor.open(

@@ -15,7 +15,7 @@ public final class PrivateKey: @unchecked Sendable {
     private let engine: OpaquePointer?
     public let algorithm: Algorithm
 
-    private init(owning pointer: OpaquePointer, engine: OpaquePointer? = nil) throws {
+    init(owning pointer: OpaquePointer, engine: OpaquePointer? = nil) throws {
         self.pointer = pointer
         self.engine = engine
         switch EVP_PKEY_get_base_id(pointer) {
@@ -117,7 +117,7 @@ public final class PrivateKey: @unchecked Sendable {
             throw BootCryptoError.fromOpenSSL(.signFailed, operation: "EVP_MD_CTX_new")
         }
         defer { EVP_MD_CTX_free(context) }
-        guard EVP_DigestSignInit(context, nil, digest.evpMD, engine, pointer) == 1 else {
+        guard EVP_DigestSignInit(context, nil, digest.evpMD, nil, pointer) == 1 else {
             throw BootCryptoError.fromOpenSSL(.signFailed, operation: "EVP_DigestSignInit")
         }
         var length = 0

@@ -11,6 +11,8 @@ struct Ukify: ParsableCommand {
             74 when reading or writing fails (e.g. the output directory does not exist).
             """,
         version: "0.1.0",
-        subcommands: [Build.self, Inspect.self, Sign.self, Verify.self, Digest.self, Attach.self, Unsign.self]
+        subcommands: [
+            Build.self, Inspect.self, Sign.self, Verify.self, Digest.self, Attach.self, Unsign.self, GenKey.self,
+        ]
     )
 }

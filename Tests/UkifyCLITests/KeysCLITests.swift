@@ -1,0 +1,92 @@
+import Foundation
+import TestSupport
+import Testing
+
+@Suite struct GenKeyCLITests {
+    @Test func generatesKeysThatSignAndRefusesToOverwrite() throws {
+        let directory = try TemporaryDirectory()
+        let key = directory.file("db.key")
+        let certificate = directory.file("db.crt")
+        let result = try run(
+            TestPaths.ukify,
+            [
+                "genkey", "--secureboot-private-key=\(key)", "--secureboot-certificate=\(certificate)",
+                "--secureboot-certificate-cn=bootchain genkey test", "--pcr-private-key=\(directory.file("pcr.key"))",
+                "--pcr-public-key=\(directory.file("pcr.pub"))",
+            ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let attributes = try FileManager.default.attributesOfItem(atPath: key)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let pcrAttributes = try FileManager.default.attributesOfItem(atPath: directory.file("pcr.key"))
+        #expect((pcrAttributes[.posixPermissions] as? Int) == 0o600)
+        let x509 = try run(
+            "openssl", ["x509", "-in", certificate, "-noout", "-subject", "-ext", "basicConstraints", "-text"])
+        #expect(x509.stdout.contains("CN = bootchain genkey test") && x509.stdout.contains("CA:FALSE"))
+        #expect(x509.stdout.contains("Public-Key: (2048 bit)") && x509.stdout.contains("sha256WithRSAEncryption"))
+        let publicKey = try run("openssl", ["pkey", "-pubin", "-in", directory.file("pcr.pub"), "-noout", "-text"])
+        #expect(publicKey.status == 0 && publicKey.stdout.contains("2048 bit"))
+
+        let signed = directory.file("signed.efi")
+        #expect(
+            try ukifySign(TestPaths.fixture("uki-unsigned.efi"), output: signed, key: key, certificate: certificate)
+                .status == 0)
+        #expect(try run("sbverify", ["--cert", certificate, signed]).status == 0)
+
+        let before = try readBytes(key)
+        let again = try run(
+            TestPaths.ukify,
+            ["genkey", "--secureboot-private-key=\(key)", "--secureboot-certificate=\(directory.file("new.crt"))"])
+        #expect(again.status == 65 && again.stderr.contains("refusing to overwrite"))
+        #expect(try readBytes(key) == before)
+        #expect(!FileManager.default.fileExists(atPath: directory.file("new.crt")))
+    }
+}
+
+/// A key that never leaves a PKCS#11 token (SoftHSM2) signs through OpenSSL's pkcs11 engine.
+@Suite struct HSMSigningCLITests {
+    static let modules = ["/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so", "/usr/lib/softhsm/libsofthsm2.so"]
+
+    @Test func softHSMKeySignsAUKIThatSbverifyAccepts() throws {
+        let directory = try TemporaryDirectory()
+        guard let module = Self.modules.first(where: FileManager.default.fileExists) else {
+            throw TestFailure("libsofthsm2.so not found: install softhsm2")
+        }
+        try FileManager.default.createDirectory(atPath: directory.file("tokens"), withIntermediateDirectories: true)
+        let config = try directory.write("softhsm2.conf", "directories.tokendir = \(directory.file("tokens"))\n")
+        let environment = ["SOFTHSM2_CONF": config, "PKCS11_MODULE_PATH": module]
+        try check(
+            run(
+                "softhsm2-util",
+                ["--init-token", "--free", "--label", "bootchain", "--pin", "1234", "--so-pin", "5678"],
+                environment: environment))
+        try check(
+            run(
+                "pkcs11-tool",
+                [
+                    "--module", module, "--login", "--pin", "1234", "--keypairgen", "--key-type", "rsa:2048", "--id",
+                    "01",
+                    "--label", "sbkey", "--token-label", "bootchain",
+                ], environment: environment))
+        let uri = "pkcs11:token=bootchain;object=sbkey;type=private;pin-value=1234"
+        let certificate = directory.file("hsm.crt")
+        try check(
+            run(
+                "openssl",
+                [
+                    "req", "-new", "-x509", "-engine", "pkcs11", "-keyform", "engine", "-key", uri, "-subj",
+                    "/CN=bootchain HSM",
+                    "-days", "30", "-out", certificate,
+                ], environment: environment))
+        let signed = directory.file("signed.efi")
+        let sign = try run(
+            TestPaths.ukify,
+            [
+                "sign", "--signing-engine=pkcs11", "--secureboot-private-key=\(uri)",
+                "--secureboot-certificate=\(certificate)",
+                "-o", signed, TestPaths.fixture("uki-unsigned.efi"),
+            ], environment: environment)
+        #expect(sign.status == 0, "\(sign.stderr)")
+        #expect(try run("sbverify", ["--cert", certificate, signed]).status == 0)
+        #expect(try run(TestPaths.ukify, ["verify", "--cert", certificate, signed]).status == 0)
+    }
+}
