@@ -9,25 +9,41 @@ final class ImageWriter {
     private var checksum = PEChecksum()
     private(set) var size = 0
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+    /// The Authenticode digest, fed with the written bytes that fall inside `hashedRanges`
+    /// (ascending, disjoint file ranges), so each byte is read once.
+    private let digest: Digest?
+    private let hashedRanges: [Range<Int>]
 
-    init(output: AtomicOutputFile) {
+    init(output: AtomicOutputFile, digest: Digest? = nil, hashedRanges: [Range<Int>] = []) {
         self.output = output
+        self.digest = digest
+        self.hashedRanges = hashedRanges
     }
 
     deinit {
         scratch.deallocate()
     }
 
-    /// Appends `source`, feeding its bytes to `digest` when given.
-    func append(_ source: any ByteSource, digest: Digest? = nil) throws {
+    /// Appends `source`.
+    func append(_ source: any ByteSource) throws {
         try wrappingErrors {
             try source.forEachChunk(scratch: scratch) { chunk in
                 checksum.update(chunk)
-                try digest?.update(chunk)
+                if let digest { try feed(digest, chunk, at: size) }
                 try output.write(chunk)
+                size += chunk.count
             }
         }
-        size += source.count
+    }
+
+    /// Feeds the part of `chunk` (at file offset `offset`) that lies inside the hashed ranges.
+    private func feed(_ digest: Digest, _ chunk: UnsafeRawBufferPointer, at offset: Int) throws {
+        let chunkRange = offset..<(offset + chunk.count)
+        for range in hashedRanges where range.overlaps(chunkRange) {
+            let part = range.clamped(to: chunkRange)
+            try digest.update(
+                UnsafeRawBufferPointer(rebasing: chunk[(part.lowerBound - offset)..<(part.upperBound - offset)]))
+        }
     }
 
     /// Overwrites bytes that were streamed as zeros.
@@ -67,8 +83,36 @@ extension PEImage {
     /// hashes stays as it is, so the signatures kept stay valid. The caller commits `output`.
     public func write(replacingCertificateTableWith entries: [WinCertificate], to output: AtomicOutputFile) throws {
         let writer = ImageWriter(output: output)
-        let replaced = try piecesReplacingCertificateTable(with: entries)
+        let replaced = try replacingCertificateTable(with: entries)
         for piece in [InMemoryBytes(replaced.headers)] + replaced.rest { try writer.append(piece) }
+        try writer.finish(checkSumOffset: checkSumOffset)
+    }
+
+    /// Streams this image to `output` with one more signature, made by `sign` from the Authenticode
+    /// digest. When the hashed ranges are in file order (any sane image) the digest is computed as the
+    /// bytes go out, so each byte is read once; otherwise it is computed first. The caller commits.
+    public func write(
+        to output: AtomicOutputFile, algorithm: DigestAlgorithm, sign: (_ digest: [UInt8]) throws -> [UInt8]
+    ) throws {
+        let layout = try authenticodeLayout()
+        let inFileOrder = zip(layout.ranges, layout.ranges.dropFirst()).allSatisfy { $0.upperBound <= $1.lowerBound }
+        guard inFileOrder, let directoryOffset = certificateDirectoryOffset else {
+            return try write(appendingSignature: try sign(try authenticodeDigest(algorithm)), to: output)
+        }
+        let existing = try CertificateTable(image: self)?.entries ?? []
+        let replaced = try replacingCertificateTable(with: [])
+        let contentEnd = replaced.headers.count + replaced.content.count
+        let tableStart = (contentEnd + 7) / 8 * 8
+        // The signer's zero padding is hashed as the layout's virtual padding.
+        let hashed = layout.ranges + (layout.zeroPadding > 0 ? [contentEnd..<tableStart] : [])
+        let digest = try Digest(algorithm)
+        let writer = ImageWriter(output: output, digest: digest, hashedRanges: hashed)
+        try writer.append(InMemoryBytes(replaced.headers))
+        try writer.append(replaced.content)
+        try writer.append(ZeroBytes(count: tableStart - contentEnd))
+        let table = (existing + [WinCertificate(pkcs7: try sign(try digest.finalize()))]).flatMap(\.encoded)
+        try writer.append(InMemoryBytes(table))
+        try writer.patch(certificateDirectoryBytes(offset: tableStart, size: table.count), at: directoryOffset)
         try writer.finish(checkSumOffset: checkSumOffset)
     }
 
@@ -76,7 +120,9 @@ extension PEImage {
     /// CheckSum (an embedded kernel signed on the fly). Reads the image once to sum it.
     public func signedCopy(appending pkcs7: [UInt8]) throws -> any ByteSource {
         let existing = try CertificateTable(image: self)?.entries ?? []
-        var (headers, rest) = try piecesReplacingCertificateTable(with: existing + [WinCertificate(pkcs7: pkcs7)])
+        let replaced = try replacingCertificateTable(with: existing + [WinCertificate(pkcs7: pkcs7)])
+        var headers = replaced.headers
+        let rest = replaced.rest
         var checksum = PEChecksum()
         var size = headers.count
         headers.withUnsafeBytes { checksum.update($0) }
@@ -94,13 +140,21 @@ extension PEImage {
         return try ConcatenatedSource([InMemoryBytes(headers)] + rest)
     }
 
-    /// Headers (CheckSum zeroed, certificate directory set), the rest of the image up to its old
-    /// table, padding to 8 and the new table.
-    private func piecesReplacingCertificateTable(
-        with entries: [WinCertificate]
-    ) throws
-        -> (headers: [UInt8], rest: [any ByteSource])
-    {
+    /// This image with a new certificate table, in pieces: headers (CheckSum zeroed, certificate
+    /// directory set), the image up to its old table, zero padding to 8, the new table.
+    private struct TableReplacement {
+        var headers: [UInt8]
+        var content: FileRegion
+        /// Zero bytes between the content and the table (to an 8-byte boundary).
+        var padding: Int
+        var table: [UInt8]
+
+        var rest: [any ByteSource] {
+            [content, ZeroBytes(count: padding), InMemoryBytes(table)]
+        }
+    }
+
+    private func replacingCertificateTable(with entries: [WinCertificate]) throws -> TableReplacement {
         let path = file.path.string
         guard let directoryOffset = certificateDirectoryOffset else {
             throw PEError(
@@ -119,14 +173,9 @@ extension PEImage {
             with: entries.isEmpty
                 ? [UInt8](repeating: 0, count: 8) : certificateDirectoryBytes(offset: tableStart, size: table.count))
         headers.replaceSubrange(checkSumOffset..<(checkSumOffset + 4), with: [0, 0, 0, 0])
-        let sizeOfHeaders = headers.count
-        let rest: [any ByteSource] = [
-            try withPEErrors(path: path) {
-                try FileRegion(file: file, offset: sizeOfHeaders, count: contentEnd - sizeOfHeaders)
-            },
-            ZeroBytes(count: tableStart - contentEnd),
-            InMemoryBytes(table),
-        ]
-        return (headers, rest)
+        let content = try withPEErrors(path: path) {
+            try FileRegion(file: file, offset: headers.count, count: contentEnd - headers.count)
+        }
+        return TableReplacement(headers: headers, content: content, padding: tableStart - contentEnd, table: table)
     }
 }

@@ -242,8 +242,8 @@ public struct PELayout: Sendable {
         to output: AtomicOutputFile, algorithm: DigestAlgorithm = .sha256,
         sign: ((_ digest: [UInt8]) throws -> [UInt8])? = nil
     ) throws {
-        let writer = ImageWriter(output: output)
         guard let sign else {
+            let writer = ImageWriter(output: output)
             for piece in [InMemoryBytes(headerBytes)] + body { try writer.append(piece) }
             return try writer.finish(checkSumOffset: checkSumOffset)
         }
@@ -252,16 +252,12 @@ public struct PELayout: Sendable {
                 .invalidField, field: "NumberOfRvaAndSizes", detail: "no Certificate Table directory to sign into")
         }
         let digest = try Digest(algorithm)
-        var position = 0
-        for excluded in [checkSumOffset..<(checkSumOffset + 4), directoryOffset..<(directoryOffset + 8)].sorted(by: {
-            $0.lowerBound < $1.lowerBound
-        }) {
-            try writer.append(InMemoryBytes(Array(headerBytes[position..<excluded.lowerBound])), digest: digest)
-            try writer.append(InMemoryBytes(Array(headerBytes[excluded])))
-            position = excluded.upperBound
-        }
-        try writer.append(InMemoryBytes(Array(headerBytes[position...])), digest: digest)
-        for piece in body { try writer.append(piece, digest: digest) }
+        let writer = ImageWriter(
+            output: output, digest: digest,
+            hashedRanges: [
+                0..<checkSumOffset, (checkSumOffset + 4)..<directoryOffset, (directoryOffset + 8)..<fileSize,
+            ])
+        for piece in [InMemoryBytes(headerBytes)] + body { try writer.append(piece) }
         // The raw data ends FileAlignment-aligned, so the table starts 8-aligned with nothing to pad.
         let table = WinCertificate(pkcs7: try sign(try digest.finalize())).encoded
         let tableStart = writer.size

@@ -17,6 +17,10 @@ public struct SigningOptions: ParsableArguments {
         help: ArgumentHelp("Signer certificate (PEM or DER).", valueName: "PATH"))
     public var certificate: String?
     @Option(
+        name: .customLong("secureboot-private-key-passphrase-file"),
+        help: ArgumentHelp("File whose first line is the passphrase of an encrypted key file.", valueName: "PATH"))
+    public var passphraseFile: String?
+    @Option(
         name: .customLong("signing-engine"),
         help: ArgumentHelp("OpenSSL engine holding the key (e.g. pkcs11).", valueName: "ENGINE"))
     public var engine: String?
@@ -58,7 +62,11 @@ public struct SigningOptions: ParsableArguments {
         } else if let provider {
             key = try PrivateKey.load(provider: provider, uri: privateKey)
         } else {
-            key = try PrivateKey.load(file: FilePath(privateKey))
+            let passphrase = try passphraseFile.map { path in
+                let bytes = try FileRegion(wholeFile: ReadableFile(path: FilePath(path))).readAll(limit: 4096)
+                return String(decoding: bytes.prefix { $0 != 0x0A && $0 != 0x0D }, as: UTF8.self)
+            }
+            key = try PrivateKey.load(file: FilePath(privateKey), passphrase: passphrase)
         }
         let certificates = try Certificate.load(file: FilePath(certificate))
         let chain = try extraCertificates.flatMap { try Certificate.load(file: FilePath($0)) }

@@ -42,14 +42,16 @@ extension Ukify {
                 for warning in warnings { printDiagnostic("ukify: warning: \(warning)") }
                 let image = try PEImage(file: ReadableFile(path: FilePath(file)))
                 let signingTime = try signing.signingTimestamp(environment: ProcessInfoEnvironment.current)
-                let pkcs7 = try image.signature(by: signer, algorithm: hash, signingTime: signingTime)
                 if let detached {
+                    let pkcs7 = try image.signature(by: signer, algorithm: hash, signingTime: signingTime)
                     let output = try AtomicOutputFile(destination: FilePath(detached))
                     try pkcs7.withUnsafeBytes { try output.write($0) }
                     try output.commit()
                 } else if let output {
                     let target = try AtomicOutputFile(destination: FilePath(output))
-                    try image.write(appendingSignature: pkcs7, to: target)
+                    try image.write(to: target, algorithm: hash) { digest in
+                        try signer.signedData(imageDigest: digest, algorithm: hash, signingTime: signingTime)
+                    }
                     try target.commit()
                 }
             }

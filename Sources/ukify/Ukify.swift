@@ -6,7 +6,7 @@ struct Ukify: ParsableCommand {
         commandName: "ukify",
         abstract: "Build and inspect Unified Kernel Images.",
         discussion: """
-            Exit status: 0 on success; 64 for a wrong command line; 65 when an input is malformed \
+            Exit status: 0 on success; 1 when `verify` finds no valid signature; 64 for a wrong command line; 65 when an input is malformed \
             (not a PE, truncated, signed stub, duplicate section, ...); 66 when an input cannot be opened; \
             74 when reading or writing fails (e.g. the output directory does not exist).
             """,

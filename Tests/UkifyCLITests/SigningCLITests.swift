@@ -216,6 +216,27 @@ func ukifySign(
         #expect(try readBytes(input) == before)
     }
 
+    @Test func encryptedKeyWithAPassphraseFileSigns() throws {
+        let directory = try TemporaryDirectory()
+        let key = directory.file("encrypted.key")
+        try check(
+            run(
+                "openssl",
+                ["rsa", "-in", TestPaths.fixture("db.key"), "-aes256", "-passout", "pass:s3cret", "-out", key]))
+        let passphrase = try directory.write("passphrase", "s3cret\n")
+        let signed = directory.file("signed.efi")
+        let result = try ukifySign(
+            TestPaths.fixture("uki-unsigned.efi"), output: signed, key: key,
+            ["--secureboot-private-key-passphrase-file=\(passphrase)"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try run("sbverify", ["--cert", TestPaths.fixture("db.crt"), signed]).status == 0)
+        _ = try directory.write("wrong", "nope\n")
+        let wrong = try ukifySign(
+            TestPaths.fixture("uki-unsigned.efi"), output: directory.file("x.efi"), key: key,
+            ["--secureboot-private-key-passphrase-file=\(directory.file("wrong"))"])
+        #expect(wrong.status == 65 && wrong.stderr.contains("cannot load private key"))
+    }
+
     @Test func expiredCertificateWarns() throws {
         let directory = try TemporaryDirectory()
         let key = directory.file("old.key")
