@@ -136,6 +136,11 @@ public struct AuthenticodeSignature: Sendable {
             trusted: signer?.chains(to: trusted, through: certificates) ?? false)
     }
 
+    /// The DER element at the start of a WIN_CERTIFICATE's bCertificate, without the signer's padding.
+    public static func der(in certificate: [UInt8]) throws -> [UInt8] {
+        Array(certificate.prefix(try encodedLength(certificate)))
+    }
+
     /// Length of the outer DER element (tag, length, content) at the start of `bytes`.
     static func encodedLength(_ bytes: [UInt8]) throws -> Int {
         guard bytes.count >= 2 else { throw BootCryptoError(.malformedSignature, detail: "empty") }

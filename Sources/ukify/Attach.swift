@@ -39,12 +39,15 @@ extension Ukify {
 
     struct Unsign: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Remove Authenticode signatures from a PE (all, or the one at --signature-index)."
+            abstract: "Remove Authenticode signatures from a PE (all, or the one at --signature-index).",
+            discussion: "With --detached the removed signature's DER PKCS#7 is saved, for `ukify attach` elsewhere."
         )
 
         @Option(
             name: .customLong("signature-index"), help: "Remove only this signature (as `ukify verify` numbers them).")
         var index: Int?
+        @Option(help: ArgumentHelp("Save the removed signature (one) here.", valueName: "PATH"))
+        var detached: String?
         @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Output.", valueName: "PATH"))
         var output: String
         @Argument(help: "Signed PE file.")
@@ -63,6 +66,18 @@ extension Ukify {
                     }
                     kept = entries
                     kept.remove(at: index)
+                }
+                let removed = index.map { [entries[$0]] } ?? entries
+                if let detached {
+                    guard removed.count == 1 else {
+                        throw ToolError(
+                            "\(file): --detached saves one signature; there are \(removed.count), pick one with --signature-index"
+                        )
+                    }
+                    let saved = try AtomicOutputFile(destination: FilePath(detached))
+                    let der = try AuthenticodeSignature.der(in: removed[0].certificate)
+                    try der.withUnsafeBytes { try saved.write($0) }
+                    try saved.commit()
                 }
                 let target = try AtomicOutputFile(destination: FilePath(output))
                 try image.write(replacingCertificateTableWith: kept, to: target)

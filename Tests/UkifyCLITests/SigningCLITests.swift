@@ -320,8 +320,13 @@ func ukifySign(
             ])
         #expect(wrong.status == 65 && wrong.stderr.contains("signs another image"))
         let unsign = try run(
-            TestPaths.ukify, ["unsign", "-o", directory.file("unsigned.efi"), directory.file("attached.efi")])
-        #expect(unsign.status == 0)
+            TestPaths.ukify,
+            [
+                "unsign", "--detached", directory.file("back.p7"), "-o", directory.file("unsigned.efi"),
+                directory.file("attached.efi"),
+            ])
+        #expect(unsign.status == 0, "\(unsign.stderr)")
+        #expect(try readBytes(directory.file("back.p7")) == readBytes(directory.file("sig.p7")))
         // The same bytes but the CheckSum (the vector, made like ukify, carries 0; we write the real one).
         var unsigned = try readBytes(directory.file("unsigned.efi"))
         var original = try readBytes(input)
