@@ -23,19 +23,27 @@ public struct AuthenticodeSignature: Sendable {
     /// Parses `der`, which may be followed by padding (bCertificate often is).
     public init(der: [UInt8]) throws {
         do {
-            let root = try DER.parse(Array(der.prefix(try Self.encodedLength(der))))
+            let bytes = try Self.der(in: der)
+            let root = try DER.parse(bytes)
+            guard root.identifier == .sequence else {
+                throw BootCryptoError(.malformedSignature, detail: "ContentInfo tag")
+            }
             var top = try Self.children(root, "ContentInfo").makeIterator()
             guard try ASN1ObjectIdentifier(derEncoded: try Self.next(&top, "contentType")) == AuthenticodeOID.signedData
             else {
                 throw BootCryptoError(.malformedSignature, detail: "not PKCS#7 signedData")
             }
             let wrapper = try Self.next(&top, "content")
+            guard wrapper.identifier == contextTag(0) else {
+                throw BootCryptoError(.malformedSignature, detail: "content tag")
+            }
             var signedData = try Self.children(
                 try Self.children(wrapper, "[0]").first.orThrow("SignedData"), "SignedData"
             )
             .makeIterator()
             _ = try Self.next(&signedData, "version")
-            _ = try Self.next(&signedData, "digestAlgorithms")
+            let digestAlgorithms = try Self.children(try Self.next(&signedData, "digestAlgorithms"), "digestAlgorithms")
+            let listedAlgorithm = try Self.algorithm(try digestAlgorithms.first.orThrow("digestAlgorithms"))
             var contentInfo = try Self.children(try Self.next(&signedData, "contentInfo"), "contentInfo").makeIterator()
             guard
                 try ASN1ObjectIdentifier(derEncoded: try Self.next(&contentInfo, "contentType"))
@@ -51,6 +59,12 @@ public struct AuthenticodeSignature: Sendable {
                 "DigestInfo"
             ).makeIterator()
             digestAlgorithm = try Self.algorithm(try Self.next(&digestInfo, "DigestInfo.digestAlgorithm"))
+            if let problem = edk2LayoutProblem(bytes, algorithm: listedAlgorithm) {
+                throw BootCryptoError(.malformedSignature, detail: problem)
+            }
+            guard listedAlgorithm == digestAlgorithm else {
+                throw BootCryptoError(.malformedSignature, detail: "digestAlgorithms and DigestInfo disagree")
+            }
             imageDigest = Array(try ASN1OctetString(derEncoded: try Self.next(&digestInfo, "DigestInfo.digest")).bytes)
 
             var certificates: [Certificate] = []
@@ -77,6 +91,10 @@ public struct AuthenticodeSignature: Sendable {
             signerIssuer = Array(issuerAndSerial[0].encodedBytes)
             signerSerial = Array(issuerAndSerial[1].encodedBytes)
             signerDigestAlgorithm = try Self.algorithm(try Self.next(&signer, "SignerInfo.digestAlgorithm"))
+            guard signerDigestAlgorithm == digestAlgorithm else {
+                throw BootCryptoError(
+                    .malformedSignature, detail: "SignerInfo and DigestInfo digest algorithms disagree")
+            }
             let attributes = try Self.next(&signer, "authenticatedAttributes")
             guard attributes.identifier == contextTag(0) else {
                 throw BootCryptoError(.malformedSignature, detail: "no signed attributes")

@@ -34,6 +34,22 @@ enum AuthenticodeOID {
     }
 }
 
+/// EDK2's checks before it even parses a signature (DxeImageVerificationLib `HashPeImageByType`,
+/// spec digest §2.5): the outer SEQUENCE has a two-byte long-form length (`30 82`, so the PKCS#7 is
+/// 256 B to 64 KiB) and the digest algorithm OID sits at byte offset 32. Returns why not, or nil.
+func edk2LayoutProblem(_ der: [UInt8], algorithm: DigestAlgorithm) -> String? {
+    guard der.count >= 4, der[0] == 0x30, der[1] == 0x82 else {
+        return "the PKCS#7 does not start with a 2-byte long-form SEQUENCE (30 82), as EDK2 requires"
+    }
+    var coder = DER.Serializer()
+    guard (try? coder.serialize(AuthenticodeOID.digest(algorithm))) != nil else { return "digest OID" }
+    let oid = coder.serializedBytes
+    guard der.count >= 30 + oid.count, Array(der[30..<(30 + oid.count)]) == oid else {
+        return "the digest algorithm OID is not at offset 32, where EDK2 looks for it"
+    }
+    return nil
+}
+
 /// Context-specific tag `[n]` (constructedness comes from how the node is appended).
 func contextTag(_ number: UInt) -> ASN1Identifier {
     ASN1Identifier(tagWithNumber: number, tagClass: .contextSpecific)
@@ -87,7 +103,11 @@ public struct AuthenticodeSigner: Sendable {
         imageDigest: [UInt8], algorithm: DigestAlgorithm, signingTime: Int64? = nil
     ) throws -> [UInt8] {
         do {
-            return try build(imageDigest: imageDigest, algorithm: algorithm, signingTime: signingTime)
+            let der = try build(imageDigest: imageDigest, algorithm: algorithm, signingTime: signingTime)
+            if let problem = edk2LayoutProblem(der, algorithm: algorithm) {
+                throw BootCryptoError(.signFailed, detail: "\(problem) (\(der.count) bytes: too many certificates?)")
+            }
+            return der
         } catch let error as ASN1Error {
             throw BootCryptoError(.signFailed, detail: "ASN.1: \(error)")
         }
@@ -195,6 +215,10 @@ public struct AuthenticodeSigner: Sendable {
 
     /// UTCTime for seconds since the epoch (civil date from days: H. Hinnant's algorithm).
     static func utcTime(_ seconds: Int64) throws -> UTCTime {
+        // 1950-01-01 and 2050-01-01: UTCTime's range, checked before any arithmetic.
+        guard (-631_152_000..<2_524_608_000).contains(seconds) else {
+            throw BootCryptoError(.signFailed, detail: "signing time \(seconds) is outside UTCTime's 1950-2049")
+        }
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = Int(seconds - days * 86_400)
         let shifted = days + 719_468
@@ -206,9 +230,6 @@ public struct AuthenticodeSigner: Sendable {
         let day = Int(dayOfYear - (153 * monthIndex + 2) / 5 + 1)
         let month = Int(monthIndex < 10 ? monthIndex + 3 : monthIndex - 9)
         let year = Int(yearOfEra + era * 400) + (month <= 2 ? 1 : 0)
-        guard (1950...2049).contains(year) else {
-            throw BootCryptoError(.signFailed, detail: "signing time \(seconds) is outside UTCTime's 1950-2049")
-        }
         return try UTCTime(
             year: year, month: month, day: day, hours: secondOfDay / 3600,
             minutes: secondOfDay / 60 % 60, seconds: secondOfDay % 60)

@@ -73,7 +73,10 @@ public final class Certificate: @unchecked Sendable {
 
     /// Whether `signature` over `message` verifies with this certificate's public key.
     public func verifies(_ signature: [UInt8], over message: [UInt8], digest: DigestAlgorithm) -> Bool {
-        guard let key = X509_get0_pubkey(pointer), let context = EVP_MD_CTX_new() else { return false }
+        guard let key = X509_get0_pubkey(pointer), let context = EVP_MD_CTX_new() else {
+            ERR_clear_error()
+            return false
+        }
         defer { EVP_MD_CTX_free(context) }
         guard EVP_DigestVerifyInit(context, nil, digest.evpMD, nil, key) == 1 else {
             ERR_clear_error()
@@ -87,22 +90,19 @@ public final class Certificate: @unchecked Sendable {
     /// Whether `self` chains to one of `trusted` through `intermediates`, the way EDK2 checks an
     /// Authenticode signer: partial chains allowed, no time checks, any purpose.
     public func chains(to trusted: [Certificate], through intermediates: [Certificate]) -> Bool {
-        guard let store = X509_STORE_new(), let context = X509_STORE_CTX_new(),
-            let untrusted = bootchain_sk_X509_new_null()
-        else { return false }
-        defer {
-            X509_STORE_CTX_free(context)
-            X509_STORE_free(store)
-            bootchain_sk_X509_free(untrusted)
-        }
+        defer { ERR_clear_error() }
+        guard let store = X509_STORE_new() else { return false }
+        defer { X509_STORE_free(store) }
+        guard let context = X509_STORE_CTX_new() else { return false }
+        defer { X509_STORE_CTX_free(context) }
+        guard let untrusted = bootchain_sk_X509_new_null() else { return false }
+        defer { bootchain_sk_X509_free(untrusted) }
         for certificate in trusted { X509_STORE_add_cert(store, certificate.pointer) }
         for certificate in intermediates { _ = bootchain_sk_X509_push(untrusted, certificate.pointer) }
         guard X509_STORE_CTX_init(context, store, pointer, untrusted) == 1 else { return false }
         X509_STORE_CTX_set_flags(context, UInt(X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_NO_CHECK_TIME))
         X509_STORE_CTX_set_purpose(context, X509_PURPOSE_ANY)
-        let result = withExtendedLifetime((trusted, intermediates)) { X509_verify_cert(context) }
-        ERR_clear_error()
-        return result == 1
+        return withExtendedLifetime((trusted, intermediates)) { X509_verify_cert(context) } == 1
     }
 
     private func encode(_ body: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int32) -> [UInt8] {

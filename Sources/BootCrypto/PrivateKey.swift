@@ -94,7 +94,10 @@ public final class PrivateKey: @unchecked Sendable {
         }
         defer { OSSL_STORE_close(store) }
         while OSSL_STORE_eof(store) == 0 {
-            guard let info = OSSL_STORE_load(store) else { continue }
+            guard let info = OSSL_STORE_load(store) else {
+                if OSSL_STORE_error(store) != 0 { break }
+                continue
+            }
             defer { OSSL_STORE_INFO_free(info) }
             if OSSL_STORE_INFO_get_type(info) == OSSL_STORE_INFO_PKEY, let key = OSSL_STORE_INFO_get1_PKEY(info) {
                 return try PrivateKey(owning: key)
@@ -105,10 +108,9 @@ public final class PrivateKey: @unchecked Sendable {
 
     /// Whether `certificate` carries this key's public half.
     public func matches(_ certificate: Certificate) -> Bool {
+        defer { ERR_clear_error() }
         guard let publicKey = X509_get0_pubkey(certificate.pointer) else { return false }
-        let result = EVP_PKEY_eq(pointer, publicKey)
-        ERR_clear_error()
-        return result == 1
+        return EVP_PKEY_eq(pointer, publicKey) == 1
     }
 
     /// Signs `message` hashed with `digest`: RSASSA-PKCS1-v1_5 (deterministic) or ECDSA (DER).

@@ -95,13 +95,15 @@ extension PEImage {
         to output: AtomicOutputFile, algorithm: DigestAlgorithm, sign: (_ digest: [UInt8]) throws -> [UInt8]
     ) throws {
         let layout = try authenticodeLayout()
-        let inFileOrder = zip(layout.ranges, layout.ranges.dropFirst()).allSatisfy { $0.upperBound <= $1.lowerBound }
+        let contentEnd = certificateTable?.lowerBound ?? file.size
+        let inFileOrder =
+            zip(layout.ranges, layout.ranges.dropFirst()).allSatisfy { $0.upperBound <= $1.lowerBound }
+            && layout.ranges.allSatisfy { $0.upperBound <= contentEnd }
         guard inFileOrder, let directoryOffset = certificateDirectoryOffset else {
             return try write(appendingSignature: try sign(try authenticodeDigest(algorithm)), to: output)
         }
         let existing = try CertificateTable(image: self)?.entries ?? []
         let replaced = try replacingCertificateTable(with: [])
-        let contentEnd = replaced.headers.count + replaced.content.count
         let tableStart = (contentEnd + 7) / 8 * 8
         // The signer's zero padding is hashed as the layout's virtual padding.
         let hashed = layout.ranges + (layout.zeroPadding > 0 ? [contentEnd..<tableStart] : [])
@@ -111,6 +113,7 @@ extension PEImage {
         try writer.append(replaced.content)
         try writer.append(ZeroBytes(count: tableStart - contentEnd))
         let table = (existing + [WinCertificate(pkcs7: try sign(try digest.finalize()))]).flatMap(\.encoded)
+        guard tableStart + table.count <= UInt32.max else { throw PEError(.imageTooLarge, path: file.path.string) }
         try writer.append(InMemoryBytes(table))
         try writer.patch(certificateDirectoryBytes(offset: tableStart, size: table.count), at: directoryOffset)
         try writer.finish(checkSumOffset: checkSumOffset)

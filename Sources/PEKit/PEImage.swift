@@ -31,10 +31,7 @@ public struct PEImage: Sendable {
 
     /// The Attribute Certificate Table (Authenticode signatures) as a file range, if any.
     public var certificateTable: Range<Int>? {
-        guard let directory = optionalHeader.certificateTable, directory.size != 0 || directory.virtualAddress != 0
-        else {
-            return nil
-        }
+        guard let directory = optionalHeader.certificateTable, directory.size != 0 else { return nil }
         return Int(directory.virtualAddress)..<(Int(directory.virtualAddress) + Int(directory.size))
     }
 

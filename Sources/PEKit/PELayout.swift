@@ -73,7 +73,10 @@ public struct PELayout: Sendable {
     ) throws
         -> ([UInt8], [SectionHeader], OptionalHeader, COFFFileHeader, [any ByteSource], Int)
     {
-        guard image.certificateTable == nil else { throw PEError(.signedImage, field: "Certificate Table") }
+        // As ukify: a stub whose certificate directory is set at all is treated as signed.
+        guard image.optionalHeader.certificateTable.map({ $0.size == 0 && $0.virtualAddress == 0 }) ?? true else {
+            throw PEError(.signedImage, field: "Certificate Table")
+        }
         var optional = image.optionalHeader
         var coff = image.coffHeader
         let fileAlignment = Int(optional.fileAlignment)
@@ -261,6 +264,9 @@ public struct PELayout: Sendable {
         // The raw data ends FileAlignment-aligned, so the table starts 8-aligned with nothing to pad.
         let table = WinCertificate(pkcs7: try sign(try digest.finalize())).encoded
         let tableStart = writer.size
+        guard tableStart + table.count <= UInt32.max else {
+            throw PEError(.imageTooLarge, detail: "signed image beyond 4 GiB")
+        }
         try writer.append(InMemoryBytes(table))
         try writer.patch(certificateDirectoryBytes(offset: tableStart, size: table.count), at: directoryOffset)
         try writer.finish(checkSumOffset: checkSumOffset)

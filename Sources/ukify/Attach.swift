@@ -31,7 +31,7 @@ extension Ukify {
                         exitCode: ExitStatus.dataError)
                 }
                 let target = try AtomicOutputFile(destination: FilePath(output))
-                try image.write(appendingSignature: pkcs7, to: target)
+                try image.write(appendingSignature: try AuthenticodeSignature.der(in: pkcs7), to: target)
                 try target.commit()
             }
         }
@@ -68,6 +68,8 @@ extension Ukify {
                     kept.remove(at: index)
                 }
                 let removed = index.map { [entries[$0]] } ?? entries
+                let target = try AtomicOutputFile(destination: FilePath(output))
+                try image.write(replacingCertificateTableWith: kept, to: target)
                 if let detached {
                     guard removed.count == 1 else {
                         throw ToolError(
@@ -75,12 +77,11 @@ extension Ukify {
                         )
                     }
                     let saved = try AtomicOutputFile(destination: FilePath(detached))
-                    let der = try AuthenticodeSignature.der(in: removed[0].certificate)
-                    try der.withUnsafeBytes { try saved.write($0) }
+                    try AuthenticodeSignature.der(in: removed[0].certificate).withUnsafeBytes { try saved.write($0) }
+                    try target.commit()
                     try saved.commit()
+                    return
                 }
-                let target = try AtomicOutputFile(destination: FilePath(output))
-                try image.write(replacingCertificateTableWith: kept, to: target)
                 try target.commit()
             }
         }

@@ -51,7 +51,11 @@ extension Ukify {
             if privateKey == nil && pcrPrivateKey == nil {
                 throw ValidationError("give --secureboot-private-key/--secureboot-certificate or --pcr-private-key")
             }
-            if validityDays <= 0 { throw ValidationError("--secureboot-certificate-validity must be positive") }
+            if !(1...36_500).contains(validityDays) {
+                throw ValidationError("--secureboot-certificate-validity must be 1 to 36500 days")
+            }
+            let targets = [privateKey, certificate, pcrPrivateKey, pcrPublicKey].compactMap { $0 }
+            if Set(targets).count != targets.count { throw ValidationError("every output needs its own path") }
         }
 
         func run() throws {
@@ -60,34 +64,33 @@ extension Ukify {
                 for target in targets where access(target, F_OK) == 0 {
                     throw ToolError("\(target) exists, refusing to overwrite it", exitCode: ExitStatus.dataError)
                 }
+                let secret: FilePermissions = [.ownerReadWrite]
+                let open: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]
+                var files: [(path: String, bytes: [UInt8], permissions: FilePermissions)] = []
+                var notes: [String] = []
                 if let privateKey, let certificate {
                     let key = try KeyGeneration.rsa()
                     let name = commonName ?? "SecureBoot signing key on host \(hostName())"
                     let issued = try KeyGeneration.selfSignedCertificate(
                         key: key, commonName: name, validityDays: validityDays)
-                    try write(try key.privateKeyPEM(), to: privateKey, permissions: [.ownerReadWrite])
-                    try write(
-                        try issued.pem(), to: certificate, permissions: [.ownerReadWrite, .groupRead, .otherRead])
-                    printDiagnostic(
-                        "ukify: wrote Secure Boot key \(privateKey) and certificate \(certificate) (CN=\(name))")
+                    files += [(privateKey, try key.privateKeyPEM(), secret), (certificate, try issued.pem(), open)]
+                    notes.append("wrote Secure Boot key \(privateKey) and certificate \(certificate) (CN=\(name))")
                 }
                 if let pcrPrivateKey {
                     let key = try KeyGeneration.rsa()
-                    try write(try key.privateKeyPEM(), to: pcrPrivateKey, permissions: [.ownerReadWrite])
-                    if let pcrPublicKey {
-                        try write(
-                            try key.publicKeyPEM(), to: pcrPublicKey,
-                            permissions: [.ownerReadWrite, .groupRead, .otherRead])
-                    }
-                    printDiagnostic("ukify: wrote PCR signing key \(pcrPrivateKey)")
+                    files.append((pcrPrivateKey, try key.privateKeyPEM(), secret))
+                    if let pcrPublicKey { files.append((pcrPublicKey, try key.publicKeyPEM(), open)) }
+                    notes.append("wrote PCR signing key \(pcrPrivateKey)")
                 }
+                // Every file is written before any appears, so a failure leaves none behind.
+                let outputs = try files.map { file in
+                    let output = try AtomicOutputFile(destination: FilePath(file.path), permissions: file.permissions)
+                    try file.bytes.withUnsafeBytes { try output.write($0) }
+                    return output
+                }
+                for output in outputs { try output.commit(replacing: false) }
+                for note in notes { printDiagnostic("ukify: \(note)") }
             }
-        }
-
-        private func write(_ bytes: [UInt8], to path: String, permissions: FilePermissions) throws {
-            let output = try AtomicOutputFile(destination: FilePath(path), permissions: permissions)
-            try bytes.withUnsafeBytes { try output.write($0) }
-            try output.commit(replacing: false)
         }
 
         private func hostName() -> String {

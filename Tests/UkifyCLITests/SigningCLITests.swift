@@ -335,3 +335,48 @@ func ukifySign(
         #expect(unsigned == original)
     }
 }
+
+/// What EDK2 checks before parsing (2-byte long-form outer length, the digest OID at offset 32, one
+/// digest algorithm throughout), and inputs that once trapped.
+@Suite struct SignatureLayoutTests {
+    /// Offset of the PKCS#7 in uki-signed.efi: the certificate table (DataDirectory[4] at 0x128) + 8.
+    static func pkcs7Offset(_ bytes: [UInt8]) -> Int {
+        Int(bytes[0x128]) | Int(bytes[0x129]) << 8 | Int(bytes[0x12A]) << 16 | Int(bytes[0x12B]) << 24 + 8
+    }
+
+    @Test(arguments: [0, 35])
+    func verifyRejectsWhatEDK2Rejects(byte: Int) throws {
+        let directory = try TemporaryDirectory()
+        var bytes = try readBytes(TestPaths.fixture("uki-signed.efi"))
+        bytes[Self.pkcs7Offset(bytes) + byte] ^= 0x01
+        let path = try directory.write("damaged.efi", bytes)
+        let result = try run(TestPaths.ukify, ["verify", "--cert", TestPaths.fixture("db.crt"), path])
+        #expect(result.status == 1, "\(result.stdout)")
+        #expect(result.stdout.contains("problem:"), "\(result.stdout)")
+    }
+
+    @Test func signingRefusesAPKCS7FirmwareCannotRead() throws {
+        let directory = try TemporaryDirectory()
+        let many = Array(repeating: "--addcert=\(TestPaths.fixture("db.crt"))", count: 80)
+        let result = try ukifySign(TestPaths.fixture("uki-unsigned.efi"), output: directory.file("x.efi"), many)
+        #expect(result.status == 65 && result.stderr.contains("EDK2"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.file("x.efi")))
+    }
+
+    @Test func absurdInputsAreErrorsNotTraps() throws {
+        let directory = try TemporaryDirectory()
+        let epoch = try ukifySign(
+            TestPaths.fixture("uki-unsigned.efi"), output: directory.file("x.efi"), ["--signing-time"],
+            environment: ["SOURCE_DATE_EPOCH": "-9223372036854775808"])
+        #expect(epoch.status == 65 && epoch.stderr.contains("UTCTime"), "\(epoch.stderr)")
+        let validity = try run(
+            TestPaths.ukify,
+            [
+                "genkey", "--secureboot-private-key=\(directory.file("k"))",
+                "--secureboot-certificate=\(directory.file("c"))",
+                "--secureboot-certificate-validity=200000000000000",
+            ])
+        #expect(validity.status == 64)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+    }
+}
