@@ -2,37 +2,14 @@
 # Benchmark (not a test): ukify sign/verify on a UKI with a big random initrd vs sbsign,
 # osslsigncode and sbverify, against the floor `openssl dgst -sha256` of the same file. Best of 3
 # wall times with a warm page cache, and peak RSS. Usage: bench/ukify-sign.sh [INITRD_MIB] (512).
-set -euo pipefail
-cd "$(dirname "$0")/.."
-size=${1:-512}
-swift build -c release >/dev/null
-ukify=$(swift build -c release --show-bin-path)/ukify
-scripts/fetch-kernel.sh >/dev/null
-vmlinuz=$(ls .cache/kernel/boot/vmlinuz-*)
+source "$(dirname "$0")/common.sh"
 key=Tests/Fixtures/db.key
 cert=Tests/Fixtures/db.crt
-work=$(mktemp -d "${TMPDIR:-/tmp}/ukify-bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
 
-head -c "${size}M" /dev/urandom > "$work/initrd"
 "$ukify" build --linux="$vmlinuz" --initrd="$work/initrd" --cmdline=quiet --os-release=@/etc/os-release \
     --uname=bench -o "$work/uki.efi" 2>/dev/null
 "$ukify" sign --secureboot-private-key=$key --secureboot-certificate=$cert -o "$work/signed.efi" "$work/uki.efi"
 cat "$work/uki.efi" "$work/signed.efi" "$work/initrd" > /dev/null
-
-measure() {
-    local best="" rss=""
-    for _ in 1 2 3; do
-        /usr/bin/time -o "$work/time" -f '%e %M' "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
-        local line t m
-        line=$(tail -1 "$work/time")
-        t=${line% *} m=${line#* }
-        if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
-        if [ -z "$rss" ] || [ "$m" -gt "$rss" ]; then rss=$m; fi
-    done
-    echo "$best $rss"
-}
-row() { printf '%-40s %8s s  %8s KiB peak RSS\n' "$1" "$2" "$3"; }
 
 read -r t_floor m_floor < <(measure openssl dgst -sha256 "$work/uki.efi")
 read -r t_sign m_sign < <(measure "$ukify" sign --secureboot-private-key=$key --secureboot-certificate=$cert \
