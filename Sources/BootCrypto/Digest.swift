@@ -1,7 +1,7 @@
 internal import COpenSSL
 
 /// The hash algorithms of PCR banks and Authenticode, named as OpenSSL and systemd name them.
-public enum DigestAlgorithm: String, CaseIterable, Sendable, Codable {
+public enum DigestAlgorithm: String, CaseIterable, Sendable {
     case sha1, sha256, sha384, sha512
 
     /// Size of a digest in bytes.

@@ -15,16 +15,13 @@ public struct WinCertificate: Sendable, Equatable {
     public static let revision2: UInt16 = 0x0200
     public static let typePKCSSignedData: UInt16 = 0x0002
 
-    /// File offset of the entry.
-    public var offset: Int
     public var length: UInt32
     public var revision: UInt16
     public var certificateType: UInt16
     /// bCertificate: the DER signature, possibly followed by the signer's zero padding.
     public var certificate: [UInt8]
 
-    public init(offset: Int, length: UInt32, revision: UInt16, certificateType: UInt16, certificate: [UInt8]) {
-        self.offset = offset
+    public init(length: UInt32, revision: UInt16, certificateType: UInt16, certificate: [UInt8]) {
         self.length = length
         self.revision = revision
         self.certificateType = certificateType
@@ -33,7 +30,6 @@ public struct WinCertificate: Sendable, Equatable {
 
     /// An entry for a PKCS#7 signature, with dwLength excluding the padding (as sbsign and pesign write it).
     public init(pkcs7 der: [UInt8]) {
-        offset = 0
         length = UInt32(8 + der.count)
         revision = Self.revision2
         certificateType = Self.typePKCSSignedData
@@ -99,7 +95,7 @@ public struct CertificateTable: Sendable {
                 }
                 try reader.seek(to: reader.position + padding, field: "padding")
                 return WinCertificate(
-                    offset: offset, length: length, revision: revision, certificateType: type, certificate: certificate)
+                    length: length, revision: revision, certificateType: type, certificate: certificate)
             }
             entries.append(entry)
         }
