@@ -1,5 +1,6 @@
 import BinaryIO
 import BootCrypto
+import Dispatch
 
 /// Writes an image to an output file in file order: the CheckSum is computed on the way, an
 /// Authenticode digest can be fed with the hashed bytes, and header fields streamed as zeros are
@@ -24,25 +25,19 @@ final class ImageWriter {
         scratch.deallocate()
     }
 
-    /// Appends `source`.
+    /// Appends `source`. While a chunk is written, another core hashes it; the chunk's buffer is
+    /// reused only after both are done.
     func append(_ source: any ByteSource) throws {
         try wrappingErrors {
             try source.forEachChunk(scratch: scratch) { chunk in
+                let hashing = digest.map { ChunkHashing(digest: $0, chunk: chunk, offset: size, ranges: hashedRanges) }
+                hashing?.start()
                 checksum.update(chunk)
-                if let digest { try feed(digest, chunk, at: size) }
-                try output.write(chunk)
+                let written = Result { try output.write(chunk) }
+                try hashing?.wait()
+                try written.get()
                 size += chunk.count
             }
-        }
-    }
-
-    /// Feeds the part of `chunk` (at file offset `offset`) that lies inside the hashed ranges.
-    private func feed(_ digest: Digest, _ chunk: UnsafeRawBufferPointer, at offset: Int) throws {
-        let chunkRange = offset..<(offset + chunk.count)
-        for range in hashedRanges where range.overlaps(chunkRange) {
-            let part = range.clamped(to: chunkRange)
-            try digest.update(
-                UnsafeRawBufferPointer(rebasing: chunk[(part.lowerBound - offset)..<(part.upperBound - offset)]))
         }
     }
 
@@ -66,6 +61,47 @@ final class ImageWriter {
         } catch let error as BinaryIOError {
             throw PEError(error, path: output.destination.string)
         }
+    }
+}
+
+/// Hashes the part of one chunk (at file offset `offset`) that lies inside the hashed ranges, on a
+/// global queue. The writer waits for it before the chunk's buffer is touched again, which is what
+/// makes sharing the buffer and the digest across threads safe.
+private final class ChunkHashing: @unchecked Sendable {
+    private let digest: Digest
+    private let chunk: UnsafeRawBufferPointer
+    private let offset: Int
+    private let ranges: [Range<Int>]
+    private let done = DispatchSemaphore(value: 0)
+    private var error: (any Error)?
+
+    init(digest: Digest, chunk: UnsafeRawBufferPointer, offset: Int, ranges: [Range<Int>]) {
+        self.digest = digest
+        self.chunk = chunk
+        self.offset = offset
+        self.ranges = ranges
+    }
+
+    func start() {
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            do {
+                let chunkRange = offset..<(offset + chunk.count)
+                for range in ranges where range.overlaps(chunkRange) {
+                    let part = range.clamped(to: chunkRange)
+                    try digest.update(
+                        UnsafeRawBufferPointer(rebasing: chunk[(part.lowerBound - offset)..<(part.upperBound - offset)])
+                    )
+                }
+            } catch {
+                self.error = error
+            }
+            done.signal()
+        }
+    }
+
+    func wait() throws {
+        done.wait()
+        if let error { throw error }
     }
 }
 
