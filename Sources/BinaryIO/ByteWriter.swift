@@ -21,3 +21,10 @@ public struct ByteWriter: Sendable {
         }
     }
 }
+
+extension UInt32 {
+    /// The four little-endian bytes (a header field patched in place).
+    public var littleEndianBytes: [UInt8] {
+        (0..<4).map { UInt8(truncatingIfNeeded: self >> (8 * $0)) }
+    }
+}

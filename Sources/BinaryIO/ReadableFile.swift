@@ -74,8 +74,20 @@ public final class ReadableFile: Sendable {
 }
 
 extension ReadableFile {
-    /// Reads a pipe, FIFO or other stream to its end (e.g. `--cmdline=@<(...)`), refusing more than `limit` bytes.
-    public static func readStream(path: FilePath, limit: Int) throws -> [UInt8] {
+    /// The whole content of a small input (a key, a certificate, a config file, `@PATH` text): a
+    /// regular file, or a pipe read to its end (`--cmdline=@<(...)`). More than `limit` bytes is an error.
+    public static func readAll(path: FilePath, limit: Int) throws -> [UInt8] {
+        do {
+            return try FileRegion(wholeFile: ReadableFile(path: path)).readAll(limit: limit)
+        } catch let error as BinaryIOError where error.code == .notRegularFile {
+            return try readStream(path: path, limit: limit)
+        } catch var error as BinaryIOError where error.code == .tooLarge {
+            error.path = path.string
+            throw error
+        }
+    }
+
+    private static func readStream(path: FilePath, limit: Int) throws -> [UInt8] {
         let descriptor: FileDescriptor
         do {
             descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])

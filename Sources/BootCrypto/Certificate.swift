@@ -28,7 +28,7 @@ public final class Certificate: @unchecked Sendable {
 
     /// Every certificate in a PEM file (a chain or a CA bundle), or the one certificate of a DER file.
     public static func load(file path: FilePath) throws -> [Certificate] {
-        let bytes = try FileRegion(wholeFile: ReadableFile(path: path)).readAll(limit: 16 << 20)
+        let bytes = try ReadableFile.readAll(path: path, limit: 16 << 20)
         var certificates: [Certificate] = []
         try withMemoryBIO(bytes) { bio in
             while let certificate = PEM_read_bio_X509(bio, nil, nil, nil) {

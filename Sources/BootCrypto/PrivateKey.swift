@@ -38,7 +38,7 @@ public final class PrivateKey: @unchecked Sendable {
 
     /// A PEM (PKCS#1, PKCS#8, SEC1; encrypted ones need `passphrase`) or DER key file.
     public static func load(file path: FilePath, passphrase: String? = nil) throws -> PrivateKey {
-        let bytes = try FileRegion(wholeFile: ReadableFile(path: path)).readAll(limit: 1 << 20)
+        let bytes = try ReadableFile.readAll(path: path, limit: 1 << 20)
         let fromPEM: OpaquePointer? = try withMemoryBIO(bytes) { bio in
             if let passphrase {
                 return passphrase.withCString {

@@ -51,7 +51,7 @@ final class ImageWriter {
     func finish(checkSumOffset: Int) throws {
         let value = checksum.finalize(fileSize: size)
         try wrappingErrors {
-            try output.write((0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }, at: checkSumOffset)
+            try output.write(value.littleEndianBytes, at: checkSumOffset)
         }
     }
 
@@ -107,10 +107,7 @@ private final class ChunkHashing: @unchecked Sendable {
 
 /// The Certificate Table directory entry {VirtualAddress = file offset, Size} as bytes.
 func certificateDirectoryBytes(offset: Int, size: Int) -> [UInt8] {
-    var writer = ByteWriter()
-    writer.write(UInt32(offset))
-    writer.write(UInt32(size))
-    return writer.bytes
+    UInt32(offset).littleEndianBytes + UInt32(size).littleEndianBytes
 }
 
 extension PEImage {
@@ -175,7 +172,7 @@ extension PEImage {
         }
         let value = checksum.finalize(fileSize: size)
         headers.replaceSubrange(
-            checkSumOffset..<(checkSumOffset + 4), with: (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) })
+            checkSumOffset..<(checkSumOffset + 4), with: value.littleEndianBytes)
         return try ConcatenatedSource([InMemoryBytes(headers)] + rest)
     }
 

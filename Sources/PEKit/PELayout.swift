@@ -245,22 +245,21 @@ public struct PELayout: Sendable {
         to output: AtomicOutputFile, algorithm: DigestAlgorithm = .sha256,
         sign: ((_ digest: [UInt8]) throws -> [UInt8])? = nil
     ) throws {
-        guard let sign else {
-            let writer = ImageWriter(output: output)
-            for piece in [InMemoryBytes(headerBytes)] + body { try writer.append(piece) }
+        var signing: (sign: (_ digest: [UInt8]) throws -> [UInt8], digest: Digest, directoryOffset: Int)?
+        var hashed: [Range<Int>] = []
+        if let sign {
+            guard let directoryOffset = certificateDirectoryOffset else {
+                throw PEError(
+                    .invalidField, field: "NumberOfRvaAndSizes", detail: "no Certificate Table directory to sign into")
+            }
+            signing = (sign, try Digest(algorithm), directoryOffset)
+            hashed = [0..<checkSumOffset, (checkSumOffset + 4)..<directoryOffset, (directoryOffset + 8)..<fileSize]
+        }
+        let writer = ImageWriter(output: output, digest: signing?.digest, hashedRanges: hashed)
+        for piece in [InMemoryBytes(headerBytes)] + body { try writer.append(piece) }
+        guard let (sign, digest, directoryOffset) = signing else {
             return try writer.finish(checkSumOffset: checkSumOffset)
         }
-        guard let directoryOffset = certificateDirectoryOffset else {
-            throw PEError(
-                .invalidField, field: "NumberOfRvaAndSizes", detail: "no Certificate Table directory to sign into")
-        }
-        let digest = try Digest(algorithm)
-        let writer = ImageWriter(
-            output: output, digest: digest,
-            hashedRanges: [
-                0..<checkSumOffset, (checkSumOffset + 4)..<directoryOffset, (directoryOffset + 8)..<fileSize,
-            ])
-        for piece in [InMemoryBytes(headerBytes)] + body { try writer.append(piece) }
         // The raw data ends FileAlignment-aligned, so the table starts 8-aligned with nothing to pad.
         let table = WinCertificate(pkcs7: try sign(try digest.finalize())).encoded
         let tableStart = writer.size

@@ -57,7 +57,7 @@ public struct INIFile: Sendable, Equatable {
 
     /// Reads and parses a file.
     public init(path: FilePath) throws {
-        let bytes = try FileRegion(wholeFile: ReadableFile(path: path)).readAll(limit: 1 << 20)
+        let bytes = try ReadableFile.readAll(path: path, limit: 1 << 20)
         try self.init(text: String(decoding: bytes, as: UTF8.self), path: path.string)
     }
 

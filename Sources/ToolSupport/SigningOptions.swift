@@ -63,7 +63,7 @@ public struct SigningOptions: ParsableArguments {
             key = try PrivateKey.load(provider: provider, uri: privateKey)
         } else {
             let passphrase = try passphraseFile.map { path in
-                let bytes = try FileRegion(wholeFile: ReadableFile(path: FilePath(path))).readAll(limit: 4096)
+                let bytes = try ReadableFile.readAll(path: FilePath(path), limit: 4096)
                 return String(decoding: bytes.prefix { $0 != 0x0A && $0 != 0x0D }, as: UTF8.self)
             }
             key = try PrivateKey.load(file: FilePath(privateKey), passphrase: passphrase)

@@ -22,7 +22,7 @@ extension Ukify {
 
         func run() throws {
             try reportingErrors(tool: "ukify") {
-                let pkcs7 = try FileRegion(wholeFile: ReadableFile(path: FilePath(signature))).readAll(limit: 1 << 20)
+                let pkcs7 = try ReadableFile.readAll(path: FilePath(signature), limit: 1 << 20)
                 let parsed = try AuthenticodeSignature(der: pkcs7)
                 let image = try PEImage(file: ReadableFile(path: FilePath(file)))
                 guard try image.authenticodeDigest(parsed.digestAlgorithm) == parsed.imageDigest else {

@@ -36,7 +36,7 @@ public enum TextOrFile: Sendable, Equatable {
             do {
                 return FileRegion(wholeFile: try ReadableFile(path: path))
             } catch let error as BinaryIOError where error.code == .notRegularFile {
-                return InMemoryBytes(try ReadableFile.readStream(path: path, limit: Self.streamLimit))
+                return InMemoryBytes(try ReadableFile.readAll(path: path, limit: Self.streamLimit))
             }
         }
     }
@@ -45,7 +45,8 @@ public enum TextOrFile: Sendable, Equatable {
     public func readText() throws -> String {
         switch self {
         case .text(let text): text
-        case .file: String(decoding: try source().readAll(limit: Self.streamLimit), as: UTF8.self)
+        case .file(let path):
+            String(decoding: try ReadableFile.readAll(path: path, limit: Self.streamLimit), as: UTF8.self)
         }
     }
 }
