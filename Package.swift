@@ -8,6 +8,7 @@ let package = Package(
     name: "bootchain",
     products: [
         .executable(name: "ukify", targets: ["ukify"]),
+        .executable(name: "measure", targets: ["measure"]),
         .library(name: "PEKit", targets: ["PEKit"]),
     ],
     dependencies: [
@@ -26,6 +27,12 @@ let package = Package(
             pkgConfig: "libelf",
             providers: [.apt(["libelf-dev"])]
         ),
+        .systemLibrary(
+            name: "CTSS2",
+            pkgConfig: "tss2-esys",
+            providers: [.apt(["libtss2-dev"])]
+        ),
+        .target(name: "JSON"),
         .target(
             name: "BinaryIO",
             dependencies: [.product(name: "SystemPackage", package: "swift-system")]
@@ -42,9 +49,16 @@ let package = Package(
             dependencies: ["BinaryIO", "BootCrypto", "CElf", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .target(
+            name: "TPMPolicy",
+            dependencies: [
+                "CTSS2", "BinaryIO", "BootCrypto", "PEKit", "JSON",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .target(
             name: "ToolSupport",
             dependencies: [
-                "BinaryIO", "BootCrypto", "PEKit",
+                "BinaryIO", "BootCrypto", "PEKit", "JSON", "TPMPolicy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -52,12 +66,28 @@ let package = Package(
         .executableTarget(
             name: "ukify",
             dependencies: [
-                "PEKit", "ToolSupport",
+                "PEKit", "TPMPolicy", "JSON", "ToolSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .executableTarget(
+            name: "measure",
+            dependencies: [
+                "PEKit", "TPMPolicy", "BootCrypto", "JSON", "ToolSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
+        .testTarget(
+            name: "TPMPolicyTests",
+            dependencies: [
+                "TPMPolicy", "PEKit", "BootCrypto", "BinaryIO", "JSON", "TestSupport",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         .testTarget(name: "BinaryIOTests", dependencies: ["BinaryIO", "TestSupport"]),
         .testTarget(name: "BootCryptoTests", dependencies: ["BootCrypto"]),
         .testTarget(

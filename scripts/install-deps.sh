@@ -3,6 +3,7 @@
 set -euo pipefail
 packages=(
     libssl-dev libelf-dev pkg-config                     # C libraries PEKit/BootCrypto wrap
+    libtss2-dev libtss2-tcti-swtpm0                      # TPMPolicy (ESYS, tss2-mu) and its swtpm TCTI
     qemu-system-x86 ovmf swtpm swtpm-tools               # firmware boots
     sbsigntool osslsigncode pesign                       # Authenticode cross-checks
     softhsm2 libengine-pkcs11-openssl opensc             # a PKCS#11 token for HSM signing

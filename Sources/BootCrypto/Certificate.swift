@@ -47,13 +47,13 @@ public final class Certificate: @unchecked Sendable {
     }
 
     /// The DER encoding.
-    public var der: [UInt8] { encode { i2d_X509(pointer, $0) } }
+    public var der: [UInt8] { encodeDER { i2d_X509(pointer, $0) } }
 
     /// The DER encoding of the issuer Name (as it goes into IssuerAndSerialNumber).
-    public var issuerDER: [UInt8] { encode { i2d_X509_NAME(X509_get_issuer_name(pointer), $0) } }
+    public var issuerDER: [UInt8] { encodeDER { i2d_X509_NAME(X509_get_issuer_name(pointer), $0) } }
 
     /// The DER encoding of the serialNumber INTEGER.
-    public var serialNumberDER: [UInt8] { encode { i2d_ASN1_INTEGER(X509_get0_serialNumber(pointer), $0) } }
+    public var serialNumberDER: [UInt8] { encodeDER { i2d_ASN1_INTEGER(X509_get0_serialNumber(pointer), $0) } }
 
     /// The subject in OpenSSL's one-line form (`/CN=...`).
     public var subject: String {
@@ -73,18 +73,11 @@ public final class Certificate: @unchecked Sendable {
 
     /// Whether `signature` over `message` verifies with this certificate's public key.
     public func verifies(_ signature: [UInt8], over message: [UInt8], digest: DigestAlgorithm) -> Bool {
-        guard let key = X509_get0_pubkey(pointer), let context = EVP_MD_CTX_new() else {
+        guard let key = X509_get0_pubkey(pointer) else {
             ERR_clear_error()
             return false
         }
-        defer { EVP_MD_CTX_free(context) }
-        guard EVP_DigestVerifyInit(context, nil, digest.evpMD, nil, key) == 1 else {
-            ERR_clear_error()
-            return false
-        }
-        let result = EVP_DigestVerify(context, signature, signature.count, message, message.count)
-        ERR_clear_error()
-        return result == 1
+        return PublicKey.verify(key: key, signature, over: message, digest: digest)
     }
 
     /// Whether `self` chains to one of `trusted` through `intermediates`, the way EDK2 checks an
@@ -103,14 +96,6 @@ public final class Certificate: @unchecked Sendable {
         X509_STORE_CTX_set_flags(context, UInt(X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_NO_CHECK_TIME))
         X509_STORE_CTX_set_purpose(context, X509_PURPOSE_ANY)
         return withExtendedLifetime((trusted, intermediates)) { X509_verify_cert(context) } == 1
-    }
-
-    private func encode(_ body: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int32) -> [UInt8] {
-        var output: UnsafeMutablePointer<UInt8>?
-        let length = body(&output)
-        guard length > 0, let output else { return [] }
-        defer { bootchain_openssl_free(output) }
-        return Array(UnsafeBufferPointer(start: output, count: Int(length)))
     }
 }
 

@@ -1,3 +1,4 @@
+import JSON
 import PEKit
 
 /// `ukify inspect` output: ukify's text layout, and its JSON shape

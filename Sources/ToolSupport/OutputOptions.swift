@@ -1,4 +1,5 @@
 import ArgumentParser
+import JSON
 
 extension JSONStyle: ExpressibleByArgument {}
 

@@ -1,3 +1,4 @@
+import JSON
 import PEKit
 
 /// `ukify verify` output: one block (text) or object (JSON) per signature.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BinaryIO
+import JSON
 import PEKit
 import SystemPackage
 import ToolSupport

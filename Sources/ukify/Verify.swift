@@ -1,6 +1,7 @@
 import ArgumentParser
 import BinaryIO
 import BootCrypto
+import JSON
 import PEKit
 import SystemPackage
 import ToolSupport

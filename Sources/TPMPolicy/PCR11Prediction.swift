@@ -1,0 +1,79 @@
+import BinaryIO
+import BootCrypto
+import PEKit
+
+/// One section's content as systemd-stub would measure it.
+public struct MeasuredSection: Sendable {
+    public let kind: UKISectionKind
+    public let content: any ByteSource
+
+    public init(kind: UKISectionKind, content: any ByteSource) {
+        self.kind = kind
+        self.content = content
+    }
+}
+
+/// The PCR 11 values a UKI produces (spec digest §4.1): for every bank, the stub extends
+/// H(name + NUL) and H(content) for each non-empty measured section in ``UKISectionKind`` order,
+/// then userspace extends H(word) for each phase word.
+public struct PCR11Prediction: Sendable {
+    /// One expected value.
+    public struct Value: Sendable, Equatable {
+        public let bank: DigestAlgorithm
+        public let phase: PhasePath
+        public let value: [UInt8]
+    }
+
+    /// PCR 11 right after the stub, per bank.
+    public let afterStub: [DigestAlgorithm: [UInt8]]
+    public let banks: [DigestAlgorithm]
+    /// The sections extended, in order.
+    public let measured: [UKISectionKind]
+
+    /// Hashes `sections` (each byte read once for all banks) and extends them in measurement
+    /// order. Sections that the rules do not measure, `.pcrsig` and empty ones are skipped.
+    public init(sections: [MeasuredSection], banks: [DigestAlgorithm], rules: StubRules = .current) throws {
+        let hasher = MultiBankHasher(banks: banks)
+        let order = rules.measuredKinds
+        var pcr = Dictionary(uniqueKeysWithValues: banks.map { ($0, [UInt8](repeating: 0, count: $0.digestSize)) })
+        var measured: [UKISectionKind] = []
+        let selected = sections.filter { order.contains($0.kind) && $0.kind != .pcrsig && $0.content.count > 0 }
+        for kind in order {
+            for section in selected where section.kind == kind {
+                let contentDigests = try hasher.digests(of: section.content)
+                for bank in banks {
+                    let nameDigest = try Digest.hash(bank, Array(kind.rawValue.utf8) + [0])
+                    pcr[bank] = try Self.extend(pcr[bank]!, with: nameDigest, bank: bank)
+                    pcr[bank] = try Self.extend(pcr[bank]!, with: contentDigests[bank]!, bank: bank)
+                }
+                measured.append(kind)
+            }
+        }
+        afterStub = pcr
+        self.banks = banks
+        self.measured = measured
+    }
+
+    /// `H(pcr || digest)`: what TPM2_PCR_Extend does.
+    public static func extend(_ pcr: [UInt8], with digest: [UInt8], bank: DigestAlgorithm) throws -> [UInt8] {
+        try Digest.hash(bank, pcr + digest)
+    }
+
+    /// PCR 11 after `phase`'s words have been extended.
+    public func value(bank: DigestAlgorithm, phase: PhasePath) throws -> [UInt8] {
+        guard var pcr = afterStub[bank] else {
+            throw TPMPolicyError(.invalidArgument, "bank \(bank.rawValue) was not computed")
+        }
+        for word in phase.words {
+            pcr = try Self.extend(pcr, with: try Digest.hash(bank, Array(word.utf8)), bank: bank)
+        }
+        return pcr
+    }
+
+    /// Every (bank, phase) value, banks outermost, in the order given.
+    public func values(phases: [PhasePath]) throws -> [Value] {
+        try banks.flatMap { bank in
+            try phases.map { Value(bank: bank, phase: $0, value: try value(bank: bank, phase: $0)) }
+        }
+    }
+}

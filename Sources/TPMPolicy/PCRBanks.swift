@@ -1,0 +1,23 @@
+import BootCrypto
+internal import CTSS2
+
+extension DigestAlgorithm {
+    /// Parses a bank name as systemd-measure does (OpenSSL digest names, any case).
+    public init(bankName: String) throws {
+        guard let bank = DigestAlgorithm(rawValue: bankName.lowercased()) else {
+            throw TPMPolicyError(
+                .invalidArgument, "unknown PCR bank '\(bankName)' (known: sha1, sha256, sha384, sha512)")
+        }
+        self = bank
+    }
+
+    /// The TPM2_ALG_ID of this hash.
+    var tpmAlgorithm: UInt16 {
+        switch self {
+        case .sha1: UInt16(TPM2_ALG_SHA1)
+        case .sha256: UInt16(TPM2_ALG_SHA256)
+        case .sha384: UInt16(TPM2_ALG_SHA384)
+        case .sha512: UInt16(TPM2_ALG_SHA512)
+        }
+    }
+}
