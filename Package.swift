@@ -104,6 +104,7 @@ let package = Package(
                 "PEKit", "BinaryIO", "TestSupport", .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        .testTarget(name: "MeasureCLITests", dependencies: ["TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

@@ -22,6 +22,12 @@ public struct PCR11Prediction: Sendable {
         public let bank: DigestAlgorithm
         public let phase: PhasePath
         public let value: [UInt8]
+
+        public init(bank: DigestAlgorithm, phase: PhasePath, value: [UInt8]) {
+            self.bank = bank
+            self.phase = phase
+            self.value = value
+        }
     }
 
     /// PCR 11 right after the stub, per bank.

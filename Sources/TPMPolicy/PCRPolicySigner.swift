@@ -39,7 +39,7 @@ public struct PCRPolicySigner: Sendable {
     public init(privateKey: PrivateKey, publicKey: PublicKey? = nil) throws {
         let publicKey = try publicKey ?? PublicKey(of: privateKey)
         guard publicKey.matches(privateKey) else {
-            throw TPMPolicyError(.invalidArgument, "the public key does not belong to the private key")
+            throw TPMPolicyError(.malformedInput, "the public key does not belong to the private key")
         }
         self.privateKey = privateKey
         self.publicKey = publicKey

@@ -53,8 +53,8 @@ public final class TPMDevice {
 
     // MARK: PCRs
 
-    /// The current value of PCR `index` in `bank`.
-    public func readPCR(_ index: Int, bank: DigestAlgorithm) throws -> [UInt8] {
+    /// The current value of PCR `index` in `bank`; nil when the TPM has not allocated the bank.
+    public func readPCR(_ index: Int, bank: DigestAlgorithm) throws -> [UInt8]? {
         var selection = try PolicyDigest.selectionStructure(bank: bank, pcrs: [index])
         var counter: UInt32 = 0
         var selectionOut: UnsafeMutablePointer<TPML_PCR_SELECTION>?

@@ -3,6 +3,7 @@ import BinaryIO
 import BootCrypto
 import PEKit
 import SystemPackage
+import TPMPolicy
 
 /// A usage or input problem found by a command itself (not by a library).
 public struct ToolError: Error, CustomStringConvertible, Sendable {
@@ -26,6 +27,8 @@ public enum ExitStatus {
     public static let dataError: Int32 = 65
     /// An input file cannot be opened.
     public static let noInput: Int32 = 66
+    /// A service (the TPM) cannot be reached or failed.
+    public static let unavailable: Int32 = 69
     /// Reading or writing failed, or the output cannot be created.
     public static let ioError: Int32 = 74
 }
@@ -60,6 +63,13 @@ func describe(_ error: any Error) -> (String, Int32) {
         (error.description, error.code == .cannotOpen ? ExitStatus.noInput : ExitStatus.ioError)
     case let error as BootCryptoError:
         (error.description, ExitStatus.dataError)
+    case let error as TPMPolicyError:
+        switch error.code {
+        case .invalidArgument: (error.description, ExitStatus.usage)
+        case .malformedInput: (error.description, ExitStatus.dataError)
+        case .tpmFailure: (error.description, ExitStatus.unavailable)
+        case .policyMismatch: (error.description, ExitStatus.negative)
+        }
     case let error as ToolError:
         (error.description, error.exitCode)
     default:

@@ -49,6 +49,13 @@ public struct SigningOptions: ParsableArguments {
         }
     }
 
+    /// Where --secureboot-private-key (and ukify's PCR keys) live.
+    public var keySource: KeySource {
+        if let engine { return .engine(engine) }
+        if let provider { return .provider(provider) }
+        return .file(passphraseFile: passphraseFile)
+    }
+
     /// The signer, plus warnings about its certificate (expired, no digitalSignature usage); nil
     /// when no key was given.
     public func makeSigner() throws -> (signer: AuthenticodeSigner, warnings: [String])? {
@@ -56,18 +63,7 @@ public struct SigningOptions: ParsableArguments {
         guard let privateKey, let certificate else {
             throw ToolError("--secureboot-private-key and --secureboot-certificate go together")
         }
-        let key: PrivateKey
-        if let engine {
-            key = try PrivateKey.load(engine: engine, keyID: privateKey)
-        } else if let provider {
-            key = try PrivateKey.load(provider: provider, uri: privateKey)
-        } else {
-            let passphrase = try passphraseFile.map { path in
-                let bytes = try ReadableFile.readAll(path: FilePath(path), limit: 4096)
-                return String(decoding: bytes.prefix { $0 != 0x0A && $0 != 0x0D }, as: UTF8.self)
-            }
-            key = try PrivateKey.load(file: FilePath(privateKey), passphrase: passphrase)
-        }
+        let key = try keySource.loadPrivateKey(privateKey)
         let certificates = try Certificate.load(file: FilePath(certificate))
         let chain = try extraCertificates.flatMap { try Certificate.load(file: FilePath($0)) }
         guard key.matches(certificates[0]) else {

@@ -16,6 +16,15 @@ public enum TestPaths {
             ?? repositoryRoot.appendingPathComponent(".build/debug/ukify").path
     }
 
+    /// The measure binary built by `swift build` (override with MEASURE_BIN).
+    public static var measure: String {
+        ProcessInfo.processInfo.environment["MEASURE_BIN"]
+            ?? repositoryRoot.appendingPathComponent(".build/debug/measure").path
+    }
+
+    /// Debian's systemd-measure (v252), the reference our `measure` is compared with.
+    public static let systemdMeasure = "/usr/lib/systemd/systemd-measure"
+
     /// Where scripts/fetch-kernel.sh unpacked Debian's kernel package (override with BOOTCHAIN_KERNEL_DIR).
     public static var kernelDirectory: String {
         ProcessInfo.processInfo.environment["BOOTCHAIN_KERNEL_DIR"]

@@ -1,0 +1,41 @@
+import ArgumentParser
+import BootCrypto
+import JSON
+import TPMPolicy
+import ToolSupport
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the current PCR 11 values of a TPM, in the format of calculate.",
+        discussion: "Banks the TPM has not allocated are left out.")
+
+    @Option(
+        name: .customLong("tpm2-device"),
+        help: ArgumentHelp("tss2 TCTI of the TPM (e.g. device:/dev/tpmrm0, swtpm:path=SOCKET).", valueName: "TCTI"))
+    var tpm2Device = "device:/dev/tpmrm0"
+    @Option(
+        name: .customLong("bank"),
+        help: ArgumentHelp("PCR bank; repeatable (default: all four).", valueName: "DIGEST"))
+    var banks: [String] = []
+    @OptionGroup var output: JSONOptions
+
+    func run() throws {
+        try reportingErrors(tool: "measure") {
+            var selection = PCRSelectionOptions()
+            selection.banks = banks
+            let requested = try selection.resolvedBanks()
+            let tpm = try TPMDevice(tcti: tpm2Device)
+            let values = try requested.compactMap { bank in
+                try tpm.readPCR(PCRPolicy.pcr, bank: bank).map {
+                    PCR11Prediction.Value(bank: bank, phase: PhasePath(words: []), value: $0)
+                }
+            }
+            if output.effective == .off {
+                print(PCRRendering.lines(values), terminator: "")
+            } else {
+                let json = PCRRendering.json(values, banks: values.map(\.bank), withPhases: false)
+                print(PCRRendering.systemdText(json, style: output.effective), terminator: "")
+            }
+        }
+    }
+}
