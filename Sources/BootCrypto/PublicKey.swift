@@ -70,21 +70,6 @@ public final class PublicKey: @unchecked Sendable {
     /// DER SubjectPublicKeyInfo.
     public var subjectPublicKeyInfo: [UInt8] { encodeDER { i2d_PUBKEY(pointer, $0) } }
 
-    /// PEM `PUBLIC KEY` text, as ukify writes `.pcrpkey`.
-    public func pem() throws -> String {
-        guard let bio = BIO_new(BIO_s_mem()) else {
-            throw BootCryptoError.fromOpenSSL(.keyLoadFailed, operation: "BIO_new")
-        }
-        defer { BIO_free(bio) }
-        guard PEM_write_bio_PUBKEY(bio, pointer) == 1 else {
-            throw BootCryptoError.fromOpenSSL(.keyLoadFailed, operation: "PEM_write_bio_PUBKEY")
-        }
-        var data: UnsafeMutablePointer<CChar>?
-        let length = BIO_ctrl(bio, BIO_CTRL_INFO, 0, &data)
-        guard length > 0, let data else { return "" }
-        return String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
-    }
-
     /// `i2d_PublicKey`: PKCS#1 RSAPublicKey for RSA, the uncompressed point `04||X||Y` for EC.
     /// systemd's `pkfp` is the SHA-256 of these bytes.
     public var publicKeyEncoding: [UInt8] { encodeDER { i2d_PublicKey(pointer, $0) } }

@@ -68,6 +68,7 @@ public struct UKIBuildOptions: ParsableArguments {
                 + "/run/systemd, /usr/local/lib/systemd, /usr/lib/systemd.", valueName: "PATH"))
     public var config: String?
     @OptionGroup public var signing: SigningOptions
+    @OptionGroup public var pcr: UKIPCROptions
     @Flag(
         inversion: .prefixedNo,
         help: "Sign the embedded kernel first (default: only when it carries no signature and the UKI is signed).")
@@ -86,6 +87,7 @@ public struct UKIBuildOptions: ParsableArguments {
         public var request: UKIRequest
         public var output: FilePath
         public var notes: [String]
+        public var pcr: UKIPCRPlan
     }
 
     /// Where ukify looks for ukify.conf when --config is not given, in order.
@@ -112,9 +114,13 @@ public struct UKIBuildOptions: ParsableArguments {
         let known: Set<String> = [
             "Linux", "Initrd", "Microcode", "Cmdline", "OSRelease", "Uname", "Splash", "DeviceTree",
             "DeviceTreeAuto", "SBAT", "PCRPKey", "Profile", "EFIArch", "Stub", "SecureBootPrivateKey",
-            "SecureBootCertificate", "SigningEngine", "SigningProvider", "SignKernel",
+            "SecureBootCertificate", "SigningEngine", "SigningProvider", "SignKernel", "PCRBanks",
         ]
-        for entry in ini?.entries ?? [] where entry.section != "UKI" || !known.contains(entry.key) {
+        let knownInPCRSignature: Set<String> = ["PCRPrivateKey", "PCRPublicKey", "Phases"]
+        for entry in ini?.entries ?? []
+        where entry.section.hasPrefix("PCRSignature:")
+            ? !knownInPCRSignature.contains(entry.key) : (entry.section != "UKI" || !known.contains(entry.key))
+        {
             notes.append("warning: \(configPath ?? ""):\(entry.line): unknown setting [\(entry.section)] \(entry.key)=")
         }
 
@@ -148,7 +154,7 @@ public struct UKIBuildOptions: ParsableArguments {
         request.devicetree = (devicetree ?? setting("DeviceTree")).map { FilePath($0) }
         request.devicetreeAuto = (list("DeviceTreeAuto") + devicetreeAuto).map { FilePath($0) }
         request.sbat = sbat.isEmpty ? (setting("SBAT").map { [TextOrFile($0)] } ?? []) : sbat
-        request.pcrpkey = (pcrpkey ?? setting("PCRPKey")).map { FilePath($0) }
+        request.pcrpkey = (pcrpkey ?? setting("PCRPKey")).map { TextOrFile.file(FilePath($0)) }
         request.profile = profile ?? setting("Profile").map(TextOrFile.init)
         request.joinProfiles = joinProfiles.map { FilePath($0) }
         request.extraSections = sections.map { spec in
@@ -167,6 +173,15 @@ public struct UKIBuildOptions: ParsableArguments {
             throw ToolError("--sign-kernel needs --secureboot-private-key and --secureboot-certificate")
         }
 
+        var pcrSections: [String] = []
+        for entry in ini?.entries ?? [] where entry.section.hasPrefix("PCRSignature:") {
+            if !pcrSections.contains(entry.section) { pcrSections.append(entry.section) }
+        }
+        let pcrPlan = try UKIPCRPlan(
+            options: pcr, keySource: signingOptions.keySource, setting: setting,
+            configGroups: pcrSections.map { section in (section, { ini?.value($0, in: section) }) })
+        if request.pcrpkey == nil { request.pcrpkey = try pcrPlan.defaultPCRPublicKey() }
+
         let outputPath: FilePath
         if let output {
             outputPath = FilePath(output)
@@ -176,7 +191,7 @@ public struct UKIBuildOptions: ParsableArguments {
         } else {
             throw ToolError("--output is required when building an addon (no --linux)")
         }
-        return Resolved(request: request, output: outputPath, notes: notes)
+        return Resolved(request: request, output: outputPath, notes: notes, pcr: pcrPlan)
     }
 }
 

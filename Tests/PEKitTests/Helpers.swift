@@ -24,7 +24,7 @@ func vectorRequest() -> UKIRequest {
     request.cmdline = .file(FilePath(TestPaths.fixture("cmdline")))
     request.osRelease = .file(FilePath(TestPaths.fixture("os-release")))
     request.uname = "6.1.0-test"
-    request.pcrpkey = FilePath(TestPaths.fixture("pcrpkey.pem"))
+    request.pcrpkey = .file(FilePath(TestPaths.fixture("pcrpkey.pem")))
     return request
 }
 

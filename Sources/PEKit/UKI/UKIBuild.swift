@@ -21,6 +21,10 @@ public struct UKIBuild: Sendable {
     public let secureBoot: SecureBootSigning?
     /// Whether the embedded kernel was signed on the way in.
     public let signedKernel: Bool
+    /// The stub the UKI is built on.
+    public let stub: PEImage
+    /// The new sections in physical order, as they will be written.
+    public let sections: [NewSection]
 
     /// Sections imported from a `--join-profile` PE. `.sbat` is not imported: shim accepts one
     /// `.sbat` per image, and the UKI has its own.
@@ -60,7 +64,7 @@ public struct UKIBuild: Sendable {
         for path in request.devicetreeAuto { try collector.add(.dtbauto, try Self.wholeFile(path)) }
         try collector.add(.uname, uname.map { InMemoryBytes(Array($0.utf8)) })
         try collector.add(.splash, try request.splash.map(Self.wholeFile))
-        try collector.add(.pcrpkey, try request.pcrpkey.map(Self.wholeFile))
+        try collector.add(.pcrpkey, try Self.source(request.pcrpkey))
         try collector.add(.initrd, try Self.initrd(request.initrds))
         try collector.add(.ucode, try request.microcode.map(Self.wholeFile))
         for extra in request.extraSections {
@@ -115,12 +119,33 @@ public struct UKIBuild: Sendable {
             try Self.importProfile(path, into: &collector)
         }
 
-        layout = try PELayout(editing: stub, adding: collector.sections)
-        addedSections = collector.sections.map(\.name.string)
+        self.stub = stub
+        sections = collector.sections
+        layout = try PELayout(editing: stub, adding: sections)
+        addedSections = sections.map(\.name.string)
         self.uname = uname
         self.warnings = warnings
         self.secureBoot = request.secureBoot
         self.signedKernel = signedKernel
+    }
+
+    private init(_ build: UKIBuild, sections: [NewSection]) throws {
+        stub = build.stub
+        self.sections = sections
+        layout = try PELayout(editing: build.stub, adding: sections)
+        addedSections = sections.map(\.name.string)
+        uname = build.uname
+        warnings = build.warnings
+        secureBoot = build.secureBoot
+        signedKernel = build.signedKernel
+    }
+
+    /// This build with one more section at the end (`.pcrsig`, whose content depends on the
+    /// others): only the layout is planned again, nothing is read.
+    public func appending(_ kind: UKISectionKind, content: [UInt8]) throws -> UKIBuild {
+        var collector = SectionCollector(sections)
+        try collector.add(kind, InMemoryBytes(content))
+        return try UKIBuild(self, sections: collector.sections)
     }
 
     /// Streams the result to a temporary file next to `path` (signing it on the way when asked),
@@ -203,6 +228,15 @@ public struct UKIBuild: Sendable {
 struct SectionCollector {
     private(set) var sections: [NewSection] = []
     private var namesInProfile: Set<String> = []
+
+    init() {}
+
+    /// Continues collecting after `sections`.
+    init(_ sections: [NewSection]) {
+        self.sections = sections
+        let lastProfile = sections.lastIndex { $0.name.string == UKISectionKind.profile.rawValue } ?? 0
+        namesInProfile = Set(sections[lastProfile...].map(\.name.string))
+    }
 
     mutating func add(
         _ kind: UKISectionKind, _ content: (any ByteSource)?,

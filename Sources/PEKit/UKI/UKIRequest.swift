@@ -54,7 +54,7 @@ public struct UKIRequest: Sendable {
     public var devicetreeAuto: [FilePath] = []
     /// Empty: the default `uki,1,...` (or `uki-addon,1,...`) line.
     public var sbat: [TextOrFile] = []
-    public var pcrpkey: FilePath?
+    public var pcrpkey: TextOrFile?
     public var extraSections: [ExtraSection] = []
     public var profile: TextOrFile?
     public var joinProfiles: [FilePath] = []

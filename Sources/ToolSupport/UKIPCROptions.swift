@@ -1,0 +1,189 @@
+import ArgumentParser
+import BinaryIO
+import BootCrypto
+import JSON
+import PEKit
+import SystemPackage
+import TPMPolicy
+
+/// `ukify build`'s PCR options, with systemd-ukify's names: signing keys in groups (each
+/// `--pcr-private-key` with the `--pcr-public-key` and `--phases` at the same position, or a
+/// `[PCRSignature:NAME]` config section), banks, `--measure`, and offline signing.
+public struct UKIPCROptions: ParsableArguments {
+    @Option(
+        name: .customLong("pcr-private-key"),
+        help: ArgumentHelp("Key that signs the PCR 11 policies (.pcrsig); repeatable, one per group.", valueName: "KEY")
+    )
+    public var privateKeys: [String] = []
+    @Option(
+        name: .customLong("pcr-public-key"),
+        help: ArgumentHelp("Public key of the group's --pcr-private-key (checked against it).", valueName: "PATH"))
+    public var publicKeys: [String] = []
+    @Option(
+        name: .customLong("phases"),
+        help: ArgumentHelp(
+            "Space-separated phase paths the group signs for (default: the four of systemd-measure).",
+            valueName: "PHASE-PATHS"))
+    public var phases: [String] = []
+    @Option(
+        name: .customLong("pcr-banks"),
+        help: ArgumentHelp("PCR banks to sign for, comma-separated; repeatable (default: sha256).", valueName: "BANKS"))
+    public var banks: [String] = []
+    @Flag(name: .customLong("measure"), help: "Print the PCR 11 values the UKI will produce (as measure calculate).")
+    public var measure = false
+    @Flag(
+        name: .customLong("policy-digest"),
+        help: "Print the PCR 11 policy digests to sign elsewhere (as measure policy-digest) instead of signing.")
+    public var policyDigest = false
+    @Option(
+        name: .customLong("pcrsig"),
+        help: ArgumentHelp("Signatures made elsewhere: a .pcrsig document to embed.", valueName: "TEXT|@PATH"))
+    public var pcrsig: TextOrFile?
+    @Option(
+        name: .customLong("join-pcrsig"),
+        help: ArgumentHelp("Another .pcrsig document whose signatures are merged in; repeatable.", valueName: "PATH"))
+    public var joinPCRSignatures: [String] = []
+
+    public init() {}
+
+    public func validate() throws {
+        if publicKeys.count > privateKeys.count || phases.count > max(privateKeys.count, 1) {
+            throw ValidationError("--pcr-public-key and --phases pair with a --pcr-private-key each")
+        }
+    }
+}
+
+/// What `ukify build` does about PCR 11, resolved from ``UKIPCROptions`` and the config file.
+public struct UKIPCRPlan: Sendable {
+    public struct Group: Sendable {
+        public var signer: PCRPolicySigner
+        public var phases: [PhasePath]
+    }
+
+    public var groups: [Group]
+    public var banks: [DigestAlgorithm]
+    public var measure: Bool
+    public var policyDigestOnly: Bool
+    public var attached: [(origin: String, signatures: PCRSignatures)]
+
+    /// Whether the build needs to look at PCR 11 at all.
+    public var isActive: Bool { !groups.isEmpty || measure || policyDigestOnly || !attached.isEmpty }
+
+    /// The `.pcrpkey` ukify embeds when none is given: the public key of the only group.
+    public func defaultPCRPublicKey() throws -> TextOrFile? {
+        guard groups.count == 1 else { return nil }
+        return .text(String(decoding: try groups[0].signer.privateKey.publicKeyPEM(), as: UTF8.self))
+    }
+
+    init(
+        options: UKIPCROptions, keySource: KeySource, setting: (String) -> String?,
+        configGroups: [(section: String, value: (String) -> String?)]
+    ) throws {
+        func phasePaths(_ text: String?) throws -> [PhasePath] {
+            guard let text else { return PhasePath.defaults }
+            return try text.split(whereSeparator: \.isWhitespace).map { try PhasePath(parsing: String($0)) }
+        }
+        var groups: [Group] = []
+        for (index, privateKey) in options.privateKeys.enumerated() {
+            let publicKey = try options.publicKeys.dropFirst(index).first.map { try PublicKey.load(file: FilePath($0)) }
+            groups.append(
+                Group(
+                    signer: try PCRPolicySigner(
+                        privateKey: try keySource.loadPrivateKey(privateKey), publicKey: publicKey),
+                    phases: try phasePaths(options.phases.dropFirst(index).first)))
+        }
+        for (section, value) in configGroups {
+            guard let privateKey = value("PCRPrivateKey") else {
+                throw ToolError("[\(section)] needs PCRPrivateKey=")
+            }
+            let publicKey = try value("PCRPublicKey").map { try PublicKey.load(file: FilePath($0)) }
+            groups.append(
+                Group(
+                    signer: try PCRPolicySigner(
+                        privateKey: try keySource.loadPrivateKey(privateKey), publicKey: publicKey),
+                    phases: try phasePaths(value("Phases"))))
+        }
+        if options.privateKeys.isEmpty, let phases = options.phases.first, !groups.isEmpty {
+            groups[0].phases = try phasePaths(phases)
+        }
+        let bankNames = (options.banks.isEmpty ? [setting("PCRBanks") ?? "sha256"] : options.banks)
+            .flatMap { $0.split(whereSeparator: { $0 == "," || $0.isWhitespace }) }
+        let requested = Set(try bankNames.map { try DigestAlgorithm(bankName: String($0)) })
+        banks = DigestAlgorithm.allCases.filter(requested.contains)
+        self.groups = groups
+        measure = options.measure
+        policyDigestOnly = options.policyDigest
+        var attached: [(String, PCRSignatures)] = []
+        for document in (options.pcrsig.map { [$0] } ?? []) + options.joinPCRSignatures.map({ .file(FilePath($0)) }) {
+            let bytes = try document.source().readAll(limit: 16 << 20)
+            attached.append((document.origin, try PCRSignatures(parsing: bytes, origin: document.origin)))
+        }
+        self.attached = attached
+        if policyDigestOnly && !groups.isEmpty {
+            throw ToolError("--policy-digest prints what to sign elsewhere; it excludes --pcr-private-key")
+        }
+    }
+
+    /// Predicts PCR 11 for `build` (with the rules of its stub), prints what was asked for, and
+    /// returns the build with `.pcrsig` added when there are signatures. `print` receives stdout text.
+    public func apply(to build: UKIBuild, print: (String) -> Void, note: (String) -> Void) throws -> UKIBuild {
+        guard isActive else { return build }
+        let names = build.sections.map(\.name.string)
+        guard names.contains(UKISectionKind.linux.rawValue) else {
+            throw ToolError("PCR 11 prediction and signing need a UKI (--linux), not an addon")
+        }
+        guard !names.contains(UKISectionKind.profile.rawValue) else {
+            throw ToolError("PCR 11 prediction and signing of profile UKIs is not supported; sign each profile's UKI")
+        }
+        let rules: StubRules
+        do {
+            rules = try StubRules.detect(in: build.stub)
+        } catch {
+            note("\(error); predicting with the rules of current systemd-stub")
+            rules = .current
+        }
+        note(rules.summary)
+        let measured = try UKIProfileSections.sections(
+            of: build.sections.map { ($0.name.string, $0.content) }, profile: 0, origin: "the UKI being built")
+        let allPhases = Set(groups.flatMap(\.phases) + (measure || policyDigestOnly ? PhasePath.defaults : []))
+        let prediction = try PCR11Prediction(sections: measured, banks: banks, rules: rules)
+        if measure {
+            for phase in allPhases.sorted(by: { $0.description < $1.description }) {
+                print(PCRRendering.phaseHeader(phase) + "\n")
+                print(
+                    PCRRendering.lines(
+                        try banks.map {
+                            .init(bank: $0, phase: phase, value: try prediction.value(bank: $0, phase: phase))
+                        }))
+            }
+        }
+        if policyDigestOnly {
+            let policies = try prediction.values(phases: PhasePath.defaults).map { try PCRPolicy($0, policyRef: nil) }
+            print(
+                PCRRendering.systemdText(
+                    try PCRRendering.policyDigests(policies, banks: banks, keyFingerprint: nil), style: .pretty))
+        }
+        var signatures = PCRSignatures()
+        for group in groups {
+            for value in try prediction.values(phases: group.phases) {
+                signatures.append(try group.signer.sign(try PCRPolicy(value, policyRef: nil)), bank: value.bank)
+            }
+        }
+        let knownPaths = (0...PhasePath.knownWords.count).map {
+            PhasePath(words: Array(PhasePath.knownWords.prefix($0)))
+        }
+        let expected = Set(
+            try prediction.values(phases: Array(allPhases.union(knownPaths))).map {
+                try PCRPolicy($0, policyRef: nil).policy
+            })
+        for (origin, document) in attached {
+            let unmatched = document.banks.flatMap(\.entries).filter { !expected.contains($0.policy) }.count
+            if unmatched > 0 {
+                note("warning: \(origin): \(unmatched) signed policies match no predicted PCR 11 value of this UKI")
+            }
+            signatures.merge(document)
+        }
+        guard !signatures.isEmpty else { return build }
+        return try build.appending(.pcrsig, content: Array(signatures.json.rendered(.short, dialect: .python).utf8))
+    }
+}
