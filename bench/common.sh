@@ -1,10 +1,11 @@
 # Shared by the benchmark scripts (sourced, not run): release build, Debian kernel, a scratch
-# directory with a random initrd of $size MiB, and `measure`.
+# directory with a random initrd of $size MiB, and `measure` (best-of-3 timing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size=${1:-512}
 swift build -c release >/dev/null
 ukify=$(swift build -c release --show-bin-path)/ukify
+measure_tool=$(swift build -c release --show-bin-path)/measure
 scripts/fetch-kernel.sh >/dev/null
 vmlinuz=$(ls .cache/kernel/boot/vmlinuz-*)
 work=$(mktemp -d "${TMPDIR:-/tmp}/ukify-bench.XXXXXX")
