@@ -46,6 +46,15 @@ public struct PCRPolicySigner: Sendable {
         tpmKey = try TPMPublicKey(publicKey)
     }
 
+    /// The size of every signature this key makes, when fixed (RSA: the modulus size); nil for
+    /// ECDSA, whose DER signatures vary by a few bytes.
+    public var signatureSize: Int? {
+        get throws {
+            guard case .rsa(let modulus, _) = try publicKey.parameters() else { return nil }
+            return modulus.count
+        }
+    }
+
     /// A signed `.pcrsig` entry for `policy`.
     public func sign(_ policy: PCRPolicy) throws -> PCRSignatureEntry {
         PCRSignatureEntry(

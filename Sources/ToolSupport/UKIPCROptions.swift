@@ -145,6 +145,13 @@ public struct UKIPCRPlan: Sendable {
         note(rules.summary)
         let measured = try UKIProfileSections.sections(
             of: build.sections.map { ($0.name.string, $0.content) }, profile: 0, origin: "the UKI being built")
+        if let size = try concurrentSignatureSize() {
+            // Nothing to print and no documents to merge: sign while the other sections are written.
+            let deferred = DeferredBytes(count: size) { [self] in
+                Self.rendered(try signAll(try PCR11Prediction(sections: measured, banks: banks, rules: rules)))
+            }
+            return try build.appending(.pcrsig, content: deferred)
+        }
         let allPhases = Set(groups.flatMap(\.phases) + (measure || policyDigestOnly ? PhasePath.defaults : []))
         let prediction = try PCR11Prediction(sections: measured, banks: banks, rules: rules)
         if measure {
@@ -154,7 +161,8 @@ public struct UKIPCRPlan: Sendable {
                     PCRRendering.lines(
                         try banks.map {
                             .init(bank: $0, phase: phase, value: try prediction.value(bank: $0, phase: phase))
-                        }))
+                        }
+                    ))
             }
         }
         if policyDigestOnly {
@@ -163,12 +171,7 @@ public struct UKIPCRPlan: Sendable {
                 PCRRendering.systemdText(
                     try PCRRendering.policyDigests(policies, banks: banks, keyFingerprint: nil), style: .pretty))
         }
-        var signatures = PCRSignatures()
-        for group in groups {
-            for value in try prediction.values(phases: group.phases) {
-                signatures.append(try group.signer.sign(try PCRPolicy(value, policyRef: nil)), bank: value.bank)
-            }
-        }
+        var signatures = try signAll(prediction)
         let knownPaths = (0...PhasePath.knownWords.count).map {
             PhasePath(words: Array(PhasePath.knownWords.prefix($0)))
         }
@@ -184,6 +187,44 @@ public struct UKIPCRPlan: Sendable {
             signatures.merge(document)
         }
         guard !signatures.isEmpty else { return build }
-        return try build.appending(.pcrsig, content: Array(signatures.json.rendered(.short, dialect: .python).utf8))
+        return try build.appending(.pcrsig, content: InMemoryBytes(Self.rendered(signatures)))
+    }
+
+    /// Every group's signatures of the predicted values.
+    private func signAll(_ prediction: PCR11Prediction) throws -> PCRSignatures {
+        var signatures = PCRSignatures()
+        for group in groups {
+            for value in try prediction.values(phases: group.phases) {
+                signatures.append(try group.signer.sign(try PCRPolicy(value, policyRef: nil)), bank: value.bank)
+            }
+        }
+        return signatures
+    }
+
+    /// `.pcrsig` as ukify writes it: `json.dumps` text without a NUL.
+    private static func rendered(_ signatures: PCRSignatures) -> [UInt8] {
+        Array(signatures.json.rendered(.short, dialect: .python).utf8)
+    }
+
+    /// The size of the `.pcrsig` to come when it can be known before signing: only signing groups,
+    /// fixed-size (RSA) signatures. Entries are laid out with stand-in policies that repeat exactly
+    /// when real ones would (same key, bank and phase), so the size is the real size.
+    private func concurrentSignatureSize() throws -> Int? {
+        guard !groups.isEmpty, !measure, !policyDigestOnly, attached.isEmpty else { return nil }
+        var placeholder = PCRSignatures()
+        for group in groups {
+            guard let size = try group.signer.signatureSize else { return nil }
+            for bank in banks {
+                for phase in group.phases {
+                    let standIn = try Digest.hash(.sha256, Array("\(bank.rawValue)/\(phase)".utf8))
+                    placeholder.append(
+                        PCRSignatureEntry(
+                            pcrs: [PCRPolicy.pcr], keyFingerprint: group.signer.tpmKey.fingerprint, policy: standIn,
+                            policyRef: nil, signature: [UInt8](repeating: 0, count: size)),
+                        bank: bank)
+                }
+            }
+        }
+        return Self.rendered(placeholder).count
     }
 }

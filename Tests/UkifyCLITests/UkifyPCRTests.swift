@@ -127,6 +127,24 @@ import Testing
                 == 2)
     }
 
+    /// Two groups with the same key and phases give each signature once (the size planned before
+    /// signing accounts for that), and an EC key (variable-size signatures) signs too.
+    @Test func duplicateGroupsAndECKeys() throws {
+        let directory = try TemporaryDirectory()
+        let key = "--pcr-private-key=\(Self.keys)/pcr-priv.pem"
+        let twice = try ukifyBuild(directory, output: "twice.efi", [key, key])
+        #expect(twice.status == 0, "\(twice.stderr)")
+        #expect(
+            try Self.entries(try Self.pcrsig(of: directory.file("twice.efi"), in: directory), bank: "sha256").count == 4
+        )
+        let ecKey = directory.file("ec.pem")
+        #expect(try run("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", ecKey]).status == 0)
+        let ec = try ukifyBuild(directory, output: "ec.efi", [key, "--pcr-private-key=\(ecKey)"])
+        #expect(ec.status == 0, "\(ec.stderr)")
+        #expect(
+            try Self.entries(try Self.pcrsig(of: directory.file("ec.efi"), in: directory), bank: "sha256").count == 8)
+    }
+
     @Test(arguments: [
         (
             ["--pcr-private-key=\(keys)/pcr-priv.pem", "--pcr-public-key=\(keys)/test-tpm2-rsa.pem"], Int32(65),

@@ -142,9 +142,9 @@ public struct UKIBuild: Sendable {
 
     /// This build with one more section at the end (`.pcrsig`, whose content depends on the
     /// others): only the layout is planned again, nothing is read.
-    public func appending(_ kind: UKISectionKind, content: [UInt8]) throws -> UKIBuild {
+    public func appending(_ kind: UKISectionKind, content: any ByteSource) throws -> UKIBuild {
         var collector = SectionCollector(sections)
-        try collector.add(kind, InMemoryBytes(content))
+        try collector.add(kind, content)
         return try UKIBuild(self, sections: collector.sections)
     }
 
