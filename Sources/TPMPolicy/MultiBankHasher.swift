@@ -85,7 +85,7 @@ private final class FailureBox: @unchecked Sendable {
 
 /// Facts about the machine the work is spread over.
 public enum System {
-    /// Cores this process may run on.
+    /// Online cores.
     public static var activeProcessorCount: Int {
         Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
     }

@@ -37,13 +37,16 @@ public struct PCR11Prediction: Sendable {
     public let measured: [UKISectionKind]
 
     /// Hashes `sections` (each byte read once for all banks) and extends them in measurement
-    /// order. Sections that the rules do not measure, `.pcrsig` and empty ones are skipped.
+    /// order. Sections that the rules do not measure (never `.pcrsig`) and empty ones are skipped;
+    /// repeated banks count once.
     public init(sections: [MeasuredSection], banks: [DigestAlgorithm], rules: StubRules = .current) throws {
+        var seen: Set<DigestAlgorithm> = []
+        let banks = banks.filter { seen.insert($0).inserted }
         let hasher = MultiBankHasher(banks: banks)
         let order = rules.measuredKinds
         var pcr = Dictionary(uniqueKeysWithValues: banks.map { ($0, [UInt8](repeating: 0, count: $0.digestSize)) })
         var measured: [UKISectionKind] = []
-        let selected = sections.filter { order.contains($0.kind) && $0.kind != .pcrsig && $0.content.count > 0 }
+        let selected = sections.filter { order.contains($0.kind) && $0.content.count > 0 }
         for kind in order {
             for section in selected where section.kind == kind {
                 let contentDigests = try hasher.digests(of: section.content)

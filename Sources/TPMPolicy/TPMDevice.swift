@@ -11,6 +11,11 @@ public final class TPMDevice {
     public struct SealedObject: Sendable, Equatable {
         public let publicArea: [UInt8]
         public let privateArea: [UInt8]
+
+        public init(publicArea: [UInt8], privateArea: [UInt8]) {
+            self.publicArea = publicArea
+            self.privateArea = privateArea
+        }
     }
 
     private let tcti: OpaquePointer
@@ -67,10 +72,9 @@ public final class TPMDevice {
             Esys_Free(selectionOut)
             Esys_Free(values)
         }
-        guard let values, values.pointee.count == 1 else {
-            throw TPMPolicyError(
-                .tpmFailure, "TPM '\(tctiConfiguration)' has no \(bank.rawValue) bank for PCR \(index)")
-        }
+        guard let values else { throw TPMPolicyError(.tpmFailure, "PCR_Read returned nothing") }
+        // A bank the TPM has not allocated reads as no digest at all.
+        guard values.pointee.count == 1 else { return nil }
         return bytes(of: values.pointee.digests.0)
     }
 
@@ -102,12 +106,15 @@ public final class TPMDevice {
     }
 
     /// Runs systemd's unseal-time flow (spec digest §5.8) in a fresh policy session: PolicyPCR over
-    /// PCR 11, find the entry of `signatures` signed by `key` for the resulting digest, have the
+    /// PCR 11, find the entry of `signatures` signed by `key` for the resulting digest (and for
+    /// `policyRef`, the name the object was sealed with), have the
     /// TPM verify its signature and PolicyAuthorize with the ticket. Returns the final session
     /// digest (which equals ``PolicyDigest/policyAuthorize(keyName:policyRef:previous:)``).
-    public func authorize(signatures: PCRSignatures, key: PublicKey, bank: DigestAlgorithm) throws -> [UInt8] {
+    public func authorize(
+        signatures: PCRSignatures, key: PublicKey, bank: DigestAlgorithm, policyRef: String? = nil
+    ) throws -> [UInt8] {
         try withSession(trial: false) { session in
-            try authorize(session, signatures: signatures, key: key, bank: bank)
+            try authorize(session, signatures: signatures, key: key, bank: bank, policyRef: policyRef)
             return try policyDigest(session)
         }
     }
@@ -161,7 +168,8 @@ public final class TPMDevice {
     /// Unseals `object` through the signed-PCR policy: succeeds only when the current PCR 11 in
     /// `bank` matches an entry of `signatures` signed by `key`.
     public func unseal(
-        _ object: SealedObject, signatures: PCRSignatures, key: PublicKey, bank: DigestAlgorithm
+        _ object: SealedObject, signatures: PCRSignatures, key: PublicKey, bank: DigestAlgorithm,
+        policyRef: String? = nil
     ) throws -> [UInt8] {
         var publicArea = TPM2B_PUBLIC()
         var privateArea = TPM2B_PRIVATE()
@@ -179,7 +187,7 @@ public final class TPMDevice {
                     &privateArea, &publicArea, &sealed), "Load (sealed object)")
             defer { Esys_FlushContext(context, sealed) }
             return try withSession(trial: false) { session in
-                try authorize(session, signatures: signatures, key: key, bank: bank)
+                try authorize(session, signatures: signatures, key: key, bank: bank, policyRef: policyRef)
                 var data: UnsafeMutablePointer<TPM2B_SENSITIVE_DATA>?
                 try check(
                     Esys_Unseal(context, sealed, session, ESYS_TR(ESYS_TR_NONE), ESYS_TR(ESYS_TR_NONE), &data),
@@ -194,7 +202,7 @@ public final class TPMDevice {
     // MARK: Steps
 
     private func authorize(
-        _ session: ESYS_TR, signatures: PCRSignatures, key: PublicKey, bank: DigestAlgorithm
+        _ session: ESYS_TR, signatures: PCRSignatures, key: PublicKey, bank: DigestAlgorithm, policyRef: String?
     ) throws {
         let tpmKey = try TPMPublicKey(key)
         try policyPCR(session, bank: bank, pcrs: [PCRPolicy.pcr])
@@ -203,6 +211,7 @@ public final class TPMDevice {
         guard
             let entry = candidates.first(where: {
                 $0.pcrs == [PCRPolicy.pcr] && $0.keyFingerprint == tpmKey.fingerprint && $0.policy == current
+                    && $0.policyRef == policyRef
             })
         else {
             throw TPMPolicyError(

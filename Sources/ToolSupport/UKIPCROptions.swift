@@ -47,7 +47,8 @@ public struct UKIPCROptions: ParsableArguments {
     public init() {}
 
     public func validate() throws {
-        if publicKeys.count > privateKeys.count || phases.count > max(privateKeys.count, 1) {
+        guard policyDigest || (publicKeys.count <= privateKeys.count && phases.count <= max(privateKeys.count, 1))
+        else {
             throw ValidationError("--pcr-public-key and --phases pair with a --pcr-private-key each")
         }
     }
@@ -57,6 +58,8 @@ public struct UKIPCROptions: ParsableArguments {
 public struct UKIPCRPlan: Sendable {
     public struct Group: Sendable {
         public var signer: PCRPolicySigner
+        /// The public key file given for the signer, embedded as it is as `.pcrpkey`.
+        public var publicKeyFile: String?
         public var phases: [PhasePath]
     }
 
@@ -64,14 +67,20 @@ public struct UKIPCRPlan: Sendable {
     public var banks: [DigestAlgorithm]
     public var measure: Bool
     public var policyDigestOnly: Bool
+    /// With `--policy-digest`: the phases of the first `--phases`, and the key of the first
+    /// `--pcr-public-key` (its fingerprint goes into the output).
+    public var digestPhases: [PhasePath]
+    public var digestKeyFingerprint: [UInt8]?
     public var attached: [(origin: String, signatures: PCRSignatures)]
 
     /// Whether the build needs to look at PCR 11 at all.
     public var isActive: Bool { !groups.isEmpty || measure || policyDigestOnly || !attached.isEmpty }
 
-    /// The `.pcrpkey` ukify embeds when none is given: the public key of the only group.
+    /// The `.pcrpkey` ukify embeds when none is given: the public key of the only group, its file
+    /// as given, else derived from the private key.
     public func defaultPCRPublicKey() throws -> TextOrFile? {
         guard groups.count == 1 else { return nil }
+        if let file = groups[0].publicKeyFile { return .file(FilePath(file)) }
         return .text(String(decoding: try groups[0].signer.privateKey.publicKeyPEM(), as: UTF8.self))
     }
 
@@ -84,24 +93,24 @@ public struct UKIPCRPlan: Sendable {
             return try text.split(whereSeparator: \.isWhitespace).map { try PhasePath(parsing: String($0)) }
         }
         var groups: [Group] = []
+        func group(privateKey: String, publicKeyFile: String?, phases: String?) throws -> Group {
+            let publicKey = try publicKeyFile.map { try PublicKey.load(file: FilePath($0)) }
+            return Group(
+                signer: try PCRPolicySigner(privateKey: try keySource.loadPrivateKey(privateKey), publicKey: publicKey),
+                publicKeyFile: publicKeyFile, phases: try phasePaths(phases))
+        }
         for (index, privateKey) in options.privateKeys.enumerated() {
-            let publicKey = try options.publicKeys.dropFirst(index).first.map { try PublicKey.load(file: FilePath($0)) }
             groups.append(
-                Group(
-                    signer: try PCRPolicySigner(
-                        privateKey: try keySource.loadPrivateKey(privateKey), publicKey: publicKey),
-                    phases: try phasePaths(options.phases.dropFirst(index).first)))
+                try group(
+                    privateKey: privateKey, publicKeyFile: options.publicKeys.dropFirst(index).first,
+                    phases: options.phases.dropFirst(index).first))
         }
         for (section, value) in configGroups {
             guard let privateKey = value("PCRPrivateKey") else {
                 throw ToolError("[\(section)] needs PCRPrivateKey=")
             }
-            let publicKey = try value("PCRPublicKey").map { try PublicKey.load(file: FilePath($0)) }
             groups.append(
-                Group(
-                    signer: try PCRPolicySigner(
-                        privateKey: try keySource.loadPrivateKey(privateKey), publicKey: publicKey),
-                    phases: try phasePaths(value("Phases"))))
+                try group(privateKey: privateKey, publicKeyFile: value("PCRPublicKey"), phases: value("Phases")))
         }
         if options.privateKeys.isEmpty, let phases = options.phases.first, !groups.isEmpty {
             groups[0].phases = try phasePaths(phases)
@@ -113,6 +122,10 @@ public struct UKIPCRPlan: Sendable {
         self.groups = groups
         measure = options.measure
         policyDigestOnly = options.policyDigest
+        digestPhases = try phasePaths(options.phases.first)
+        digestKeyFingerprint = try options.publicKeys.first.map {
+            try TPMPublicKey(try PublicKey.load(file: FilePath($0))).fingerprint
+        }
         var attached: [(String, PCRSignatures)] = []
         for document in (options.pcrsig.map { [$0] } ?? []) + options.joinPCRSignatures.map({ .file(FilePath($0)) }) {
             let bytes = try document.source().readAll(limit: 16 << 20)
@@ -135,6 +148,11 @@ public struct UKIPCRPlan: Sendable {
         guard !names.contains(UKISectionKind.profile.rawValue) else {
             throw ToolError("PCR 11 prediction and signing of profile UKIs is not supported; sign each profile's UKI")
         }
+        for kind in [UKISectionKind.dtbauto, .efifw] where names.filter({ $0 == kind.rawValue }).count > 1 {
+            throw ToolError(
+                "PCR 11 depends on which \(kind.rawValue) the firmware selects; sign UKIs with one \(kind.rawValue) only"
+            )
+        }
         let rules: StubRules
         do {
             rules = try StubRules.detect(in: build.stub)
@@ -152,11 +170,13 @@ public struct UKIPCRPlan: Sendable {
             }
             return try build.appending(.pcrsig, content: deferred)
         }
-        let allPhases = Set(groups.flatMap(\.phases) + (measure || policyDigestOnly ? PhasePath.defaults : []))
+        let signedPhases = Set(groups.flatMap(\.phases))
         let prediction = try PCR11Prediction(sections: measured, banks: banks, rules: rules)
         if measure {
-            for phase in allPhases.sorted(by: { $0.description < $1.description }) {
-                print(PCRRendering.phaseHeader(phase) + "\n")
+            let shown =
+                signedPhases.isEmpty ? PhasePath.defaults : signedPhases.sorted { $0.description < $1.description }
+            for phase in shown {
+                note(PCRRendering.phaseHeader(phase))
                 print(
                     PCRRendering.lines(
                         try banks.map {
@@ -166,17 +186,18 @@ public struct UKIPCRPlan: Sendable {
             }
         }
         if policyDigestOnly {
-            let policies = try prediction.values(phases: PhasePath.defaults).map { try PCRPolicy($0, policyRef: nil) }
+            let policies = try prediction.values(phases: digestPhases).map { try PCRPolicy($0, policyRef: nil) }
             print(
                 PCRRendering.systemdText(
-                    try PCRRendering.policyDigests(policies, banks: banks, keyFingerprint: nil), style: .pretty))
+                    try PCRRendering.policyDigests(policies, banks: banks, keyFingerprint: digestKeyFingerprint),
+                    style: .pretty))
         }
         var signatures = try signAll(prediction)
         let knownPaths = (0...PhasePath.knownWords.count).map {
             PhasePath(words: Array(PhasePath.knownWords.prefix($0)))
         }
         let expected = Set(
-            try prediction.values(phases: Array(allPhases.union(knownPaths))).map {
+            try prediction.values(phases: Array(signedPhases.union(digestPhases).union(knownPaths))).map {
                 try PCRPolicy($0, policyRef: nil).policy
             })
         for (origin, document) in attached {
@@ -225,6 +246,6 @@ public struct UKIPCRPlan: Sendable {
                 }
             }
         }
-        return Self.rendered(placeholder).count
+        return placeholder.isEmpty ? nil : Self.rendered(placeholder).count
     }
 }

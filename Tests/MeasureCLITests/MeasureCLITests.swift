@@ -111,6 +111,10 @@ import Testing
             TestPaths.measure, ["status", "--tpm2-device=\(swtpm.tcti)", "--bank=sha256", "--json=short"])
         #expect(ours.status == 0, "\(ours.stderr)")
         #expect(ours.stdout == "{\"sha256\":[{\"pcr\":11,\"hash\":\"\(String(repeating: "0", count: 64))\"}]}\n")
+        // All four banks by default; swtpm allocates some of them, and the others are left out.
+        let all = try run(TestPaths.measure, ["status", "--tpm2-device=\(swtpm.tcti)"])
+        #expect(all.status == 0, "\(all.stderr)")
+        #expect(all.stdout.contains("11:sha256=\(String(repeating: "0", count: 64))\n"))
     }
 }
 

@@ -115,7 +115,12 @@ import Testing
             bank: .sha256)
         let expected = try PolicyDigest.policyAuthorize(
             keyName: signer.tpmKey.name, policyRef: try Digest.hash(.sha256, Array("initrd".utf8)))
-        #expect(try tpm.authorize(signatures: signatures, key: signer.publicKey, bank: .sha256) == expected)
+        #expect(
+            try tpm.authorize(signatures: signatures, key: signer.publicKey, bank: .sha256, policyRef: "initrd")
+                == expected)
+        #expect { try tpm.authorize(signatures: signatures, key: signer.publicKey, bank: .sha256) } throws: {
+            ($0 as? TPMPolicyError)?.code == .policyMismatch
+        }
     }
 
     @Test func unreachableTPMIsOneClearError() {

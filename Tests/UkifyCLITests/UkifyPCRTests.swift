@@ -73,11 +73,14 @@ import Testing
     /// attached with --pcrsig give the same UKI as signing in place.
     @Test func offlineSigningGivesTheSameUKI() throws {
         let directory = try TemporaryDirectory()
-        let digests = try ukifyBuild(directory, output: "unsigned.efi", ["--policy-digest"])
+        let digests = try ukifyBuild(
+            directory, output: "unsigned.efi", ["--policy-digest", "--pcr-public-key=\(Self.keys)/pcr-pub.pem"])
         #expect(digests.status == 0, "\(digests.stderr)")
         let document = try JSONSerialization.jsonObject(with: Data(digests.stdout.utf8)) as! [String: [[String: Any]]]
         var entries: [String] = []
+        #expect(document["sha256"]?.count == 4)
         for entry in document["sha256"]! {
+            #expect(entry["pkfp"] as? String == "6d8b7656eda40b3f4e0f2212400959719a26ac7839669d69ec18a5df0174429c")
             let tbs = try directory.write("tbs", Array(hexBytes(entry["tbs"] as! String)))
             let signature = try run(
                 "/bin/sh",
@@ -153,6 +156,12 @@ import Testing
         (["--pcr-private-key=\(keys)/pcr-priv.pem", "--phases=enter-initrd:bogus"], 64, "bogus"),
         (["--pcr-private-key=\(keys)/pcr-priv.pem", "--pcr-banks=sha3"], 64, "sha3"),
         (["--pcrsig=@\(keys)/tpmdata1"], 65, "tpmdata1"),
+        (
+            [
+                "--pcr-private-key=\(keys)/pcr-priv.pem", "--devicetree-auto=\(keys)/tpmdata1",
+                "--devicetree-auto=\(keys)/tpmdata2",
+            ], 64, ".dtbauto"
+        ),
         (["--pcr-private-key=\(keys)/pcr-priv.pem", "--policy-digest"], 64, "--policy-digest"),
         (["--pcr-private-key=\(keys)/pcr-priv.pem", "--profile=ID=one"], 64, "profile"),
     ])
