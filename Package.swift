@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "ukify", targets: ["ukify"]),
         .executable(name: "measure", targets: ["measure"]),
+        .executable(name: "sbat", targets: ["sbat"]),
         .library(name: "PEKit", targets: ["PEKit"]),
     ],
     dependencies: [
@@ -56,9 +57,19 @@ let package = Package(
             ]
         ),
         .target(
+            name: "EFIVariables",
+            dependencies: ["BinaryIO", .product(name: "SystemPackage", package: "swift-system")]
+        ),
+        .target(
+            name: "SBATKit",
+            dependencies: [
+                "BinaryIO", "PEKit", "EFIVariables", .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .target(
             name: "ToolSupport",
             dependencies: [
-                "BinaryIO", "BootCrypto", "PEKit", "JSON", "TPMPolicy",
+                "BinaryIO", "BootCrypto", "PEKit", "JSON", "TPMPolicy", "SBATKit", "EFIVariables",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -79,7 +90,23 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        .executableTarget(
+            name: "sbat",
+            dependencies: [
+                "PEKit", "SBATKit", "EFIVariables", "JSON", "ToolSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(
+            name: "SBATKitTests",
+            dependencies: [
+                "SBATKit", "PEKit", "BinaryIO", "EFIVariables", "JSON", "TestSupport",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .testTarget(name: "SbatCLITests", dependencies: ["TestSupport"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(
             name: "TPMPolicyTests",

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Runs every test: unit, CLI, and the firmware boots (which need scripts/install-deps.sh first).
+# Runs every test: unit, CLI, a bounded libFuzzer run of the SBAT parsers, and the firmware boots
+# (which need scripts/install-deps.sh first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/fetch-kernel.sh
 swift build
 scripts/update-man.sh --check
-swift format lint --strict --recursive Sources Tests Package.swift
+swift format lint --strict --recursive Sources Tests Package.swift Fuzz
+scripts/fuzz-sbat.sh 50000
 swift test

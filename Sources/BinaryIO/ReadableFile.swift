@@ -6,10 +6,38 @@ import SystemPackage
 /// Parsers read the few header bytes they need with ``read(at:count:field:)``; bulk data is
 /// streamed through ``FileRegion``. The descriptor is closed when the object goes away.
 public final class ReadableFile: Sendable {
+    /// The file's path (for a window: the file's path and the window's name).
     public let path: FilePath
-    /// Size in bytes when the file was opened.
+    /// Size in bytes when the file was opened (of the window, for a window).
     public let size: Int
-    private let descriptor: FileDescriptor
+    private let descriptor: OpenDescriptor
+    /// Where offset 0 lies in the underlying file.
+    private let base: Int
+
+    /// Closes the descriptor when the file and all its windows are gone.
+    private final class OpenDescriptor: Sendable {
+        let descriptor: FileDescriptor
+        init(_ descriptor: FileDescriptor) { self.descriptor = descriptor }
+        deinit { try? descriptor.close() }
+    }
+
+    private init(path: FilePath, size: Int, descriptor: OpenDescriptor, base: Int) {
+        self.path = path
+        self.size = size
+        self.descriptor = descriptor
+        self.base = base
+    }
+
+    /// `count` bytes at `offset` seen as a file of their own (a PE embedded in a section), named
+    /// `name` after this file in messages.
+    public func window(at offset: Int, count: Int, name: String) throws -> ReadableFile {
+        let (end, overflow) = offset.addingReportingOverflow(count)
+        guard offset >= 0, count >= 0, !overflow, end <= size else {
+            throw BinaryIOError(.truncated, path: path.string, field: name, offset: offset)
+        }
+        return ReadableFile(
+            path: FilePath(path.string + ":" + name), size: count, descriptor: descriptor, base: base + offset)
+    }
 
     public init(path: FilePath) throws {
         self.path = path
@@ -32,12 +60,9 @@ public final class ReadableFile: Sendable {
             }
             throw BinaryIOError(.notRegularFile, path: path.string)
         }
-        self.descriptor = descriptor
+        self.descriptor = OpenDescriptor(descriptor)
         self.size = Int(status.st_size)
-    }
-
-    deinit {
-        try? descriptor.close()
+        self.base = 0
     }
 
     /// Reads exactly `count` bytes at `offset`; a short file is a ``BinaryIOError/Code/truncated`` error
@@ -60,7 +85,8 @@ public final class ReadableFile: Sendable {
             let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[done...])
             let got: Int
             do {
-                got = try descriptor.read(fromAbsoluteOffset: Int64(offset + done), into: chunk, retryOnInterrupt: true)
+                got = try descriptor.descriptor.read(
+                    fromAbsoluteOffset: Int64(base + offset + done), into: chunk, retryOnInterrupt: true)
             } catch let errno as Errno {
                 throw BinaryIOError(.readFailed, path: path.string, offset: offset + done, detail: errno.osMessage)
             }

@@ -2,6 +2,7 @@ import ArgumentParser
 import BinaryIO
 import BootCrypto
 import PEKit
+import SBATKit
 import SystemPackage
 import TPMPolicy
 
@@ -69,6 +70,12 @@ func describe(_ error: any Error) -> (String, Int32) {
         case .malformedInput: (error.description, ExitStatus.dataError)
         case .tpmFailure: (error.description, ExitStatus.unavailable)
         case .policyMismatch: (error.description, ExitStatus.negative)
+        }
+    case let error as SBATError:
+        switch error.code {
+        case .unknownLevel: (error.description, ExitStatus.usage)
+        case .missingVariable: (error.description, ExitStatus.noInput)
+        default: (error.description, ExitStatus.dataError)
         }
     case let error as ToolError:
         (error.description, error.exitCode)

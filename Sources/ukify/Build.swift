@@ -25,7 +25,9 @@ extension Ukify {
                 let build = try resolved.pcr.apply(
                     to: try UKIBuild(resolved.request), print: { print($0, terminator: "") },
                     note: { printDiagnostic("ukify: \($0)") })
-                for warning in build.warnings { printDiagnostic("ukify: warning: \(warning)") }
+                for warning in build.warnings + (try UKISBATCheck.warnings(for: build)) {
+                    printDiagnostic("ukify: warning: \(warning)")
+                }
                 try build.write(to: resolved.output)
                 let uname = build.uname.map { "uname \($0), " } ?? ""
                 let added = build.addedSections.joined(separator: " ")

@@ -22,6 +22,12 @@ public enum TestPaths {
             ?? repositoryRoot.appendingPathComponent(".build/debug/measure").path
     }
 
+    /// The sbat binary built by `swift build` (override with SBAT_BIN).
+    public static var sbat: String {
+        ProcessInfo.processInfo.environment["SBAT_BIN"]
+            ?? repositoryRoot.appendingPathComponent(".build/debug/sbat").path
+    }
+
     /// Debian's systemd-measure (v252), the reference our `measure` is compared with.
     public static let systemdMeasure = "/usr/lib/systemd/systemd-measure"
 

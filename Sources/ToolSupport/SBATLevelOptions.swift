@@ -1,0 +1,67 @@
+import ArgumentParser
+import BinaryIO
+import EFIVariables
+import SBATKit
+import SystemPackage
+
+/// Which SbatLevel to judge by: a payload file, one of shim's built-in levels, or the level shim
+/// applied at this boot (`SbatLevelRT`).
+public struct SBATLevelOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "SbatLevel payload file (sbat,1,DATE then component,generation lines; an efivarfs copy works too).",
+            valueName: "FILE"))
+    public var level: String?
+    @Option(
+        help: ArgumentHelp(
+            "One of shim's levels: automatic (default), previous (= automatic), latest, or a datestamp.",
+            valueName: "NAME"))
+    public var policy: String?
+    @Flag(help: "The level shim applied at this boot (SbatLevelRT).") public var live = false
+    @Option(
+        help: ArgumentHelp(
+            "Read EFI variables from this directory instead of efivarfs (with --live).", valueName: "DIR"))
+    public var efivars: String?
+
+    public init() {}
+
+    public func validate() throws {
+        guard [level != nil, policy != nil, live].filter({ $0 }).count <= 1 else {
+            throw ValidationError("--level, --policy and --live exclude each other")
+        }
+        if efivars != nil && !live { throw ValidationError("--efivars goes with --live") }
+    }
+
+    /// The level and how to name it in output.
+    public func resolve() throws -> (level: SBATLevel, name: String) {
+        if let level { return (try Self.load(file: level), level) }
+        if live {
+            let directory = EFIVariableDirectory(efivars.map { FilePath($0) } ?? EFIVariableDirectory.live)
+            let level = try SBATLevel.live(from: directory)
+            return (level, "SbatLevelRT \(level.datestamp ?? "(no datestamp)")")
+        }
+        let entry = try BuiltinLevels.named(policy ?? "automatic")
+        return (entry.level(), "SbatLevel \(entry.datestamp)")
+    }
+
+    /// A level payload from a file: plain, or an efivarfs copy (4 attribute bytes first).
+    public static func load(file path: String) throws -> SBATLevel {
+        var bytes = try ReadableFile.readAll(path: FilePath(path), limit: 1 << 20)
+        let header = Array("sbat,".utf8)
+        if !bytes.starts(with: header), bytes.count > 4, bytes.dropFirst(4).starts(with: header) {
+            bytes.removeFirst(4)
+        }
+        let level = try SBATLevel(parsing: bytes, origin: path)
+        guard level.hasHeader else {
+            throw SBATError(.invalidLevel, "\(path): not an SbatLevel (the first line must be sbat,1,YYYYMMDDCC)")
+        }
+        return level
+    }
+
+    /// A level named on the command line: an existing file, else a built-in level.
+    public static func named(_ argument: String) throws -> (level: SBATLevel, name: String) {
+        if (try? ReadableFile(path: FilePath(argument))) != nil { return (try load(file: argument), argument) }
+        let entry = try BuiltinLevels.named(argument)
+        return (entry.level(), "SbatLevel \(entry.datestamp)")
+    }
+}
