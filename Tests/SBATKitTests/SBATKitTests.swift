@@ -148,7 +148,8 @@ import Testing
     @Test func lintFindsWhatShimMisreads() {
         let text = "sbat,1,SBAT Version,sbat,1,https://x\ngrub,3x,\"FSF, Inc\",grub,2.06,https://y\nshim,1,a,b\n\0junk"
         let problems = SBATLint.problems(Array(text.utf8))
-        #expect(problems.map(\.line) == [2, 2, 2, 2, 2, 3, 4])  // quotes twice, a blank, "3x", a 7th column; 4 columns; junk
+        // Line 2: a quote in two columns, a blank, "3x", a 7th column; line 3: 4 columns; line 4: after the NUL.
+        #expect(problems.map(\.line) == [2, 2, 2, 2, 2, 3, 4])
         #expect(problems.filter(\.rejected).map(\.line) == [3])
         #expect(SBATLint.problems(Array("\(SBATLint.header)\nuki,1,UKI,uki,1,https://u\n".utf8)).isEmpty)
     }
