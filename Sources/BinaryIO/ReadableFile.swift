@@ -78,8 +78,12 @@ public final class ReadableFile: Sendable {
         }
     }
 
-    /// Fills `buffer` from `offset`, retrying short reads; throws if the file ends first.
+    /// Fills `buffer` from `offset`, retrying short reads; throws if the file (or window) ends first.
     public func readFully(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
+        let (end, overflow) = offset.addingReportingOverflow(buffer.count)
+        guard offset >= 0, !overflow, end <= size else {
+            throw BinaryIOError(.truncated, path: path.string, offset: offset)
+        }
         var done = 0
         while done < buffer.count {
             let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[done...])

@@ -4,10 +4,19 @@
 public enum BuiltinLevels {
     public struct Entry: Sendable {
         public let datestamp: String
+        /// The datestamp, with `-opt-in` for the second payload of 2022052400.
+        public let name: String
         /// `component,generation` rows after the `sbat,1,<datestamp>` row.
         public let revocations: [(String, Int)]
         /// What the level revokes, in short.
         public let summary: String
+
+        init(datestamp: String, revocations: [(String, Int)], summary: String, optIn: Bool = false) {
+            self.datestamp = datestamp
+            name = optIn ? datestamp + "-opt-in" : datestamp
+            self.revocations = revocations
+            self.summary = summary
+        }
 
         /// The variable payload: `sbat,1,<datestamp>\n` and one line per row, no NUL.
         public var payload: [UInt8] {
@@ -27,7 +36,7 @@ public enum BuiltinLevels {
         Entry(datestamp: "2022052400", revocations: [("grub", 2)], summary: "GRUB CVEs of 2021-2022"),
         Entry(
             datestamp: "2022052400", revocations: [("shim", 2), ("grub", 2)],
-            summary: "GRUB CVEs of 2021-2022 and shim CVE-2022-28737 (opt-in)"),
+            summary: "GRUB CVEs of 2021-2022 and shim CVE-2022-28737", optIn: true),
         Entry(
             datestamp: "2022111500", revocations: [("shim", 2), ("grub", 3)],
             summary: "GRUB CVE-2022-2601, CVE-2022-3775"),
@@ -61,17 +70,17 @@ public enum BuiltinLevels {
     public static var latest: Entry { all.max { $0.datestamp < $1.datestamp }! }
 
     /// A policy name as `sbat check --policy` takes it: `automatic`, `previous` (mokutil's name
-    /// for automatic), `latest`, or a datestamp from the table.
+    /// for automatic), `latest`, or an entry's ``Entry/name``.
     public static func named(_ name: String) throws -> Entry {
         switch name {
         case "automatic", "previous": return automatic
         case "latest": return latest
         default:
-            guard let entry = all.first(where: { $0.datestamp == name }) else {
+            guard let entry = all.first(where: { $0.name == name }) else {
                 throw SBATError(
                     .unknownLevel,
                     "unknown SBAT level '\(name)' (automatic, previous, latest, or one of "
-                        + all.map(\.datestamp).joined(separator: " ") + ")")
+                        + all.map(\.name).joined(separator: " ") + ")")
             }
             return entry
         }

@@ -10,6 +10,8 @@ public struct ESPCheck: Sendable {
         case revoked(component: String, generation: UInt16, minimum: UInt16, part: String?)
         /// shim refuses to load the file at all (no usable `.sbat`, several `.sbat`, bad `.sbat`).
         case refused(String)
+        /// The file or directory could not be read.
+        case unreadable(String)
     }
 
     public struct Binary: Sendable {
@@ -19,17 +21,20 @@ public struct ESPCheck: Sendable {
 
     public let binaries: [Binary]
 
-    /// The removable-media path firmware falls back to.
-    public static let fallbackPath = "EFI/BOOT/BOOTX64.EFI"
-
-    /// Checks every `*.efi` file (any case) under `esp`; files that are not PE images are skipped.
+    /// Checks every `*.efi` file (any case) under `esp`; files that are not PE images are skipped,
+    /// unreadable files and directories are listed as such. An ESP without any EFI binary is an error.
     public init(esp: FilePath, level: SBATLevel) throws {
         var binaries: [Binary] = []
-        for path in try Self.efiFiles(under: esp) {
+        var unreadable: [Binary] = []
+        let files = try Self.efiFiles(under: esp, unreadable: &unreadable)
+        for path in files {
             let image: PEImage
             do {
                 image = try PEImage(file: try ReadableFile(path: path))
             } catch let error as PEError where error.code != .cannotOpen && error.code != .io {
+                continue
+            } catch {
+                binaries.append(Binary(path: path.string, outcome: .unreadable("\(error)")))
                 continue
             }
             let outcome: Outcome
@@ -44,18 +49,27 @@ public struct ESPCheck: Sendable {
                 }
             } catch let error as SBATError {
                 outcome = .refused(error.description)
+            } catch {
+                outcome = .unreadable("\(error)")
             }
             binaries.append(Binary(path: path.string, outcome: outcome))
         }
-        self.binaries = binaries
+        guard !binaries.isEmpty || !unreadable.isEmpty else {
+            throw SBATError(.missingSection, "\(esp.string): no EFI binaries (*.efi) found; is this the ESP?")
+        }
+        self.binaries = binaries + unreadable
     }
 
     /// Whether at least one binary would still load.
     public var somethingBoots: Bool { binaries.contains { $0.outcome == .allowed } }
 
-    static func efiFiles(under root: FilePath) throws -> [FilePath] {
+    /// The `*.efi` files under `root`, sorted; subdirectories that cannot be read go to `unreadable`.
+    static func efiFiles(under root: FilePath, unreadable: inout [Binary], isRoot: Bool = true) throws -> [FilePath] {
         guard let directory = opendir(root.string) else {
-            throw BinaryIOError(.cannotOpen, path: root.string, detail: Errno(rawValue: errno).osMessage)
+            let reason = Errno(rawValue: errno).osMessage
+            guard !isRoot else { throw BinaryIOError(.cannotOpen, path: root.string, detail: reason) }
+            unreadable.append(Binary(path: root.string, outcome: .unreadable(reason)))
+            return []
         }
         defer { closedir(directory) }
         var files: [FilePath] = []
@@ -74,7 +88,9 @@ public struct ESPCheck: Sendable {
                 files.append(path)
             }
         }
-        for subdirectory in subdirectories { files += try efiFiles(under: subdirectory) }
+        for subdirectory in subdirectories {
+            files += try efiFiles(under: subdirectory, unreadable: &unreadable, isRoot: false)
+        }
         return files.sorted { $0.string < $1.string }
     }
 }

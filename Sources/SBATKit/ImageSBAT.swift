@@ -8,27 +8,27 @@ public enum ImageSBAT {
     /// The most data read from one `.sbat` (real ones are a few hundred bytes).
     public static let limit = 1 << 20
 
-    /// The section's bytes, or nil when the image has no usable `.sbat`.
+    /// The section's bytes, or nil when the image has no usable `.sbat`. As shim: a `.sbat` with
+    /// SizeOfRawData 0 or below VirtualSize is passed over; another `.sbat` after a usable one,
+    /// or relocations on one, make shim refuse the image.
     public static func data(of image: PEImage) throws -> [UInt8]? {
         let path = image.file.path.string
-        let sections = image.sections.filter { $0.name.rawBytes == Array(".sbat".utf8) + [0, 0, 0] }
-        guard sections.count <= 1 else {
-            throw SBATError(.unsupportedImage, "\(path): \(sections.count) .sbat sections; shim refuses the image")
+        var usable: SectionHeader?
+        for section in image.sections where section.name.rawBytes == Array(".sbat".utf8) + [0, 0, 0] {
+            guard usable == nil else {
+                throw SBATError(.unsupportedImage, "\(path): more than one .sbat section; shim refuses the image")
+            }
+            guard section.numberOfRelocations == 0, section.pointerToRelocations == 0 else {
+                throw SBATError(.unsupportedImage, "\(path): .sbat has relocations; shim refuses the image")
+            }
+            if section.sizeOfRawData != 0, section.sizeOfRawData >= section.virtualSize { usable = section }
         }
-        guard let section = sections.first else { return nil }
-        guard section.numberOfRelocations == 0, section.pointerToRelocations == 0 else {
-            throw SBATError(.unsupportedImage, "\(path): .sbat has relocations; shim refuses the image")
+        guard let usable else { return nil }
+        guard Int(usable.sizeOfRawData) <= limit else {
+            throw SBATError(
+                .unsupportedImage, "\(path): .sbat of \(usable.sizeOfRawData) bytes is more than this tool reads")
         }
-        guard section.sizeOfRawData != 0, section.sizeOfRawData >= section.virtualSize else { return nil }
-        guard Int(section.sizeOfRawData) <= limit else {
-            throw SBATError(.unsupportedImage, "\(path): .sbat of \(section.sizeOfRawData) bytes")
-        }
-        do {
-            return try image.file.read(
-                at: Int(section.pointerToRawData), count: Int(section.sizeOfRawData), field: ".sbat")
-        } catch {
-            throw SBATError(.unsupportedImage, "\(path): .sbat lies outside the file; shim refuses the image")
-        }
+        return try image.file.read(at: Int(usable.pointerToRawData), count: Int(usable.sizeOfRawData), field: ".sbat")
     }
 
     /// The parsed section; an image without one is a ``SBATError/Code/missingSection`` error.

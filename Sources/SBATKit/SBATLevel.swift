@@ -16,6 +16,7 @@ public struct SBATLevel: Sendable, Equatable {
     public let payload: [UInt8]
 
     public init(parsing payload: [UInt8], origin: String) throws {
+        guard !payload.isEmpty else { throw SBATError(.invalidLevel, "\(origin): empty SbatLevel") }
         var rows: [Row] = []
         for row in SBATCSV.rows(payload, columns: 3).rows {
             guard row.fields.count >= 2 else {
@@ -71,32 +72,37 @@ extension SBATLevel {
     public static let trustedAttributes: Set<UInt32> = [0x3, 0x23]
 
     /// shim's never-downgrade rule (`preserve_sbat_uefi_variable`): whether the current variable
-    /// content (with its attributes) is kept rather than replaced by `candidate`.
+    /// content (with its attributes) is kept rather than replaced by `candidate`. Fields are found
+    /// by commas alone (line breaks are not separators) in the bytes up to the first NUL; the
+    /// version is field 1, compared by length then bytes; the datestamps (from field 2 on) are
+    /// compared over 10 bytes like strncmp.
     public static func keepsCurrent(_ current: [UInt8], attributes: UInt32, over candidate: [UInt8]) -> Bool {
         guard trustedAttributes.contains(attributes), current.count >= 18, current.starts(with: Array("sbat,".utf8))
         else { return false }
-        func field(_ index: Int, of bytes: [UInt8]) -> [UInt8] {
-            let text = bytes.prefix { $0 != 0 }
-            let fields = text.split(separator: UInt8(ascii: ","), maxSplits: 3, omittingEmptySubsequences: false)
-            return fields.count > index ? Array(fields[index].prefix { $0 != 0x0A }) : []
+        let currentText = Array(current.prefix { $0 != 0 })
+        let candidateText = Array(candidate.prefix { $0 != 0 })
+        func fieldStart(_ index: Int, in text: [UInt8]) -> Int {
+            var found = 0
+            for (offset, byte) in text.enumerated() where byte == UInt8(ascii: ",") {
+                found += 1
+                if found == index { return offset + 1 }
+            }
+            return text.count
         }
-        let currentVersion = field(1, of: current)
-        let candidateVersion = field(1, of: candidate)
+        func version(_ text: [UInt8]) -> ArraySlice<UInt8> {
+            let start = fieldStart(1, in: text)
+            return text[start..<max(start, fieldStart(2, in: text) - 1)]
+        }
+        let currentVersion = version(currentText)
+        let candidateVersion = version(candidateText)
         if currentVersion.count > candidateVersion.count
             || (currentVersion.count == candidateVersion.count
-                && currentVersion.lexicographicallyPrecedes(candidateVersion) == false
-                && currentVersion != candidateVersion)
+                && candidateVersion.lexicographicallyPrecedes(currentVersion))
         {
             return true
         }
-        let currentDate = Array(field(2, of: current).prefix(10))
-        let candidateDate = Array(field(2, of: candidate).prefix(10))
+        let currentDate = currentText[fieldStart(2, in: currentText)...].prefix(10)
+        let candidateDate = candidateText[fieldStart(2, in: candidateText)...].prefix(10)
         return !currentDate.lexicographicallyPrecedes(candidateDate)
     }
-}
-
-extension SBATLevel {
-    /// shim's SbatLevel variables (vendor GUID 605dab50-…): `SbatLevel` (boot services only) and
-    /// `SbatLevelRT`, the copy shim mirrors at every boot for the running OS.
-    public static let vendor = "605dab50-e046-4300-abb6-3dd810dd8b23"
 }

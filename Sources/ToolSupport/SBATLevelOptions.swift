@@ -41,7 +41,7 @@ public struct SBATLevelOptions: ParsableArguments {
             return (level, "SbatLevelRT \(level.datestamp ?? "(no datestamp)")")
         }
         let entry = try BuiltinLevels.named(policy ?? "automatic")
-        return (entry.level(), "SbatLevel \(entry.datestamp)")
+        return (entry.level(), "SbatLevel \(entry.name)")
     }
 
     /// A level payload from a file: plain, or an efivarfs copy (4 attribute bytes first).
@@ -58,10 +58,15 @@ public struct SBATLevelOptions: ParsableArguments {
         return level
     }
 
-    /// A level named on the command line: an existing file, else a built-in level.
+    /// A level named on the command line: one of shim's levels by name, else a file.
     public static func named(_ argument: String) throws -> (level: SBATLevel, name: String) {
-        if (try? ReadableFile(path: FilePath(argument))) != nil { return (try load(file: argument), argument) }
-        let entry = try BuiltinLevels.named(argument)
-        return (entry.level(), "SbatLevel \(entry.datestamp)")
+        if let entry = try? BuiltinLevels.named(argument) { return (entry.level(), "SbatLevel \(entry.name)") }
+        guard (try? ReadableFile(path: FilePath(argument))) != nil else {
+            throw SBATError(
+                .unknownLevel,
+                "'\(argument)' is neither a level file nor one of shim's levels (automatic, previous, latest, "
+                    + BuiltinLevels.all.map(\.name).joined(separator: ", ") + ")")
+        }
+        return (try load(file: argument), argument)
     }
 }

@@ -67,11 +67,16 @@ public enum SBATRendering {
 extension SBATRendering {
     public static func levelText(_ level: SBATLevel, name: String) -> String {
         var output = "\(name)\n"
-        for row in level.rows.dropFirst(level.hasHeader ? 1 : 0) {
-            output += "  \(row.componentName) < \(row.generation) revoked\n"
-        }
-        if level.rows.count <= (level.hasHeader ? 1 : 0) { output += "  nothing revoked\n" }
+        let rows = firstRows(of: level)
+        for row in rows { output += "  \(row.componentName) < \(row.generation) revoked\n" }
+        if rows.isEmpty { output += "  nothing revoked\n" }
         return output
+    }
+
+    /// The component rows that decide (shim uses the first row of each name), header excluded.
+    static func firstRows(of level: SBATLevel) -> [SBATLevel.Row] {
+        var seen: Set<[UInt8]> = []
+        return level.rows.dropFirst(level.hasHeader ? 1 : 0).filter { seen.insert($0.component).inserted }
     }
 
     public static func levelJSON(_ level: SBATLevel, name: String) -> JSONValue {
@@ -111,6 +116,16 @@ extension SBATRendering {
         case .revoked(let component, let generation, let minimum, let part):
             "revoked: \(component) generation \(generation) < \(minimum)" + (part.map { " (\($0))" } ?? "")
         case .refused(let reason): "refused by shim: \(reason)"
+        case .unreadable(let reason): "unreadable: \(reason)"
+        }
+    }
+
+    static func verdictWord(_ outcome: ESPCheck.Outcome) -> String {
+        switch outcome {
+        case .allowed: "allowed"
+        case .revoked: "revoked"
+        case .refused: "refused"
+        case .unreadable: "unreadable"
         }
     }
 
@@ -129,8 +144,8 @@ extension SBATRendering {
                 .array(
                     check.binaries.map {
                         .object([
-                            ("file", .string($0.path)), ("allowed", .bool($0.outcome == .allowed)),
-                            ("verdict", .string(describe($0.outcome))),
+                            ("file", .string($0.path)), ("verdict", .string(verdictWord($0.outcome))),
+                            ("reason", .string(describe($0.outcome))),
                         ])
                     })
             ),

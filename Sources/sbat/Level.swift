@@ -22,7 +22,7 @@ struct LevelShow: ParsableCommand {
             let shown: [(SBATLevel, String)] =
                 try level.map { [try SBATLevelOptions.named($0)] }
                 ?? BuiltinLevels.all.map { entry in
-                    var name = "SbatLevel \(entry.datestamp)"
+                    var name = "SbatLevel \(entry.name)"
                     if entry.datestamp == BuiltinLevels.automatic.datestamp { name += " (automatic, previous)" }
                     if entry.datestamp == BuiltinLevels.latest.datestamp { name += " (latest)" }
                     return (entry.level(), name + ": " + entry.summary)

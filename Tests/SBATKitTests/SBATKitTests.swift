@@ -154,3 +154,43 @@ import Testing
         #expect(SBATLint.problems(Array("\(SBATLint.header)\nuki,1,UKI,uki,1,https://u\n".utf8)).isEmpty)
     }
 }
+
+/// Cases found by reading shim's csv.c and sbat.c beyond the spec's vectors.
+@Suite struct ShimSourceCaseTests {
+    /// After two or more line-break bytes shim steps over a NUL as an empty line and reads on;
+    /// after one it stops.
+    @Test(arguments: [
+        ("sbat,1,S,sbat,1,u\r\n\0grub,1,G,grub,1,u\n", 2), ("sbat,1,S,sbat,1,u\n\n\0grub,1,G,grub,1,u\n", 2),
+        ("sbat,1,S,sbat,1,u\n\0grub,1,G,grub,1,u\n", 1), ("sbat,1,S,sbat,1,u\0grub,1,G,grub,1,u\n", 1),
+    ])
+    func nulAfterLineBreaks(text: String, rows: Int) throws {
+        #expect(try SBATSection(parsing: Array(text.utf8), origin: "t").entries.count == rows)
+    }
+
+    /// A first `.sbat` shim passes over (SizeOfRawData below VirtualSize) does not count as a duplicate.
+    @Test func unusableFirstSBATIsPassedOver() throws {
+        let directory = try TemporaryDirectory()
+        var bytes = try readBytes(TestPaths.fixture("linuxx64.efi.stub"))
+        let image = try PEImage(file: try ReadableFile(path: FilePath(TestPaths.fixture("linuxx64.efi.stub"))))
+        let index = try #require(image.sections.firstIndex { $0.name.string == ".sdmagic" })
+        // Rename .sdmagic (after .sbat) to a second .sbat, and make the first one unusable (VirtualSize > raw).
+        let table = image.sectionTableOffset
+        bytes.replaceSubrange((table + 40 * index)..<(table + 40 * index + 8), with: Array(".sbat".utf8) + [0, 0, 0])
+        let first = try #require(image.sections.firstIndex { $0.name.string == ".sbat" })
+        bytes.replaceSubrange((table + 40 * first + 8)..<(table + 40 * first + 12), with: [0, 0x10, 0, 0])
+        let path = try directory.write("two.efi", bytes)
+        let data = try ImageSBAT.data(of: try PEImage(file: try ReadableFile(path: FilePath(path))))
+        #expect(String(decoding: try #require(data), as: UTF8.self).hasPrefix("#### LoaderInfo"))
+    }
+
+    /// The never-downgrade rule finds fields by commas only, as shim's nth_sbat_field.
+    @Test func preserveReadsFieldsLikeShim() {
+        #expect(
+            SBATLevel.keepsCurrent(
+                Array("sbat,1\nshim,2,XXXXXXXXXX".utf8), attributes: 3, over: Array("sbat,1,2021030218\n".utf8)))
+        #expect(
+            !SBATLevel.keepsCurrent(
+                Array("sbat,1,2024\naaaaaaa".utf8), attributes: 3, over: Array("sbat,1,2024\nzzzzzzz".utf8)))
+        #expect(throws: SBATError.self) { try SBATLevel(parsing: [], origin: "empty") }
+    }
+}

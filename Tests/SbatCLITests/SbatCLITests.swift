@@ -143,6 +143,8 @@ enum RealBinaries {
         let noSBAT = directory.file("nosbat.efi")
         #expect(try run("objcopy", ["-R", ".sbat", TestPaths.fixture("linuxx64.efi.stub"), noSBAT]).status == 0)
         let notLevel = try directory.write("notlevel", "grub,4\n")
+        let empty = directory.file("empty")
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         for (arguments, code, mention) in [
             (["check", noSBAT], Int32(65), noSBAT),
             (["check", "--level=\(notLevel)", RealBinaries.grub], 65, notLevel),
@@ -150,6 +152,8 @@ enum RealBinaries {
             (["check", "--live", "--efivars=\(directory.path)", RealBinaries.grub], 66, "SbatLevelRT"),
             (["check", "--policy=newest", RealBinaries.grub], 64, "newest"),
             (["show", TestPaths.fixture("os-release")], 65, "os-release"),
+            (["esp-check", "--esp=\(empty)"], 65, "no EFI binaries"),
+            (["esp-check", "--esp=/nonexistent"], 66, "/nonexistent"),
         ] {
             let result = try run(TestPaths.sbat, arguments)
             #expect(result.status == code, "\(arguments): \(result.stderr)")
