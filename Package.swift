@@ -107,6 +107,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SbatCLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "EFIVariablesTests", dependencies: ["EFIVariables", "BinaryIO", "JSON", "TestSupport"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(
             name: "TPMPolicyTests",

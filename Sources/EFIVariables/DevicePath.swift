@@ -1,0 +1,83 @@
+import BinaryIO
+
+/// One device path node, kept byte-exact: type, subtype and the data after the 4-byte header.
+public struct DevicePathNode: Sendable, Equatable {
+    public let type: UInt8
+    public let subtype: UInt8
+    public let data: [UInt8]
+
+    public init(type: UInt8, subtype: UInt8, data: [UInt8]) {
+        self.type = type
+        self.subtype = subtype
+        self.data = data
+    }
+
+    public static let endEntire = DevicePathNode(type: 0x7F, subtype: 0xFF, data: [])
+    public static let endInstance = DevicePathNode(type: 0x7F, subtype: 0x01, data: [])
+
+    public var isEnd: Bool { type == 0x7F || type == 0xFF }
+
+    /// Header and data as stored.
+    public var bytes: [UInt8] {
+        let length = 4 + data.count
+        return [type, subtype, UInt8(length & 0xFF), UInt8(length >> 8)] + data
+    }
+}
+
+/// An EFI device path (list): nodes up to and including the End Entire node. Parsing checks every
+/// length and requires the end node; serialization gives back the same bytes.
+public struct DevicePath: Sendable, Equatable {
+    public let nodes: [DevicePathNode]
+
+    public init(nodes: [DevicePathNode]) {
+        self.nodes = nodes
+    }
+
+    /// Parses exactly `bytes` (a FilePathList): nodes must fit, be at least 4 bytes, and the list
+    /// must end with End Entire at its last byte. `origin` names the input in errors.
+    public init(parsing bytes: ArraySlice<UInt8>, origin: String) throws {
+        var nodes: [DevicePathNode] = []
+        var offset = bytes.startIndex
+        while true {
+            guard bytes.endIndex - offset >= 4 else {
+                throw EFIVariableError(
+                    .malformed, "\(origin): device path has no end node (at byte \(offset - bytes.startIndex))")
+            }
+            let length = Int(bytes[offset + 2]) | Int(bytes[offset + 3]) << 8
+            guard length >= 4, length <= bytes.endIndex - offset else {
+                throw EFIVariableError(
+                    .malformed,
+                    "\(origin): device path node at byte \(offset - bytes.startIndex) claims \(length) bytes")
+            }
+            let node = DevicePathNode(
+                type: bytes[offset], subtype: bytes[offset + 1], data: Array(bytes[(offset + 4)..<(offset + length)]))
+            nodes.append(node)
+            offset += length
+            if node.isEnd && node.subtype == 0xFF {
+                guard offset == bytes.endIndex else {
+                    throw EFIVariableError(.malformed, "\(origin): data after the device path's end node")
+                }
+                break
+            }
+        }
+        self.nodes = nodes
+    }
+
+    public var bytes: [UInt8] { nodes.flatMap(\.bytes) }
+
+    /// The text EDK2's ConvertDevicePathToText prints (DisplayOnly FALSE): nodes joined by `/`,
+    /// instances by `,`.
+    public var text: String {
+        var output = ""
+        var separator = ""
+        for node in nodes {
+            if node.isEnd {
+                if node.subtype == 0x01 { separator = "," }
+                continue
+            }
+            output += separator + DevicePathText.node(node)
+            separator = "/"
+        }
+        return output
+    }
+}

@@ -1,0 +1,17 @@
+/// The one error type of EFIVariables.
+public struct EFIVariableError: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        /// Bytes that are not the structure they should be (load option, device path).
+        case malformed
+    }
+
+    public var code: Code
+    public var detail: String
+
+    public init(_ code: Code, _ detail: String) {
+        self.code = code
+        self.detail = detail
+    }
+
+    public var description: String { detail }
+}
