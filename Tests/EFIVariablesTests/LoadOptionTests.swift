@@ -94,3 +94,41 @@ import Testing
         #expect(parsed.text == "Path(5,1,AB),Msg(126,0102)")
     }
 }
+
+@Suite struct DevicePathTextParserTests {
+    /// EDK2's text of every vector path parses back to the same bytes.
+    @Test func edk2TextRoundTrips() throws {
+        for vector in try LoadOptionVectorTests.vectors() {
+            let text = vector["edk2_DevicePathToText(DisplayOnly=FALSE)"]!.stringValue!
+            #expect(try DevicePath(text: text).bytes.hexString == vector["file_path_list_hex"]!.stringValue!, "\(text)")
+        }
+    }
+
+    /// efibootmgr's spellings parse too (lowercase, File(), FvVol, decimal numbers, MAC with ':').
+    @Test func efibootmgrSpellings() throws {
+        let edk2 = try DevicePath(
+            text: "HD(1,GPT,2F4A8E1C-6B3D-4C1E-9A7F-0123456789AB,0x800,0x100000)/\\EFI\\Linux\\os-a.efi")
+        #expect(
+            try DevicePath(
+                text: "HD(1,GPT,2f4a8e1c-6b3d-4c1e-9a7f-0123456789ab,2048,1048576)/File(\\EFI\\Linux\\os-a.efi)")
+                == edk2)
+        #expect(
+            try DevicePath(text: "FvVol(7cb8bdc9-f8eb-4f34-aaea-3ee4af6516a1)")
+                == DevicePath(text: "Fv(7CB8BDC9-F8EB-4F34-AAEA-3EE4AF6516A1)"))
+        #expect(
+            try DevicePath(text: "PciRoot(0x0)/Pci(0x1f,0x2)/Sata(2,65535,0)")
+                == DevicePath(text: "PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x2,0xFFFF,0x0)"))
+        #expect(try DevicePath(text: "MAC(52:54:00:12:34:56,1)") == DevicePath(text: "MAC(525400123456,0x1)"))
+        // A URI keeps its slashes and parentheses.
+        let uri = try DevicePath(text: "MAC(525400123456,0x1)/Uri(http://h/a(1)/b.efi)")
+        #expect(uri.nodes.count == 3)
+        #expect(uri.text == "MAC(525400123456,0x1)/Uri(http://h/a(1)/b.efi)")
+    }
+
+    @Test(arguments: [
+        "", "Pci(0x1)", "Bogus(1)", "HD(1,XYZ,1,2,3)", "Pci(0x1,0x2", "Pci(0x1,0x2))", "a//b", "Pci(0x100,0)",
+    ])
+    func refused(text: String) {
+        #expect(throws: EFIVariableError.self, "\(text)") { try DevicePath(text: text) }
+    }
+}

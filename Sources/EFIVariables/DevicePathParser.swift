@@ -1,0 +1,252 @@
+import BinaryIO
+
+extension DevicePath {
+    /// Parses a device path's text, in EDK2's spelling or efibootmgr/efivar's: nodes separated by
+    /// `/`, instances by `,` (outside parentheses); hex and GUIDs in either case; numbers as `0x…`
+    /// or decimal; `File(\p)` or a bare `\p`; `FvVol(…)` or `Fv(…)`; `MAC(…)` with or without `:`;
+    /// `Uri(…)` up to the last `)` before the next separator, since URIs contain `/`.
+    public init(text: String) throws {
+        var nodes: [DevicePathNode] = []
+        for (index, instance) in try Self.split(text, on: ",").enumerated() {
+            if index > 0 { nodes.append(.endInstance) }
+            for segment in try Self.split(instance, on: "/") {
+                nodes.append(try DevicePathTextParser.node(segment))
+            }
+        }
+        nodes.append(.endEntire)
+        self.init(nodes: nodes)
+    }
+
+    /// Splits at `separator` outside parentheses; a `Uri(` argument runs to the last `)` that is
+    /// followed by the end or by a separator.
+    static func split(_ text: String, on separator: Character) throws -> [String] {
+        let characters = Array(text)
+        var parts: [String] = []
+        var current = ""
+        var depth = 0
+        var index = 0
+        while index < characters.count {
+            let character = characters[index]
+            if depth == 0, String(characters[index...].prefix(4)).lowercased() == "uri(" {
+                var close = -1
+                for candidate in stride(from: characters.count - 1, to: index + 3, by: -1)
+                where characters[candidate] == ")" {
+                    let next = candidate + 1
+                    if next == characters.count || characters[next] == "/" || characters[next] == "," {
+                        close = candidate
+                        break
+                    }
+                }
+                guard close >= 0 else { throw EFIVariableError(.malformed, "'\(text)': Uri( without ')'") }
+                current += String(characters[index...close])
+                index = close + 1
+                continue
+            }
+            switch character {
+            case "(": depth += 1
+            case ")":
+                depth -= 1
+                guard depth >= 0 else { throw EFIVariableError(.malformed, "'\(text)': unbalanced ')'") }
+            default: break
+            }
+            if character == separator, depth == 0 {
+                parts.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
+            index += 1
+        }
+        guard depth == 0 else { throw EFIVariableError(.malformed, "'\(text)': unbalanced '('") }
+        parts.append(current)
+        guard !parts.contains(where: \.isEmpty) else {
+            throw EFIVariableError(.malformed, "'\(text)': empty device path node")
+        }
+        return parts
+    }
+}
+
+enum DevicePathTextParser {
+    static func node(_ text: String) throws -> DevicePathNode {
+        if text.hasPrefix("\\") { return file(text) }
+        guard let open = text.firstIndex(of: "("), text.hasSuffix(")") else {
+            throw EFIVariableError(.malformed, "'\(text)' is not a device path node (Name(args) or \\path)")
+        }
+        let name = text[..<open].lowercased()
+        let argument = String(text[text.index(after: open)..<text.index(before: text.endIndex)])
+        let arguments = argument.split(separator: ",", omittingEmptySubsequences: false).map {
+            String($0.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+        }
+        func fail(_ why: String) -> EFIVariableError { EFIVariableError(.malformed, "'\(text)': \(why)") }
+        func count(_ expected: Int) throws {
+            guard arguments.count == expected else { throw fail("expected \(expected) arguments") }
+        }
+        func number(_ index: Int, max: UInt64 = .max) throws -> UInt64 {
+            let field = arguments[index]
+            let value =
+                field.lowercased().hasPrefix("0x") ? UInt64(field.dropFirst(2), radix: 16) : UInt64(field, radix: 10)
+            guard let value, value <= max else { throw fail("'\(field)' is not a number (0x… or decimal)") }
+            return value
+        }
+        func guid(_ index: Int) throws -> [UInt8] {
+            guard let value = EFIGUID(arguments[index]) else { throw fail("'\(arguments[index])' is not a GUID") }
+            return value.bytes
+        }
+        switch name {
+        case "pci":
+            try count(2)
+            return DevicePathNode(
+                type: 1, subtype: 1, data: [UInt8(try number(1, max: 0xFF)), UInt8(try number(0, max: 0xFF))])
+        case "pciroot", "pcieroot":
+            try count(1)
+            let hid: UInt32 = name == "pciroot" ? 0x0A03_41D0 : 0x0A08_41D0
+            return DevicePathNode(type: 2, subtype: 1, data: le(hid, 4) + le(try number(0, max: 0xFFFF_FFFF), 4))
+        case "acpi":
+            try count(2)
+            let hidText = arguments[0]
+            let hid: UInt64
+            if hidText.uppercased().hasPrefix("PNP"), let product = UInt64(hidText.dropFirst(3), radix: 16) {
+                hid = product << 16 | 0x41D0
+            } else {
+                hid = try number(0, max: 0xFFFF_FFFF)
+            }
+            return DevicePathNode(type: 2, subtype: 1, data: le(hid, 4) + le(try number(1, max: 0xFFFF_FFFF), 4))
+        case "sata":
+            try count(3)
+            return DevicePathNode(
+                type: 3, subtype: 0x12,
+                data: le(try number(0, max: 0xFFFF), 2) + le(try number(1, max: 0xFFFF), 2)
+                    + le(try number(2, max: 0xFFFF), 2))
+        case "mac":
+            try count(2)
+            guard let address = [UInt8](hexString: String(arguments[0].filter { $0 != ":" })),
+                (1...32).contains(address.count)
+            else { throw fail("'\(arguments[0])' is not a MAC address") }
+            let interfaceType = UInt8(try number(1, max: 0xFF))
+            return DevicePathNode(
+                type: 3, subtype: 0x0B,
+                data: address + [UInt8](repeating: 0, count: 32 - address.count) + [interfaceType])
+        case "uri":
+            return DevicePathNode(type: 3, subtype: 0x18, data: Array(argument.utf8))
+        case "vlan":
+            try count(1)
+            return DevicePathNode(type: 3, subtype: 0x14, data: le(try number(0, max: 0xFFFF), 2))
+        case "ipv4":
+            return try ipv4(arguments, fail: fail)
+        case "ipv6":
+            return try ipv6(arguments, fail: fail)
+        case "hd":
+            try count(5)
+            let partition = le(try number(0, max: 0xFFFF_FFFF), 4)
+            let range = le(try number(3), 8) + le(try number(4), 8)
+            switch arguments[1].uppercased() {
+            case "GPT":
+                return DevicePathNode(type: 4, subtype: 1, data: partition + range + (try guid(2)) + [0x02, 0x02])
+            case "MBR":
+                let signature = le(try number(2, max: 0xFFFF_FFFF), 4) + [UInt8](repeating: 0, count: 12)
+                return DevicePathNode(type: 4, subtype: 1, data: partition + range + signature + [0x01, 0x01])
+            default:
+                throw fail("partition format must be GPT or MBR")
+            }
+        case "file":
+            return file(argument)
+        case "fv", "fvvol":
+            try count(1)
+            return DevicePathNode(type: 4, subtype: 7, data: try guid(0))
+        case "fvfile":
+            try count(1)
+            return DevicePathNode(type: 4, subtype: 6, data: try guid(0))
+        case "hardwarepath", "acpipath", "msg", "mediapath":
+            try count(2)
+            let type: UInt8 = ["hardwarepath": 1, "acpipath": 2, "msg": 3, "mediapath": 4][name]!
+            guard let data = [UInt8](hexString: arguments[1]) else { throw fail("'\(arguments[1])' is not hex") }
+            return DevicePathNode(type: type, subtype: UInt8(try number(0, max: 0xFF)), data: data)
+        case "path":
+            try count(3)
+            guard let data = [UInt8](hexString: arguments[2]) else { throw fail("'\(arguments[2])' is not hex") }
+            return DevicePathNode(
+                type: UInt8(try number(0, max: 0xFF)), subtype: UInt8(try number(1, max: 0xFF)), data: data)
+        default:
+            throw fail("unknown device path node '\(text[..<open])'")
+        }
+    }
+
+    private static func file(_ path: String) -> DevicePathNode {
+        DevicePathNode(type: 4, subtype: 4, data: UCS2.encode(path, terminated: true))
+    }
+
+    /// EDK2's `IPv4(remote,protocol,Static|DHCP,local[,gateway,mask])` (ports are not in the text: 0).
+    private static func ipv4(_ arguments: [String], fail: (String) -> EFIVariableError) throws -> DevicePathNode {
+        guard arguments.count == 4 || arguments.count == 6 else { throw fail("IPv4 takes 4 or 6 arguments") }
+        func address(_ text: String) throws -> [UInt8] {
+            let parts = text.split(separator: ".", omittingEmptySubsequences: false).compactMap { UInt8($0) }
+            guard parts.count == 4 else { throw fail("'\(text)' is not an IPv4 address") }
+            return parts
+        }
+        let protocolNumber = try networkProtocol(arguments[1], fail: fail)
+        let isStatic: UInt8
+        switch arguments[2].uppercased() {
+        case "STATIC": isStatic = 1
+        case "DHCP": isStatic = 0
+        default: throw fail("'\(arguments[2])' is neither Static nor DHCP")
+        }
+        var data =
+            try address(arguments[3]) + (try address(arguments[0])) + [0, 0, 0, 0] + le(protocolNumber, 2) + [isStatic]
+        if arguments.count == 6 { data += try address(arguments[4]) + (try address(arguments[5])) }
+        return DevicePathNode(type: 3, subtype: 0x0C, data: data)
+    }
+
+    /// EDK2's `IPv6(remote,protocol,origin,local[,prefix,gateway])`.
+    private static func ipv6(_ arguments: [String], fail: (String) -> EFIVariableError) throws -> DevicePathNode {
+        guard arguments.count == 4 || arguments.count == 6 else { throw fail("IPv6 takes 4 or 6 arguments") }
+        func address(_ text: String) throws -> [UInt8] {
+            let halves = text.split(separator: "::", maxSplits: 1, omittingEmptySubsequences: false).map {
+                $0.split(separator: ":").map { UInt16($0, radix: 16) }
+            }
+            guard halves.allSatisfy({ $0.allSatisfy { $0 != nil } }) else {
+                throw fail("'\(text)' is not an IPv6 address")
+            }
+            let head = halves[0].compactMap { $0 }
+            let tail = halves.count > 1 ? halves[1].compactMap { $0 } : []
+            guard halves.count == 1 ? head.count == 8 : head.count + tail.count < 8 else {
+                throw fail("'\(text)' is not an IPv6 address")
+            }
+            let groups = head + [UInt16](repeating: 0, count: 8 - head.count - tail.count) + tail
+            return groups.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+        }
+        let protocolNumber = try networkProtocol(arguments[1], fail: fail)
+        let origins = ["STATIC", "STATELESSAUTOCONFIGURE", "STATEFULAUTOCONFIGURE"]
+        guard let origin = origins.firstIndex(of: arguments[2].uppercased()) else {
+            throw fail("'\(arguments[2])' is not Static, StatelessAutoConfigure or StatefulAutoConfigure")
+        }
+        var data = try address(arguments[3]) + (try address(arguments[0])) + [0, 0, 0, 0] + le(protocolNumber, 2)
+        data.append(UInt8(origin))
+        if arguments.count == 6 {
+            let field = arguments[4].lowercased()
+            guard let prefix = field.hasPrefix("0x") ? UInt8(field.dropFirst(2), radix: 16) : UInt8(field) else {
+                throw fail("'\(arguments[4])' is not a prefix length")
+            }
+            data += [prefix] + (try address(arguments[5]))
+        }
+        return DevicePathNode(type: 3, subtype: 0x0D, data: data)
+    }
+
+    /// `TCP`, `UDP` or a number.
+    private static func networkProtocol(_ text: String, fail: (String) -> EFIVariableError) throws -> UInt64 {
+        switch text.uppercased() {
+        case "TCP": return 6
+        case "UDP": return 17
+        default:
+            let field = text.lowercased()
+            guard let value = field.hasPrefix("0x") ? UInt64(field.dropFirst(2), radix: 16) : UInt64(field),
+                value <= 0xFFFF
+            else { throw fail("'\(text)' is not a protocol") }
+            return value
+        }
+    }
+
+    private static func le(_ value: some BinaryInteger, _ count: Int) -> [UInt8] {
+        let wide = UInt64(value)
+        return (0..<count).map { UInt8(truncatingIfNeeded: wide >> (8 * UInt64($0))) }
+    }
+}
