@@ -3,6 +3,8 @@ public struct EFIVariableError: Error, Equatable, Sendable, CustomStringConverti
     public enum Code: String, Sendable {
         /// Bytes that are not the structure they should be (load option, device path).
         case malformed
+        /// A variable store without room for the write.
+        case storeFull
     }
 
     public var code: Code

@@ -1,0 +1,199 @@
+import BinaryIO
+import SystemPackage
+
+/// An OVMF/edk2 variable store file (`OVMF_VARS*.fd`, spec digest §4), held in memory (they are
+/// 128 KiB to 4 MiB). Reading follows EDK2: records from the store start while StartId is 0x55AA;
+/// live = State 0x3F, or 0x3E when no 0x3F copy exists; keyed by (vendor GUID, name). Writing
+/// follows the firmware's own update (no compaction): the old record is marked in transition, the
+/// new one appended and marked added, the old one marked deleted. Every byte not involved stays as
+/// it was, and the firmware-volume header, event log and fault-tolerant-write areas are never touched.
+public struct OVMFVarStore: Sendable {
+    /// One variable record as stored.
+    public struct Record: Sendable, Equatable {
+        public let offset: Int
+        public let state: UInt8
+        public let attributes: UInt32
+        public let vendor: EFIGUID
+        public let name: String
+        public let data: [UInt8]
+        /// Header (60 bytes) + name + data, before alignment.
+        let size: Int
+    }
+
+    static let nvDataGUID = EFIGUID("fff12b8d-7696-4c8b-a985-2747075b4f50")!
+    static let authenticatedVariableGUID = EFIGUID("aaf32c78-947b-439a-a180-2e144ec37792")!
+    static let headerSize = 60
+    static let added: UInt8 = 0x3F
+    static let inDeletedTransition: UInt8 = 0xFE
+    static let deleted: UInt8 = 0xFD
+
+    public private(set) var bytes: [UInt8]
+    public let origin: String
+    let storeEnd: Int
+    public private(set) var records: [Record]
+    /// Where the next record goes (the first byte after the last record, 4-aligned).
+    private(set) var endOfList: Int
+
+    public init(bytes: [UInt8], origin: String) throws {
+        func fail(_ why: String) -> EFIVariableError { EFIVariableError(.malformed, "\(origin): \(why)") }
+        guard bytes.count >= 0x64, Array(bytes[0x28..<0x2C]) == Array("_FVH".utf8),
+            Array(bytes[0x10..<0x20]) == Self.nvDataGUID.bytes
+        else { throw fail("not an OVMF variable store (no NV-data firmware volume header)") }
+        let headerLength = Int(Self.u16(bytes, 0x30))
+        guard headerLength >= 0x48, headerLength + 0x1C <= bytes.count else {
+            throw fail("bad firmware volume header length")
+        }
+        let store = headerLength
+        guard Array(bytes[store..<(store + 16)]) == Self.authenticatedVariableGUID.bytes else {
+            throw fail("the variable store is not in the authenticated format OVMF uses")
+        }
+        guard bytes[store + 0x14] == 0x5A, bytes[store + 0x15] == 0xFE else {
+            throw fail("the variable store is not formatted and healthy")
+        }
+        let storeSize = Int(Self.u32(bytes, store + 0x10))
+        guard storeSize >= 0x1C, store + storeSize <= bytes.count else {
+            throw fail("variable store size \(storeSize) does not fit")
+        }
+        storeEnd = store + storeSize
+        var records: [Record] = []
+        var position = store + 0x1C
+        while position + Self.headerSize <= storeEnd, Self.u16(bytes, position) == 0x55AA {
+            let nameSize = Int(Self.u32(bytes, position + 36))
+            let dataSize = Int(Self.u32(bytes, position + 40))
+            let size = Self.headerSize + nameSize + dataSize
+            guard nameSize <= storeEnd, dataSize <= storeEnd, position + size <= storeEnd else {
+                throw fail("variable record at \(hex(position)) runs past the store")
+            }
+            let nameStart = position + Self.headerSize
+            records.append(
+                Record(
+                    offset: position, state: bytes[position + 2], attributes: Self.u32(bytes, position + 4),
+                    vendor: EFIGUID(bytes: Array(bytes[(position + 44)..<(position + 60)])),
+                    name: UCS2.decode(bytes[nameStart..<(nameStart + nameSize)]),
+                    data: Array(bytes[(nameStart + nameSize)..<(position + size)]), size: size))
+            position = (position + size + 3) & ~3
+        }
+        self.bytes = bytes
+        self.origin = origin
+        self.records = records
+        endOfList = position
+    }
+
+    /// Reads and parses a store file.
+    public static func load(_ path: FilePath) throws -> OVMFVarStore {
+        try OVMFVarStore(bytes: try ReadableFile.readAll(path: path, limit: 64 << 20), origin: path.string)
+    }
+
+    /// The live records in store order (an in-transition copy counts when no added copy exists).
+    public var variables: [Record] {
+        let added = Set(records.filter { $0.state == Self.added }.map { Key($0) })
+        return records.filter {
+            $0.state == Self.added || ($0.state == Self.added & Self.inDeletedTransition && !added.contains(Key($0)))
+        }
+    }
+
+    public func read(_ variable: EFIVariableName) -> EFIVariable? {
+        guard let record = live(variable) else { return nil }
+        return EFIVariable(attributes: record.attributes, data: record.data)
+    }
+
+    /// Creates or replaces `variable` the way the firmware does. Time-based authenticated
+    /// variables (Secure Boot keys) cannot be written: they need a signed update.
+    public mutating func write(_ variable: EFIVariableName, attributes: UInt32, data: [UInt8]) throws {
+        guard attributes & 0x20 == 0, attributes & 0x10 == 0 else {
+            throw EFIVariableError(.malformed, "\(origin): \(variable) needs an authenticated (signed) update")
+        }
+        guard let vendor = EFIGUID(variable.vendor) else {
+            throw EFIVariableError(.malformed, "\(variable.vendor) is not a GUID")
+        }
+        let name = UCS2.encode(variable.name, terminated: true)
+        let size = Self.headerSize + name.count + data.count
+        guard endOfList + size <= storeEnd else {
+            throw EFIVariableError(.storeFull, "\(origin): no room for \(variable) (\(size) bytes); the store is full")
+        }
+        guard bytes[endOfList..<(endOfList + size)].allSatisfy({ $0 == 0xFF }) else {
+            throw EFIVariableError(.malformed, "\(origin): the free space after the last variable is not erased")
+        }
+        try checkNoPendingFaultTolerantWrite()
+        let old = live(variable)
+        if let old { setState(of: old, to: old.state & Self.inDeletedTransition) }
+        var record = [0xAA, 0x55, Self.added, 0] + withUnsafeBytes(of: attributes.littleEndian, Array.init)
+        record += [UInt8](repeating: 0, count: 28)
+        record += withUnsafeBytes(of: UInt32(name.count).littleEndian, Array.init)
+        record += withUnsafeBytes(of: UInt32(data.count).littleEndian, Array.init)
+        record += vendor.bytes + name + data
+        bytes.replaceSubrange(endOfList..<(endOfList + size), with: record)
+        records.append(
+            Record(
+                offset: endOfList, state: Self.added, attributes: attributes, vendor: vendor, name: variable.name,
+                data: data, size: size))
+        endOfList = (endOfList + size + 3) & ~3
+        if let old { setState(of: old, to: old.state & Self.inDeletedTransition & Self.deleted) }
+    }
+
+    /// Deletes `variable`; false when it did not exist.
+    @discardableResult
+    public mutating func delete(_ variable: EFIVariableName) throws -> Bool {
+        try checkNoPendingFaultTolerantWrite()
+        guard let old = live(variable) else { return false }
+        setState(of: old, to: old.state & Self.deleted)
+        return true
+    }
+
+    /// Writes the store to `path` atomically (temporary file, fsync, rename).
+    public func save(to path: FilePath) throws {
+        let output = try AtomicOutputFile(destination: path)
+        try bytes.withUnsafeBytes { try output.write($0) }
+        try output.commit()
+    }
+
+    static let workingBlockGUID = EFIGUID("9e58292b-7c68-497d-a0ce-6500fd9f1b95")!
+
+    /// The fault-tolerant-write working block follows the event log (one 4 KiB block after the
+    /// store). A write queue that is not erased means firmware stopped in the middle of a reclaim:
+    /// editing such a store could lose variables.
+    private func checkNoPendingFaultTolerantWrite() throws {
+        let block = storeEnd + 0x1000
+        guard block + 0x20 <= bytes.count, Array(bytes[block..<(block + 16)]) == Self.workingBlockGUID.bytes else {
+            return
+        }
+        let queueSize = Int(Self.u32(bytes, block + 0x18))
+        let queueEnd = min(bytes.count, block + 0x20 + queueSize)
+        guard bytes[(block + 0x20)..<queueEnd].allSatisfy({ $0 == 0xFF }) else {
+            throw EFIVariableError(
+                .malformed,
+                "\(origin): a fault-tolerant write is pending (firmware was interrupted); boot it once first")
+        }
+    }
+
+    private func live(_ variable: EFIVariableName) -> Record? {
+        variables.last { $0.name == variable.name && $0.vendor.description == variable.vendor }
+    }
+
+    private mutating func setState(of record: Record, to state: UInt8) {
+        bytes[record.offset + 2] = state
+        if let index = records.firstIndex(where: { $0.offset == record.offset }) {
+            let old = records[index]
+            records[index] = Record(
+                offset: old.offset, state: state, attributes: old.attributes, vendor: old.vendor, name: old.name,
+                data: old.data, size: old.size)
+        }
+    }
+
+    private struct Key: Hashable {
+        let vendor: EFIGUID
+        let name: String
+        init(_ record: Record) {
+            vendor = record.vendor
+            name = record.name
+        }
+    }
+
+    static func u16(_ bytes: [UInt8], _ offset: Int) -> UInt16 {
+        UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8
+    }
+
+    static func u32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
+        bytes[offset..<(offset + 4)].reversed().reduce(0) { $0 << 8 | UInt32($1) }
+    }
+}

@@ -1,0 +1,130 @@
+import BinaryIO
+import Foundation
+import JSON
+import SystemPackage
+import TestSupport
+import Testing
+
+@testable import EFIVariables
+
+/// OVMF variable stores: the vector written by a real OVMF HTTP boot, and Debian's blank store.
+@Suite struct OVMFVarStoreTests {
+    static let blank = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+    static let global = "8be4df61-93ca-11d2-aa0d-00e098032b8c"
+
+    static func afterBoot(in directory: TemporaryDirectory) throws -> String {
+        let path = directory.file("after-boot.fd")
+        let unpacked = try run(
+            "/bin/sh",
+            ["-c", "gzip -dc \"$1\" > \"$2\"", "sh", TestPaths.fixture("efi/after-ovmf-http-boot.fd.gz"), path])
+        #expect(unpacked.status == 0)
+        return path
+    }
+
+    /// What virt-fw-vars (PyPI virt-firmware) reads from a store: name, GUID, attributes, data.
+    static func virtFirmwareView(_ path: String, in directory: TemporaryDirectory) throws -> [JSONValue] {
+        let json = directory.file("view-\(UInt32.random(in: 0...UInt32.max)).json")
+        let result = try run("virt-fw-vars", ["-i", path, "--output-json", json])
+        #expect(result.status == 0, "\(result.stderr)")
+        return try #require(try JSONValue(parsing: try readBytes(json))["variables"]?.arrayValue)
+    }
+
+    /// Every record (live and history) equals the vector's listing, and the live set covers
+    /// virt-fw-vars' view, plus the same-name variable it drops.
+    @Test func readsTheAfterBootVector() throws {
+        let directory = try TemporaryDirectory()
+        let store = try OVMFVarStore.load(FilePath(try Self.afterBoot(in: directory)))
+        let listing = try JSONValue(parsing: try readBytes(TestPaths.fixture("efi/after-ovmf-http-boot.vars.json")))
+        let expected = try #require(listing["variables"]?.arrayValue)
+        #expect(store.records.count == expected.count)
+        for (record, vector) in zip(store.records, expected) {
+            #expect(record.offset == vector["offset"]!.integerValue!)
+            #expect(Int(record.state) == vector["state"]!.integerValue!)
+            #expect(Int(record.attributes) == vector["attributes"]!.integerValue!)
+            #expect(record.vendor.description == vector["vendor_guid"]!.stringValue!)
+            #expect(record.name == vector["name"]!.stringValue!)
+            #expect(record.data.hexString == vector["data_hex"]!.stringValue!)
+        }
+        #expect(store.endOfList == listing["end_of_vars_offset"]!.integerValue!)
+        let theirs = try Self.virtFirmwareView(try Self.afterBoot(in: directory), in: directory)
+        for variable in theirs {
+            let name = EFIVariableName(variable["name"]!.stringValue!, vendor: variable["guid"]!.stringValue!)
+            let ours = try #require(store.read(name), "\(name)")
+            #expect(ours.data.hexString == variable["data"]!.stringValue!)
+            #expect(Int(ours.attributes) == variable["attr"]!.integerValue!)
+        }
+        #expect(store.variables.count == theirs.count + 1)
+        #expect(store.variables.filter { $0.name == "525400123456" }.count == 2)
+    }
+
+    /// Adding to a fresh copy of Debian's blank store: virt-fw-vars reads back what we wrote, and
+    /// every byte outside the new records is unchanged.
+    @Test func addsToTheBlankStore() throws {
+        let directory = try TemporaryDirectory()
+        let original = try readBytes(Self.blank)
+        var store = try OVMFVarStore(bytes: original, origin: Self.blank)
+        let option = LoadOption(
+            attributes: LoadOption.active, description: "Linux A",
+            filePath: try DevicePath(
+                text: "HD(1,GPT,2F4A8E1C-6B3D-4C1E-9A7F-0123456789AB,0x800,0x100000)/\\EFI\\Linux\\a.efi"))
+        try store.write(EFIVariableName("Boot0001", vendor: Self.global), attributes: 7, data: option.bytes)
+        try store.write(EFIVariableName("BootOrder", vendor: Self.global), attributes: 7, data: [1, 0])
+        let output = directory.file("out.fd")
+        try store.save(to: FilePath(output))
+        let written = try readBytes(output)
+        let first = try #require(store.records.first { $0.name == "Boot0001" }).offset
+        #expect(written.count == original.count)
+        #expect(written[..<first] == original[..<first])
+        #expect(written[store.endOfList...] == original[store.endOfList...])
+        let theirs = try Self.virtFirmwareView(output, in: directory)
+        let boot = try #require(theirs.first { $0["name"]?.stringValue == "Boot0001" })
+        #expect(boot["data"]?.stringValue == option.bytes.hexString)
+        #expect(theirs.first { $0["name"]?.stringValue == "BootOrder" }?["data"]?.stringValue == "0100")
+    }
+
+    /// Replacing and deleting in the after-boot store: old records get the firmware's states, the
+    /// new value is what virt-fw-vars reads, other records are untouched byte for byte (including
+    /// the two same-name variables with different GUIDs).
+    @Test func updatesAndDeletesLikeTheFirmware() throws {
+        let directory = try TemporaryDirectory()
+        let path = try Self.afterBoot(in: directory)
+        let original = try readBytes(path)
+        var store = try OVMFVarStore(bytes: original, origin: path)
+        let bootOrder = EFIVariableName("BootOrder", vendor: Self.global)
+        let before = try #require(store.variables.first { $0.name == "BootOrder" })
+        try store.write(bootOrder, attributes: 7, data: [0x99, 0x00, 0x00, 0x00])
+        #expect(store.records.first { $0.offset == before.offset }?.state == 0x3C)
+        #expect(store.read(bootOrder)?.data == [0x99, 0, 0, 0])
+        let timeout = try #require(store.variables.first { $0.name == "Timeout" })
+        #expect(try store.delete(EFIVariableName("Timeout", vendor: Self.global)))
+        #expect(store.records.first { $0.offset == timeout.offset }?.state == 0x3D)
+        #expect(try !store.delete(EFIVariableName("NoSuchVariable", vendor: Self.global)))
+        try store.save(to: FilePath(path))
+        let written = try readBytes(path)
+        let changed = (0..<original.count).filter { written[$0] != original[$0] }
+        let appended = (before.offset, timeout.offset)
+        #expect(changed.allSatisfy { $0 == appended.0 + 2 || $0 == appended.1 + 2 || $0 >= 18832 })
+        let theirs = try Self.virtFirmwareView(path, in: directory)
+        #expect(theirs.first { $0["name"]?.stringValue == "BootOrder" }?["data"]?.stringValue == "99000000")
+        #expect(!theirs.contains { $0["name"]?.stringValue == "Timeout" })
+        #expect(try OVMFVarStore.load(FilePath(path)).variables.filter { $0.name == "525400123456" }.count == 2)
+    }
+
+    @Test func fullStoreAndForeignFilesAreRefused() throws {
+        var store = try OVMFVarStore(bytes: try readBytes("/usr/share/OVMF/OVMF_VARS.fd"), origin: "OVMF_VARS.fd")
+        let before = store.bytes
+        #expect {
+            try store.write(
+                EFIVariableName("Big", vendor: Self.global), attributes: 7, data: [UInt8](repeating: 1, count: 0x10000))
+        } throws: {
+            ($0 as? EFIVariableError)?.code == .storeFull
+        }
+        #expect(store.bytes == before)
+        #expect(throws: EFIVariableError.self) {
+            try OVMFVarStore(bytes: try readBytes(TestPaths.fixture("linuxx64.efi.stub")), origin: "stub")
+        }
+        #expect(throws: EFIVariableError.self) {
+            try store.write(EFIVariableName("PK", vendor: Self.global), attributes: 0x27, data: [1])
+        }
+    }
+}
