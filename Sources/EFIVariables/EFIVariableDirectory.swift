@@ -25,7 +25,12 @@ public struct EFIVariable: Sendable, Equatable {
 /// Variables laid out as efivarfs does: one `Name-guid` file per variable, holding the 32-bit
 /// little-endian attributes and then the data. `/sys/firmware/efi/efivars` on a running system,
 /// or any directory with such files (tests, chroots, copies of a machine's variables).
-public struct EFIVariableDirectory: Sendable {
+///
+/// On efivarfs a write is one `write()` (one SetVariable) of attributes and data, and the
+/// immutable flag the kernel puts on non-standard variables is cleared around writes and deletes
+/// and restored. In a plain directory a write replaces the file atomically, so a shorter value
+/// leaves no stale tail.
+public struct EFIVariableDirectory: VariableStore, Sendable {
     public static let live: FilePath = "/sys/firmware/efi/efivars"
     /// No variable the toolkit reads is near this size; efivarfs files are small.
     static let limit = 1 << 20
@@ -54,6 +59,101 @@ public struct EFIVariableDirectory: Sendable {
         }
         let attributes = bytes.prefix(4).reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         return EFIVariable(attributes: attributes, data: Array(bytes.dropFirst(4)))
+    }
+
+    public func names() throws -> [EFIVariableName] {
+        guard let directory = opendir(path.string) else {
+            throw BinaryIOError(.cannotOpen, path: path.string, detail: Errno(rawValue: errno).osMessage)
+        }
+        defer { closedir(directory) }
+        var names: [EFIVariableName] = []
+        while let entry = readdir(directory) {
+            let file = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard file.count > 37, file.dropLast(36).last == "-", EFIGUID(String(file.suffix(36))) != nil else {
+                continue
+            }
+            names.append(EFIVariableName(String(file.dropLast(37)), vendor: String(file.suffix(36))))
+        }
+        return names.sorted { ($0.vendor, $0.name) < ($1.vendor, $1.name) }
+    }
+
+    /// Whether this is the kernel's efivarfs, not a plain directory: the file system type of the
+    /// mount that holds it (the longest mount point above its real path in /proc/self/mounts).
+    public var isEfivarfs: Bool {
+        guard let resolved = realpath(path.string, nil) else { return false }
+        defer { free(resolved) }
+        let real = String(cString: resolved)
+        guard let mounts = try? ReadableFile.readAll(path: "/proc/self/mounts", limit: 4 << 20) else { return false }
+        var best = (length: -1, type: "")
+        for line in String(decoding: mounts, as: UTF8.self).split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            guard fields.count >= 3 else { continue }
+            let point = String(fields[1])
+            let covers = point == "/" || real == point || real.hasPrefix(point + "/")
+            if covers, point.count > best.length { best = (point.count, String(fields[2])) }
+        }
+        return best.type == "efivarfs"
+    }
+
+    public mutating func write(_ variable: EFIVariableName, attributes: UInt32, data: [UInt8]) throws {
+        let file = path.appending(variable.description)
+        let content = withUnsafeBytes(of: attributes.littleEndian, Array.init) + data
+        guard isEfivarfs else {
+            let output = try AtomicOutputFile(destination: file)
+            try content.withUnsafeBytes { try output.write($0) }
+            return try output.commit()
+        }
+        try withMutableFile(file) {
+            let descriptor = open(file.string, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else { throw Self.failure(file, "cannot open for writing") }
+            defer { close(descriptor) }
+            Self.setImmutable(descriptor, false)
+            let written = content.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            guard written == content.count else { throw Self.failure(file, "the firmware refused the write") }
+        }
+    }
+
+    @discardableResult
+    public mutating func delete(_ variable: EFIVariableName) throws -> Bool {
+        let file = path.appending(variable.description)
+        guard exists(file) else { return false }
+        try withMutableFile(file) {
+            guard unlink(file.string) == 0 else { throw Self.failure(file, "cannot delete") }
+        }
+        return true
+    }
+
+    /// Runs `body` with the file's immutable flag cleared (efivarfs), restoring it afterwards if the
+    /// file still exists.
+    private func withMutableFile(_ file: FilePath, _ body: () throws -> Void) throws {
+        let descriptor = isEfivarfs ? open(file.string, O_RDONLY | O_CLOEXEC) : -1
+        defer { if descriptor >= 0 { close(descriptor) } }
+        let wasImmutable = descriptor >= 0 && Self.setImmutable(descriptor, false)
+        defer { if wasImmutable, exists(file) { Self.setImmutable(descriptor, true) } }
+        try body()
+    }
+
+    private static let getFlags: UInt = 0x8008_6601
+    private static let setFlags: UInt = 0x4008_6602
+    private static let immutableFlag: Int32 = 0x10
+
+    /// Sets or clears FS_IMMUTABLE_FL; returns whether the flag was set before.
+    @discardableResult
+    private static func setImmutable(_ descriptor: Int32, _ on: Bool) -> Bool {
+        var flags: Int32 = 0
+        guard ioctl(descriptor, getFlags, &flags) == 0 else { return false }
+        let was = flags & immutableFlag != 0
+        var updated = on ? flags | immutableFlag : flags & ~immutableFlag
+        if updated != flags { _ = ioctl(descriptor, setFlags, &updated) }
+        return was
+    }
+
+    private static func failure(_ file: FilePath, _ what: String) -> BinaryIOError {
+        let reason = Errno(rawValue: errno)
+        let advice = reason == .readOnlyFileSystem ? " (efivarfs is mounted read-only: mount -o remount,rw)" : ""
+        return BinaryIOError(.writeFailed, path: file.string, detail: "\(what): \(reason.osMessage)\(advice)")
     }
 
     private func isDirectory(_ path: FilePath) -> Bool {

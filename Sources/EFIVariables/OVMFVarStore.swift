@@ -92,7 +92,7 @@ public struct OVMFVarStore: Sendable {
         }
     }
 
-    public func read(_ variable: EFIVariableName) -> EFIVariable? {
+    public func read(_ variable: EFIVariableName) throws -> EFIVariable? {
         guard let record = live(variable) else { return nil }
         return EFIVariable(attributes: record.attributes, data: record.data)
     }

@@ -49,7 +49,7 @@ import Testing
         let theirs = try Self.virtFirmwareView(try Self.afterBoot(in: directory), in: directory)
         for variable in theirs {
             let name = EFIVariableName(variable["name"]!.stringValue!, vendor: variable["guid"]!.stringValue!)
-            let ours = try #require(store.read(name), "\(name)")
+            let ours = try #require(try store.read(name), "\(name)")
             #expect(ours.data.hexString == variable["data"]!.stringValue!)
             #expect(Int(ours.attributes) == variable["attr"]!.integerValue!)
         }
@@ -94,7 +94,7 @@ import Testing
         let before = try #require(store.variables.first { $0.name == "BootOrder" })
         try store.write(bootOrder, attributes: 7, data: [0x99, 0x00, 0x00, 0x00])
         #expect(store.records.first { $0.offset == before.offset }?.state == 0x3C)
-        #expect(store.read(bootOrder)?.data == [0x99, 0, 0, 0])
+        #expect(try store.read(bootOrder)?.data == [0x99, 0, 0, 0])
         let timeout = try #require(store.variables.first { $0.name == "Timeout" })
         #expect(try store.delete(EFIVariableName("Timeout", vendor: Self.global)))
         #expect(store.records.first { $0.offset == timeout.offset }?.state == 0x3D)
