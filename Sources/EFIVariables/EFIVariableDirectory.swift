@@ -62,21 +62,12 @@ public struct EFIVariableDirectory: VariableStore, Sendable {
     }
 
     public func names() throws -> [EFIVariableName] {
-        guard let directory = opendir(path.string) else {
-            throw BinaryIOError(.cannotOpen, path: path.string, detail: Errno(rawValue: errno).osMessage)
-        }
-        defer { closedir(directory) }
-        var names: [EFIVariableName] = []
-        while let entry = readdir(directory) {
-            let file = withUnsafeBytes(of: entry.pointee.d_name) {
-                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-            }
+        try directoryEntries(path).compactMap { file -> EFIVariableName? in
             guard file.count > 37, file.dropLast(36).last == "-", EFIGUID(String(file.suffix(36))) != nil else {
-                continue
+                return nil
             }
-            names.append(EFIVariableName(String(file.dropLast(37)), vendor: String(file.suffix(36))))
-        }
-        return names.sorted { ($0.vendor, $0.name) < ($1.vendor, $1.name) }
+            return EFIVariableName(String(file.dropLast(37)), vendor: String(file.suffix(36)))
+        }.sorted { ($0.vendor, $0.name) < ($1.vendor, $1.name) }
     }
 
     /// Whether this is the kernel's efivarfs, not a plain directory: the file system type of the

@@ -65,20 +65,17 @@ public struct ESPCheck: Sendable {
 
     /// The `*.efi` files under `root`, sorted; subdirectories that cannot be read go to `unreadable`.
     static func efiFiles(under root: FilePath, unreadable: inout [Binary], isRoot: Bool = true) throws -> [FilePath] {
-        guard let directory = opendir(root.string) else {
-            let reason = Errno(rawValue: errno).osMessage
-            guard !isRoot else { throw BinaryIOError(.cannotOpen, path: root.string, detail: reason) }
-            unreadable.append(Binary(path: root.string, outcome: .unreadable(reason)))
+        let names: [String]
+        do {
+            names = try directoryEntries(root)
+        } catch {
+            guard !isRoot else { throw error }
+            unreadable.append(Binary(path: root.string, outcome: .unreadable("\(error)")))
             return []
         }
-        defer { closedir(directory) }
         var files: [FilePath] = []
         var subdirectories: [FilePath] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) {
-                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            guard name != ".", name != ".." else { continue }
+        for name in names {
             let path = root.appending(name)
             var status = stat()
             guard lstat(path.string, &status) == 0 else { continue }
