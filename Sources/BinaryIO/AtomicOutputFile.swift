@@ -66,6 +66,23 @@ public final class AtomicOutputFile {
     }
 
     /// Overwrites bytes already written at `offset` (header fields known only at the end).
+    /// Gives the output the permissions and owner of the file it will replace, when there is one
+    /// (a VM's NVRAM file owned by its hypervisor user stays so).
+    public func keepModeAndOwner(of existing: FilePath) throws {
+        var status = stat()
+        guard let descriptor, stat(existing.string, &status) == 0 else { return }
+        guard fchmod(descriptor.rawValue, status.st_mode & 0o7777) == 0 else {
+            throw BinaryIOError(.writeFailed, path: destination.string, detail: Errno(rawValue: errno).osMessage)
+        }
+        if status.st_uid != geteuid() || status.st_gid != getegid() {
+            guard fchown(descriptor.rawValue, status.st_uid, status.st_gid) == 0 else {
+                throw BinaryIOError(
+                    .writeFailed, path: destination.string,
+                    detail: "cannot keep the owner of the file: \(Errno(rawValue: errno).osMessage)")
+            }
+        }
+    }
+
     public func write(_ bytes: [UInt8], at offset: Int) throws {
         guard let descriptor else {
             throw BinaryIOError(.writeFailed, path: destination.string, detail: "already closed")

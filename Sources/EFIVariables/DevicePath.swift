@@ -28,9 +28,13 @@ public struct DevicePathNode: Sendable, Equatable {
 /// length and requires the end node; serialization gives back the same bytes.
 public struct DevicePath: Sendable, Equatable {
     public let nodes: [DevicePathNode]
+    /// Bytes after the first End Entire node: further device paths some loaders keep in the list
+    /// (U-Boot's initrd). EDK2 and the kernel stop at the first end; they are kept as they are.
+    public let trailing: [UInt8]
 
-    public init(nodes: [DevicePathNode]) {
+    public init(nodes: [DevicePathNode], trailing: [UInt8] = []) {
         self.nodes = nodes
+        self.trailing = trailing
     }
 
     /// Parses exactly `bytes` (a FilePathList): nodes must fit, be at least 4 bytes, and the list
@@ -53,30 +57,22 @@ public struct DevicePath: Sendable, Equatable {
                 type: bytes[offset], subtype: bytes[offset + 1], data: Array(bytes[(offset + 4)..<(offset + length)]))
             nodes.append(node)
             offset += length
-            if node.isEnd && node.subtype == 0xFF {
-                guard offset == bytes.endIndex else {
-                    throw EFIVariableError(.malformed, "\(origin): data after the device path's end node")
-                }
-                break
-            }
+            if node.isEnd && node.subtype == 0xFF { break }
         }
         self.nodes = nodes
+        trailing = Array(bytes[offset...])
     }
 
-    public var bytes: [UInt8] { nodes.flatMap(\.bytes) }
+    public var bytes: [UInt8] { nodes.flatMap(\.bytes) + trailing }
 
-    /// The text EDK2's ConvertDevicePathToText prints (DisplayOnly FALSE): nodes joined by `/`,
-    /// instances by `,`.
+    /// The text EDK2's ConvertDevicePathToText prints (DisplayOnly FALSE): nodes joined by `/`;
+    /// an instance end prints `,` and the next node still gets its `/` (`A,/B`), as in EDK2.
     public var text: String {
         var output = ""
-        var separator = ""
-        for node in nodes {
-            if node.isEnd {
-                if node.subtype == 0x01 { separator = "," }
-                continue
-            }
-            output += separator + DevicePathText.node(node)
-            separator = "/"
+        for node in nodes where !(node.isEnd && node.subtype == 0xFF) {
+            let text = node.isEnd ? "," : DevicePathText.node(node)
+            if !output.isEmpty, text != "," { output += "/" }
+            output += text
         }
         return output
     }

@@ -9,16 +9,21 @@ extension DevicePath {
         var nodes: [DevicePathNode] = []
         for (index, instance) in try Self.split(text, on: ",").enumerated() {
             if index > 0 { nodes.append(.endInstance) }
-            for segment in try Self.split(instance, on: "/") {
+            // EDK2 prints the node after an instance end with its '/' ("A,/B").
+            let body = index > 0 && instance.hasPrefix("/") ? String(instance.dropFirst()) : instance
+            for segment in try Self.split(body, on: "/") {
                 nodes.append(try DevicePathTextParser.node(segment))
             }
         }
         nodes.append(.endEntire)
+        guard nodes.reduce(0, { $0 + $1.data.count + 4 }) <= 0xFFFF else {
+            throw EFIVariableError(.malformed, "'\(text)': a device path list holds at most 65535 bytes")
+        }
         self.init(nodes: nodes)
     }
 
-    /// Splits at `separator` outside parentheses; a `Uri(` argument runs to the last `)` that is
-    /// followed by the end or by a separator.
+    /// Splits at `separator` outside parentheses; a `Uri(` argument runs to the first `)` that
+    /// ends the text or is followed by a separator and the next node (`Name(` or `\`).
     static func split(_ text: String, on separator: Character) throws -> [String] {
         let characters = Array(text)
         var parts: [String] = []
@@ -29,10 +34,9 @@ extension DevicePath {
             let character = characters[index]
             if depth == 0, String(characters[index...].prefix(4)).lowercased() == "uri(" {
                 var close = -1
-                for candidate in stride(from: characters.count - 1, to: index + 3, by: -1)
-                where characters[candidate] == ")" {
+                for candidate in (index + 4)..<characters.count where characters[candidate] == ")" {
                     let next = candidate + 1
-                    if next == characters.count || characters[next] == "/" || characters[next] == "," {
+                    if next == characters.count || Self.startsNode(characters, after: next) {
                         close = candidate
                         break
                     }
@@ -66,9 +70,30 @@ extension DevicePath {
     }
 }
 
+extension DevicePath {
+    /// Whether `characters[separator]` is `/` or `,` and a node (`Name(` or `\`) follows it.
+    static func startsNode(_ characters: [Character], after separator: Int) -> Bool {
+        guard separator < characters.count, characters[separator] == "/" || characters[separator] == "," else {
+            return false
+        }
+        var index = separator + 1
+        if characters[separator] == ",", index < characters.count, characters[index] == "/" { index += 1 }
+        guard index < characters.count else { return false }
+        if characters[index] == "\\" { return true }
+        var end = index
+        while end < characters.count, characters[end].isLetter || characters[end].isNumber { end += 1 }
+        return end > index && end < characters.count && characters[end] == "("
+    }
+}
+
 enum DevicePathTextParser {
     static func node(_ text: String) throws -> DevicePathNode {
-        if text.hasPrefix("\\") { return file(text) }
+        if text.hasPrefix("\\") {
+            guard text.utf16.count < 0x7FFD else {
+                throw EFIVariableError(.malformed, "'\(text.prefix(40))…': path too long for a device path node")
+            }
+            return file(text)
+        }
         guard let open = text.firstIndex(of: "("), text.hasSuffix(")") else {
             throw EFIVariableError(.malformed, "'\(text)' is not a device path node (Name(args) or \\path)")
         }
@@ -97,9 +122,13 @@ enum DevicePathTextParser {
             try count(2)
             return DevicePathNode(
                 type: 1, subtype: 1, data: [UInt8(try number(1, max: 0xFF)), UInt8(try number(0, max: 0xFF))])
-        case "pciroot", "pcieroot":
+        case "pciroot", "pcieroot", "floppy", "keyboard", "serial", "parallelport":
             try count(1)
-            let hid: UInt32 = name == "pciroot" ? 0x0A03_41D0 : 0x0A08_41D0
+            let products: [String: UInt32] = [
+                "pciroot": 0x0A03, "pcieroot": 0x0A08, "floppy": 0x0604, "keyboard": 0x0301, "serial": 0x0501,
+                "parallelport": 0x0401,
+            ]
+            let hid = products[name]! << 16 | 0x41D0
             return DevicePathNode(type: 2, subtype: 1, data: le(hid, 4) + le(try number(0, max: 0xFFFF_FFFF), 4))
         case "acpi":
             try count(2)
@@ -127,6 +156,7 @@ enum DevicePathTextParser {
                 type: 3, subtype: 0x0B,
                 data: address + [UInt8](repeating: 0, count: 32 - address.count) + [interfaceType])
         case "uri":
+            guard argument.utf8.count <= 0xFFFB else { throw fail("URI too long for a device path node") }
             return DevicePathNode(type: 3, subtype: 0x18, data: Array(argument.utf8))
         case "vlan":
             try count(1)
@@ -149,6 +179,7 @@ enum DevicePathTextParser {
                 throw fail("partition format must be GPT or MBR")
             }
         case "file":
+            guard argument.utf16.count < 0x7FFD else { throw fail("path too long for a device path node") }
             return file(argument)
         case "fv", "fvvol":
             try count(1)
@@ -156,14 +187,18 @@ enum DevicePathTextParser {
         case "fvfile":
             try count(1)
             return DevicePathNode(type: 4, subtype: 6, data: try guid(0))
-        case "hardwarepath", "acpipath", "msg", "mediapath":
-            try count(2)
-            let type: UInt8 = ["hardwarepath": 1, "acpipath": 2, "msg": 3, "mediapath": 4][name]!
-            guard let data = [UInt8](hexString: arguments[1]) else { throw fail("'\(arguments[1])' is not hex") }
+        case "hardwarepath", "acpipath", "msg", "mediapath", "bbspath":
+            guard arguments.count == 1 || arguments.count == 2 else { throw fail("expected 1 or 2 arguments") }
+            let type: UInt8 = ["hardwarepath": 1, "acpipath": 2, "msg": 3, "mediapath": 4, "bbspath": 5][name]!
+            guard let data = arguments.count == 1 ? [] : [UInt8](hexString: arguments[1]), data.count <= 0xFFFB else {
+                throw fail("'\(arguments.last!)' is not hex")
+            }
             return DevicePathNode(type: type, subtype: UInt8(try number(0, max: 0xFF)), data: data)
         case "path":
-            try count(3)
-            guard let data = [UInt8](hexString: arguments[2]) else { throw fail("'\(arguments[2])' is not hex") }
+            guard arguments.count == 2 || arguments.count == 3 else { throw fail("expected 2 or 3 arguments") }
+            guard let data = arguments.count == 2 ? [] : [UInt8](hexString: arguments[2]), data.count <= 0xFFFB else {
+                throw fail("'\(arguments.last!)' is not hex")
+            }
             return DevicePathNode(
                 type: UInt8(try number(0, max: 0xFF)), subtype: UInt8(try number(1, max: 0xFF)), data: data)
         default:

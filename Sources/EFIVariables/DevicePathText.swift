@@ -19,6 +19,10 @@ enum DevicePathText {
             switch hid {
             case 0x0A03_41D0: return "PciRoot(\(number(uid)))"
             case 0x0A08_41D0: return "PcieRoot(\(number(uid)))"
+            case 0x0604_41D0: return "Floppy(\(number(uid)))"
+            case 0x0301_41D0: return "Keyboard(\(number(uid)))"
+            case 0x0501_41D0: return "Serial(\(number(uid)))"
+            case 0x0401_41D0: return "ParallelPort(\(number(uid)))"
             default:
                 if hid & 0xFFFF == 0x41D0 {
                     let product = String(hid >> 16, radix: 16).uppercased()
@@ -40,7 +44,7 @@ enum DevicePathText {
         case (0x03, 0x0D, let count) where count == 39 || count == 56:
             return ipv6(data, number: number)
         case (0x03, 0x18, _):
-            return "Uri(" + String(decoding: data, as: UTF8.self) + ")"
+            return "Uri(" + String(decoding: data.prefix { $0 != 0 }, as: UTF8.self) + ")"
         case (0x03, 0x14, 2):
             return "Vlan(\(le(0, 2)))"
         case (0x04, 0x01, 38):
@@ -61,13 +65,14 @@ enum DevicePathText {
         case (0x04, 0x06, 16):
             return "FvFile(" + guid(data[...]) + ")"
         default:
-            let hex = data.hexString.uppercased()
+            let hex = data.isEmpty ? "" : "," + data.hexString.uppercased()
             switch node.type {
-            case 0x01: return "HardwarePath(\(node.subtype),\(hex))"
-            case 0x02: return "AcpiPath(\(node.subtype),\(hex))"
-            case 0x03: return "Msg(\(node.subtype),\(hex))"
-            case 0x04: return "MediaPath(\(node.subtype),\(hex))"
-            default: return "Path(\(node.type),\(node.subtype),\(hex))"
+            case 0x01: return "HardwarePath(\(node.subtype)\(hex))"
+            case 0x02: return "AcpiPath(\(node.subtype)\(hex))"
+            case 0x03: return "Msg(\(node.subtype)\(hex))"
+            case 0x04: return "MediaPath(\(node.subtype)\(hex))"
+            case 0x05: return "BbsPath(\(node.subtype)\(hex))"
+            default: return "Path(\(node.type),\(node.subtype)\(hex))"
             }
         }
     }
@@ -92,8 +97,8 @@ enum DevicePathText {
                 .joined(separator: ":")
         }
         let protocolNumber = UInt64(data[36]) | UInt64(data[37]) << 8
-        let origins = ["Static", "StatelessAutoConfigure", "StatefulAutoConfigure"]
-        let origin = Int(data[38]) < origins.count ? origins[Int(data[38])] : number(UInt64(data[38]))
+        let origin =
+            ["Static", "StatelessAutoConfigure"].dropFirst(Int(min(data[38], 2))).first ?? "StatefulAutoConfigure"
         let protocolText =
             switch protocolNumber {
             case 6: "TCP"

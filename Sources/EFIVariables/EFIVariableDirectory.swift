@@ -54,6 +54,8 @@ public struct EFIVariableDirectory: VariableStore, Sendable {
         } catch let error as BinaryIOError where error.code == .cannotOpen && !exists(file) {
             return nil
         }
+        // efivarfs shows a variable being created as an empty file: not there yet.
+        if bytes.isEmpty { return nil }
         guard bytes.count >= 4 else {
             throw BinaryIOError(.truncated, path: file.string, field: "attributes", offset: 0)
         }
@@ -83,7 +85,8 @@ public struct EFIVariableDirectory: VariableStore, Sendable {
             guard fields.count >= 3 else { continue }
             let point = String(fields[1])
             let covers = point == "/" || real == point || real.hasPrefix(point + "/")
-            if covers, point.count > best.length { best = (point.count, String(fields[2])) }
+            // The last of equally long mount points is the one in effect (mounted over the others).
+            if covers, point.count >= best.length { best = (point.count, String(fields[2])) }
         }
         return best.type == "efivarfs"
     }
@@ -96,13 +99,19 @@ public struct EFIVariableDirectory: VariableStore, Sendable {
             try content.withUnsafeBytes { try output.write($0) }
             return try output.commit()
         }
+        let created = !exists(file)
         try withMutableFile(file) {
             let descriptor = open(file.string, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
             guard descriptor >= 0 else { throw Self.failure(file, "cannot open for writing") }
             defer { close(descriptor) }
-            Self.setImmutable(descriptor, false)
+            // The kernel makes a new non-standard variable immutable at creation.
+            if created { Self.setImmutable(descriptor, false) }
             let written = content.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            guard written == content.count else { throw Self.failure(file, "the firmware refused the write") }
+            guard written == content.count else {
+                let failure = Self.failure(file, "writing the variable failed")
+                if created { unlink(file.string) }
+                throw failure
+            }
         }
     }
 
@@ -143,7 +152,16 @@ public struct EFIVariableDirectory: VariableStore, Sendable {
 
     private static func failure(_ file: FilePath, _ what: String) -> BinaryIOError {
         let reason = Errno(rawValue: errno)
-        let advice = reason == .readOnlyFileSystem ? " (efivarfs is mounted read-only: mount -o remount,rw)" : ""
+        let advice: String
+        switch reason {
+        case .readOnlyFileSystem:
+            advice = " (efivarfs is mounted read-only: mount -o remount,rw /sys/firmware/efi/efivars)"
+        case .notPermitted, .permissionDenied:
+            advice = " (needs root; the variable may be immutable and CAP_LINUX_IMMUTABLE is required to clear that)"
+        case .invalidArgument: advice = " (the kernel or firmware rejected the content or the attributes)"
+        case .noSpace: advice = " (the firmware's variable store is full)"
+        default: advice = ""
+        }
         return BinaryIOError(.writeFailed, path: file.string, detail: "\(what): \(reason.osMessage)\(advice)")
     }
 

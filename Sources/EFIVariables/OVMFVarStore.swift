@@ -1,4 +1,5 @@
 import BinaryIO
+import Glibc
 import SystemPackage
 
 /// An OVMF/edk2 variable store file (`OVMF_VARS*.fd`, spec digest §4), held in memory (they are
@@ -100,8 +101,23 @@ public struct OVMFVarStore: Sendable {
     /// Creates or replaces `variable` the way the firmware does. Time-based authenticated
     /// variables (Secure Boot keys) cannot be written: they need a signed update.
     public mutating func write(_ variable: EFIVariableName, attributes: UInt32, data: [UInt8]) throws {
-        guard attributes & 0x20 == 0, attributes & 0x10 == 0 else {
+        let existing = live(variable)
+        guard attributes & 0x30 == 0, (existing?.attributes ?? 0) & 0x30 == 0 else {
             throw EFIVariableError(.malformed, "\(origin): \(variable) needs an authenticated (signed) update")
+        }
+        guard attributes & 0x01 != 0, attributes & 0x40 == 0, attributes <= 0x7F else {
+            throw EFIVariableError(
+                .malformed,
+                "\(origin): attributes \(hex(attributes)) for \(variable): a store holds non-volatile variables only")
+        }
+        guard existing == nil || existing?.attributes == attributes else {
+            throw EFIVariableError(
+                .malformed,
+                "\(origin): \(variable) has attributes \(hex(existing!.attributes)); the firmware refuses to change them"
+            )
+        }
+        guard !data.isEmpty else {
+            throw EFIVariableError(.malformed, "\(origin): an empty \(variable) would delete it; delete it instead")
         }
         guard let vendor = EFIGUID(variable.vendor) else {
             throw EFIVariableError(.malformed, "\(variable.vendor) is not a GUID")
@@ -115,7 +131,7 @@ public struct OVMFVarStore: Sendable {
             throw EFIVariableError(.malformed, "\(origin): the free space after the last variable is not erased")
         }
         try checkNoPendingFaultTolerantWrite()
-        let old = live(variable)
+        let old = existing
         if let old { setState(of: old, to: old.state & Self.inDeletedTransition) }
         var record = [0xAA, 0x55, Self.added, 0] + withUnsafeBytes(of: attributes.littleEndian, Array.init)
         record += [UInt8](repeating: 0, count: 28)
@@ -129,6 +145,7 @@ public struct OVMFVarStore: Sendable {
                 data: data, size: size))
         endOfList = (endOfList + size + 3) & ~3
         if let old { setState(of: old, to: old.state & Self.inDeletedTransition & Self.deleted) }
+        markTransitionCopiesDeleted(variable)
     }
 
     /// Deletes `variable`; false when it did not exist.
@@ -137,29 +154,74 @@ public struct OVMFVarStore: Sendable {
         try checkNoPendingFaultTolerantWrite()
         guard let old = live(variable) else { return false }
         setState(of: old, to: old.state & Self.deleted)
+        markTransitionCopiesDeleted(variable)
         return true
     }
 
-    /// Writes the store to `path` atomically (temporary file, fsync, rename).
+    /// Copies left in transition by an interrupted update would come back to life once the live
+    /// copy is gone; EDK2 marks them deleted too.
+    private mutating func markTransitionCopiesDeleted(_ variable: EFIVariableName) {
+        for record in records
+        where record.state == Self.added & Self.inDeletedTransition && record.name == variable.name
+            && record.vendor.description == variable.vendor
+        {
+            setState(of: record, to: record.state & Self.deleted)
+        }
+    }
+
+    /// Writes the store to `path` atomically (temporary file, fsync, rename), keeping the mode and
+    /// owner of the file it replaces. A file that a running QEMU holds locked is refused: the VM
+    /// would go on writing to the old file and its view would no longer match.
     public func save(to path: FilePath) throws {
+        if Self.isLockedByAnotherProcess(path) {
+            throw EFIVariableError(.malformed, "\(path): in use (locked by a running VM?); stop it before editing")
+        }
         let output = try AtomicOutputFile(destination: path)
+        try output.keepModeAndOwner(of: path)
         try bytes.withUnsafeBytes { try output.write($0) }
         try output.commit()
     }
 
+    /// Whether another process holds an open-file-description lock on `path` (QEMU locks its
+    /// image files that way).
+    static func isLockedByAnotherProcess(_ path: FilePath) -> Bool {
+        let descriptor = open(path.string, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var lock = flock()
+        lock.l_type = Int16(F_WRLCK)
+        lock.l_whence = Int16(SEEK_SET)
+        guard fcntl(descriptor, Self.openFileDescriptionGetLock, &lock) == 0 else { return false }
+        return lock.l_type != Int16(F_UNLCK)
+    }
+
+    /// F_OFD_GETLK (Linux; Glibc does not export it to Swift).
+    static let openFileDescriptionGetLock: Int32 = 36
+
     static let workingBlockGUID = EFIGUID("9e58292b-7c68-497d-a0ce-6500fd9f1b95")!
 
     /// The fault-tolerant-write working block follows the event log (one 4 KiB block after the
-    /// store). A write queue that is not erased means firmware stopped in the middle of a reclaim:
-    /// editing such a store could lose variables.
+    /// store). Its queue keeps completed write headers until the block fills; only the last one
+    /// that was allocated matters: if it is not complete, firmware stopped in the middle of a
+    /// reclaim and editing the store could lose variables. Bits are set by clearing them
+    /// (erase polarity 1): HeaderAllocated is bit 0, Complete bit 2. A header is 40 bytes
+    /// (flags, CallerId, NumberOfWrites, PrivateDataSize); each write record 40 bytes plus the
+    /// private data.
     private func checkNoPendingFaultTolerantWrite() throws {
         let block = storeEnd + 0x1000
         guard block + 0x20 <= bytes.count, Array(bytes[block..<(block + 16)]) == Self.workingBlockGUID.bytes else {
             return
         }
-        let queueSize = Int(Self.u32(bytes, block + 0x18))
-        let queueEnd = min(bytes.count, block + 0x20 + queueSize)
-        guard bytes[(block + 0x20)..<queueEnd].allSatisfy({ $0 == 0xFF }) else {
+        let queueEnd = min(bytes.count, block + 0x20 + Int(min(Self.u32(bytes, block + 0x18), 0x10_0000)))
+        var position = block + 0x20
+        var lastIncomplete = false
+        while position + 40 <= queueEnd, bytes[position] & 0x01 == 0 {
+            lastIncomplete = bytes[position] & 0x04 != 0
+            let writes = Int(min(Self.u32(bytes, position + 24), 0x1000))
+            let privateSize = Int(min(Self.u32(bytes, position + 32), 0x10_0000))
+            position += 40 + writes * (40 + privateSize)
+        }
+        guard !lastIncomplete else {
             throw EFIVariableError(
                 .malformed,
                 "\(origin): a fault-tolerant write is pending (firmware was interrupted); boot it once first")
@@ -167,7 +229,7 @@ public struct OVMFVarStore: Sendable {
     }
 
     private func live(_ variable: EFIVariableName) -> Record? {
-        variables.last { $0.name == variable.name && $0.vendor.description == variable.vendor }
+        variables.first { $0.name == variable.name && $0.vendor.description == variable.vendor }
     }
 
     private mutating func setState(of record: Record, to state: UInt8) {

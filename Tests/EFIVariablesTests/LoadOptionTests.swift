@@ -91,7 +91,7 @@ import Testing
         ])
         let parsed = try DevicePath(parsing: path.bytes[...], origin: "t")
         #expect(parsed == path)
-        #expect(parsed.text == "Path(5,1,AB),Msg(126,0102)")
+        #expect(parsed.text == "BbsPath(1,AB),/Msg(126,0102)")
     }
 }
 

@@ -1,5 +1,6 @@
 import BinaryIO
 import Foundation
+import Glibc
 import JSON
 import SystemPackage
 import TestSupport
@@ -126,5 +127,123 @@ import Testing
         #expect(throws: EFIVariableError.self) {
             try store.write(EFIVariableName("PK", vendor: Self.global), attributes: 0x27, data: [1])
         }
+    }
+}
+
+/// Behaviour found by reading EDK2's Variable.c and FaultTolerantWriteDxe.
+@Suite struct OVMFVarStoreEDK2RuleTests {
+    static let global = OVMFVarStoreTests.global
+
+    @Test func attributeRulesOfTheFirmware() throws {
+        let directory = try TemporaryDirectory()
+        var store = try OVMFVarStore.load(FilePath(try OVMFVarStoreTests.afterBoot(in: directory)))
+        let certdb = EFIVariableName("certdb", vendor: "d9bee56e-75dc-49d9-b4d7-b534210f637a")
+        let timeout = EFIVariableName("Timeout", vendor: Self.global)
+        for (name, attributes, data) in [
+            (certdb, UInt32(7), [UInt8](repeating: 0, count: 4)),  // authenticated: needs a signed update
+            (timeout, 3, [5, 0]),  // changing attributes
+            (timeout, 7, []),  // empty data is a delete
+            (timeout, 0x47, [5, 0]),  // APPEND is never stored
+            (timeout, 6, [5, 0]),  // not non-volatile
+        ] {
+            #expect(throws: EFIVariableError.self, "\(name) \(attributes)") {
+                try store.write(name, attributes: attributes, data: data)
+            }
+        }
+    }
+
+    /// A copy left in transition by an interrupted update does not come back after a delete.
+    @Test func deleteAlsoRetiresTransitionCopies() throws {
+        var bytes = try readBytes(OVMFVarStoreTests.blank)
+        var store = try OVMFVarStore(bytes: bytes, origin: "blank")
+        let name = EFIVariableName("Timeout", vendor: Self.global)
+        try store.write(name, attributes: 7, data: [1, 0])
+        try store.write(name, attributes: 7, data: [2, 0])
+        // Simulate the interruption: the first copy stayed in transition (0x3E), not deleted.
+        bytes = store.bytes
+        let first = try #require(store.records.first { $0.name == "Timeout" }).offset
+        bytes[first + 2] = 0x3E
+        store = try OVMFVarStore(bytes: bytes, origin: "interrupted")
+        #expect(try store.read(name)?.data == [2, 0])
+        #expect(try store.delete(name))
+        #expect(try store.read(name) == nil)
+        #expect(try OVMFVarStore(bytes: store.bytes, origin: "after").read(name) == nil)
+    }
+
+    /// Completed write headers stay in the FTW queue; only an incomplete last one blocks edits.
+    @Test func faultTolerantWriteQueue() throws {
+        var bytes = try readBytes(OVMFVarStoreTests.blank)
+        let queue = 0x41000 + 0x20
+        bytes[queue] = 0xFE & 0xFD & 0xFB  // allocated, writes allocated, complete
+        bytes.replaceSubrange((queue + 24)..<(queue + 40), with: [UInt8](repeating: 0, count: 16))
+        var store = try OVMFVarStore(bytes: bytes, origin: "completed")
+        try store.write(EFIVariableName("Timeout", vendor: Self.global), attributes: 7, data: [1, 0])
+        bytes[queue] = 0xFE & 0xFD  // allocated, not complete
+        var pending = try OVMFVarStore(bytes: bytes, origin: "pending")
+        #expect(throws: EFIVariableError.self) {
+            try pending.write(EFIVariableName("Timeout", vendor: Self.global), attributes: 7, data: [1, 0])
+        }
+    }
+
+    /// Saving keeps the file's mode, and a file a running process holds locked is refused.
+    @Test func saveKeepsModeAndRespectsLocks() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("vars.fd")
+        _ = try directory.write("vars.fd", try readBytes(OVMFVarStoreTests.blank))
+        #expect(chmod(path, 0o600) == 0)
+        var store = try OVMFVarStore.load(FilePath(path))
+        try store.write(EFIVariableName("Timeout", vendor: Self.global), attributes: 7, data: [1, 0])
+        try store.save(to: FilePath(path))
+        var status = stat()
+        #expect(stat(path, &status) == 0 && status.st_mode & 0o777 == 0o600)
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        holder.arguments = [
+            "-c",
+            "import fcntl,sys,time; f=open(sys.argv[1],'r+b'); fcntl.lockf(f, fcntl.LOCK_EX); print('x', flush=True); time.sleep(30)",
+            path,
+        ]
+        let pipe = Pipe()
+        holder.standardOutput = pipe
+        try holder.run()
+        defer { holder.terminate() }
+        _ = pipe.fileHandleForReading.readData(ofLength: 1)
+        #expect { try store.save(to: FilePath(path)) } throws: { "\($0)".contains("in use") }
+    }
+}
+
+@Suite struct DevicePathEDK2RuleTests {
+    @Test func edk2Spellings() throws {
+        let serial = DevicePathNode(type: 2, subtype: 1, data: [0xD0, 0x41, 0x01, 0x05, 0, 0, 0, 0])
+        #expect(DevicePath(nodes: [serial, .endEntire]).text == "Serial(0x0)")
+        #expect(DevicePath(nodes: [DevicePathNode(type: 3, subtype: 0x7E, data: []), .endEntire]).text == "Msg(126)")
+        let twoInstances = DevicePath(nodes: [serial, .endInstance, serial, .endEntire])
+        #expect(twoInstances.text == "Serial(0x0),/Serial(0x0)")
+        #expect(try DevicePath(text: twoInstances.text) == twoInstances)
+        #expect(try DevicePath(text: "Msg(126)").text == "Msg(126)")
+    }
+
+    /// EDK2's HTTP proxy form has two Uri nodes; each ends at its own ')'.
+    @Test func proxyAndTarget() throws {
+        let path = try DevicePath(text: "Uri(http://proxy:3128/)/Uri(http://h/a(1)/b.efi)")
+        #expect(path.nodes.count == 3)
+        #expect(path.text == "Uri(http://proxy:3128/)/Uri(http://h/a(1)/b.efi)")
+    }
+
+    /// Paths after the first end (U-Boot keeps its initrd there) are kept byte for byte.
+    @Test func trailingPathsAreKept() throws {
+        let first = DevicePath(nodes: [DevicePathNode(type: 4, subtype: 4, data: [0x5C, 0, 0, 0]), .endEntire]).bytes
+        let second = DevicePath(nodes: [DevicePathNode(type: 4, subtype: 4, data: [0x41, 0, 0, 0]), .endEntire]).bytes
+        let parsed = try DevicePath(parsing: (first + second)[...], origin: "t")
+        #expect(parsed.nodes.count == 2 && parsed.trailing == second)
+        #expect(parsed.bytes == first + second)
+        #expect(parsed.text == "\\")
+    }
+
+    @Test func oversizedNodesAreRefused() {
+        #expect(throws: EFIVariableError.self) {
+            try DevicePath(text: "Uri(" + String(repeating: "a", count: 70000) + ")")
+        }
+        #expect(throws: EFIVariableError.self) { try DevicePath(text: "\\" + String(repeating: "a", count: 40000)) }
     }
 }
