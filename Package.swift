@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "ukify", targets: ["ukify"]),
         .executable(name: "measure", targets: ["measure"]),
         .executable(name: "sbat", targets: ["sbat"]),
+        .executable(name: "bootctl", targets: ["bootctl"]),
         .library(name: "PEKit", targets: ["PEKit"]),
     ],
     dependencies: [
@@ -98,6 +99,13 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        .executableTarget(
+            name: "bootctl",
+            dependencies: [
+                "EFIVariables", "JSON", "ToolSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "SBATKitTests",
@@ -107,6 +115,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SbatCLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "BootctlCLITests", dependencies: ["TestSupport", "JSON"]),
         .testTarget(name: "EFIVariablesTests", dependencies: ["EFIVariables", "BinaryIO", "JSON", "TestSupport"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(

@@ -5,6 +5,10 @@ public struct EFIVariableError: Error, Equatable, Sendable, CustomStringConverti
         case malformed
         /// A variable store without room for the write.
         case storeFull
+        /// A variable or entry that does not exist.
+        case notFound
+        /// A change that would leave the machine unable to boot, or touch what it booted from.
+        case refused
     }
 
     public var code: Code

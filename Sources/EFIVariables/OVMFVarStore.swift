@@ -30,6 +30,8 @@ public struct OVMFVarStore: Sendable {
 
     public private(set) var bytes: [UInt8]
     public let origin: String
+    /// The file the store was loaded from, where ``commit()`` saves it.
+    public private(set) var path: FilePath?
     let storeEnd: Int
     public private(set) var records: [Record]
     /// Where the next record goes (the first byte after the last record, 4-aligned).
@@ -82,7 +84,9 @@ public struct OVMFVarStore: Sendable {
 
     /// Reads and parses a store file.
     public static func load(_ path: FilePath) throws -> OVMFVarStore {
-        try OVMFVarStore(bytes: try ReadableFile.readAll(path: path, limit: 64 << 20), origin: path.string)
+        var store = try OVMFVarStore(bytes: try ReadableFile.readAll(path: path, limit: 64 << 20), origin: path.string)
+        store.path = path
+        return store
     }
 
     /// The live records in store order (an in-transition copy counts when no added copy exists).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BinaryIO
 import BootCrypto
+import EFIVariables
 import PEKit
 import SBATKit
 import SystemPackage
@@ -70,6 +71,12 @@ func describe(_ error: any Error) -> (String, Int32) {
         case .malformedInput: (error.description, ExitStatus.dataError)
         case .tpmFailure: (error.description, ExitStatus.unavailable)
         case .policyMismatch: (error.description, ExitStatus.negative)
+        }
+    case let error as EFIVariableError:
+        switch error.code {
+        case .notFound: (error.description, ExitStatus.usage)
+        case .storeFull: (error.description, ExitStatus.ioError)
+        case .malformed, .refused: (error.description, ExitStatus.dataError)
         }
     case let error as SBATError:
         switch error.code {

@@ -28,6 +28,12 @@ public enum TestPaths {
             ?? repositoryRoot.appendingPathComponent(".build/debug/sbat").path
     }
 
+    /// The bootctl binary built by `swift build` (override with BOOTCTL_BIN).
+    public static var bootctl: String {
+        ProcessInfo.processInfo.environment["BOOTCTL_BIN"]
+            ?? repositoryRoot.appendingPathComponent(".build/debug/bootctl").path
+    }
+
     /// Debian's systemd-measure (v252), the reference our `measure` is compared with.
     public static let systemdMeasure = "/usr/lib/systemd/systemd-measure"
 

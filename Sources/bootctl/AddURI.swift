@@ -1,0 +1,36 @@
+import ArgumentParser
+import EFIVariables
+import ToolSupport
+
+struct AddURI: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add-uri",
+        abstract: "Add an HTTP boot entry (a URI device path, as EDK2 expands it) and print its name.")
+
+    @Option(help: ArgumentHelp("The entry's description.", valueName: "LABEL")) var label: String
+    @Option(help: ArgumentHelp("The EFI binary to boot, http:// or https://.", valueName: "URI")) var uri: String
+    @Flag(help: "Where the entry goes: head of BootOrder (default), its end, or BootNext only (boot it once).")
+    var position: PositionFlag = .first
+    @OptionGroup var store: VariableStoreOptions
+
+    enum PositionFlag: String, EnumerableFlag {
+        case first, last, next
+    }
+
+    func validate() throws {
+        guard uri.hasPrefix("http://") || uri.hasPrefix("https://") else {
+            throw ValidationError("--uri must be an http:// or https:// URI")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors(tool: "bootctl") {
+            let option = LoadOption(
+                attributes: LoadOption.active, description: label, filePath: try DevicePath(text: "Uri(\(uri))"))
+            let number = try store.changing { manager in
+                try manager.add(option, position: [.first: .first, .last: .last, .next: .next][position]!)
+            }
+            print(BootConfiguration.variableName(number))
+        }
+    }
+}

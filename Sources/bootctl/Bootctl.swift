@@ -1,0 +1,20 @@
+import ArgumentParser
+
+@main
+struct Bootctl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bootctl",
+        abstract: "Manage the firmware's boot entries (Boot####, BootOrder, BootNext, Timeout).",
+        discussion: """
+            Works on this machine's EFI variables (efivarfs), or with --efivars=DIR on a directory of variable \
+            files, or with --varstore=FILE on an OVMF variable store (offline VM provisioning). Changes are \
+            ordered so that every intermediate state boots: an entry is written before it is referenced, and \
+            references go before the entry. Exit status: 0 success; 64 wrong command line or an entry that \
+            does not exist; 65 a malformed store or a refused change (it would leave nothing to boot); 66 an \
+            input cannot be opened; 74 writing failed or the store is full.
+            """,
+        version: "0.1.0",
+        subcommands: [List.self, AddURI.self, Remove.self, Order.self, Next.self, Timeout.self],
+        defaultSubcommand: List.self
+    )
+}

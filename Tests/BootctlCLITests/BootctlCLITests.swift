@@ -1,0 +1,91 @@
+import Foundation
+import JSON
+import TestSupport
+import Testing
+
+/// bootctl on an OVMF varstore (read back by virt-fw-vars) and on a directory of variables.
+@Suite struct BootctlCLITests {
+    static func bootctl(_ arguments: [String]) throws -> ProcessResult { try run(TestPaths.bootctl, arguments) }
+
+    /// virt-fw-vars' view of a store: name → data hex.
+    static func virtFirmware(_ store: String, in directory: TemporaryDirectory) throws -> [String: String] {
+        let json = directory.file("view.json")
+        #expect(try run("virt-fw-vars", ["-i", store, "--output-json", json]).status == 0)
+        var view: [String: String] = [:]
+        for variable in try JSONValue(parsing: try readBytes(json))["variables"]?.arrayValue ?? [] {
+            view[variable["name"]!.stringValue!] = variable["data"]!.stringValue!
+        }
+        return view
+    }
+
+    @Test func provisionAVarstore() throws {
+        let directory = try TemporaryDirectory()
+        let store = directory.file("vars.fd")
+        _ = try directory.write("vars.fd", try readBytes("/usr/share/OVMF/OVMF_VARS_4M.fd"))
+        let varstore = "--varstore=\(store)"
+        let first = try Self.bootctl(["add-uri", varstore, "--label=net A", "--uri=http://127.0.0.1:8000/a.efi"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout == "Boot0000\n")
+        let second = try Self.bootctl([
+            "add-uri", varstore, "--label=net B", "--uri=http://127.0.0.1:8000/b.efi", "--last",
+        ])
+        #expect(second.stdout == "Boot0001\n")
+        #expect(try Self.bootctl(["order", varstore, "Boot0001", "0000"]).status == 0)
+        #expect(try Self.bootctl(["next", varstore, "0000"]).status == 0)
+        #expect(try Self.bootctl(["timeout", varstore, "3"]).status == 0)
+        let view = try Self.virtFirmware(store, in: directory)
+        #expect(view["BootOrder"] == "01000000")
+        #expect(view["BootNext"] == "0000")
+        #expect(view["Timeout"] == "0300")
+        #expect(view["Boot0001"]?.contains("687474703a2f2f3132372e302e302e313a383030302f622e656669") == true)
+        let listed = try Self.bootctl(["list", varstore, "--json=short"])
+        #expect(
+            listed.stdout.hasPrefix(
+                "{\"BootCurrent\":null,\"BootNext\":\"0000\",\"Timeout\":3,\"BootOrder\":[\"0001\",\"0000\"],"))
+        #expect(listed.stdout.contains("\"device_path\":\"Uri(http://127.0.0.1:8000/b.efi)\""))
+        // Removing drops the entry from BootOrder first; the last entry of BootOrder stays.
+        #expect(try Self.bootctl(["remove", varstore, "0001"]).status == 0)
+        #expect(try Self.virtFirmware(store, in: directory)["BootOrder"] == "0000")
+        let last = try Self.bootctl(["remove", varstore, "0000"])
+        #expect(last.status == 65)
+        #expect(last.stderr == "bootctl: removing Boot0000 would leave BootOrder without a boot entry\n")
+    }
+
+    /// The new entry's number skips numbers that are used or still referenced (BootNext here).
+    @Test func directoryStoreAndFreeNumbers() throws {
+        let directory = try TemporaryDirectory()
+        for file in try FileManager.default.contentsOfDirectory(atPath: TestPaths.fixture("efi/efivarfs"))
+        where file.contains("-8be4df61-") {
+            _ = try directory.write(file, try readBytes(TestPaths.fixture("efi/efivarfs/\(file)")))
+        }
+        let efivars = "--efivars=\(directory.path)"
+        let added = try Self.bootctl(["add-uri", efivars, "--label=x", "--uri=http://h/x.efi", "--next"])
+        #expect(added.stdout == "Boot0007\n", "\(added.stderr)")
+        let booted = try Self.bootctl(["remove", efivars, "0000"])
+        #expect(booted.status == 65)
+        #expect(booted.stderr.contains("BootCurrent"))
+        #expect(try Self.bootctl(["remove", efivars, "Boot0003"]).status == 0)
+        let listed = try Self.bootctl(["list", efivars])
+        #expect(
+            listed.stdout.hasPrefix(
+                "BootCurrent: 0000\nBootNext: 0007\nTimeout: 5 seconds\nBootOrder: 0000,0001,0002,0004\n"))
+        #expect(!listed.stdout.contains("Boot0003"))
+    }
+
+    @Test func badInput() throws {
+        let directory = try TemporaryDirectory()
+        let notAStore = try directory.write("not.fd", [UInt8](repeating: 0, count: 4096))
+        for (arguments, code, mention) in [
+            (["list", "--varstore=\(notAStore)"], Int32(65), notAStore),
+            (["list", "--varstore=/nonexistent.fd"], 66, "/nonexistent.fd"),
+            (["next", "--efivars=\(directory.path)", "0042"], 64, "Boot0042"),
+            (["remove", "--efivars=\(directory.path)", "12345"], 64, "12345"),
+            (["add-uri", "--efivars=\(directory.path)", "--label=x", "--uri=ftp://h/x"], 64, "http"),
+        ] {
+            let result = try Self.bootctl(arguments)
+            #expect(result.status == code, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains(mention), "\(result.stderr)")
+            #expect(result.stdout.isEmpty)
+        }
+    }
+}
