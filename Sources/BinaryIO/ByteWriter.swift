@@ -22,9 +22,14 @@ public struct ByteWriter: Sendable {
     }
 }
 
-extension UInt32 {
-    /// The four little-endian bytes (a header field patched in place).
+extension FixedWidthInteger {
+    /// The little-endian bytes (a header field patched in place, a variable's attributes).
     public var littleEndianBytes: [UInt8] {
-        (0..<4).map { UInt8(truncatingIfNeeded: self >> (8 * $0)) }
+        (0..<MemoryLayout<Self>.size).map { UInt8(truncatingIfNeeded: self >> (8 * $0)) }
+    }
+
+    /// The value of little-endian `bytes` (as many as the collection holds, at most the type's size).
+    public init(littleEndianBytes bytes: some BidirectionalCollection<UInt8>) {
+        self = bytes.reversed().reduce(0) { $0 << 8 | Self(truncatingIfNeeded: $1) }
     }
 }

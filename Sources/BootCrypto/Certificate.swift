@@ -16,10 +16,7 @@ public final class Certificate: @unchecked Sendable {
 
     /// Parses one DER certificate.
     public convenience init(der: [UInt8]) throws {
-        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor = buffer.baseAddress
-            return d2i_X509(nil, &cursor, buffer.count)
-        }
+        let parsed = decodeDER(der) { d2i_X509(nil, $0, $1) }
         guard let parsed else {
             throw BootCryptoError.fromOpenSSL(.certificateLoadFailed, operation: "DER certificate")
         }

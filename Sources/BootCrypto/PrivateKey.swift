@@ -56,10 +56,7 @@ public final class PrivateKey: @unchecked Sendable {
         if encrypted {
             throw BootCryptoError(passphrase == nil ? .passphraseRequired : .keyLoadFailed, detail: path.string)
         }
-        let fromDER: OpaquePointer? = bytes.withUnsafeBufferPointer { buffer in
-            var cursor = buffer.baseAddress
-            return d2i_AutoPrivateKey(nil, &cursor, buffer.count)
-        }
+        let fromDER = decodeDER(bytes) { d2i_AutoPrivateKey(nil, $0, $1) }
         guard let fromDER else {
             throw BootCryptoError.fromOpenSSL(.keyLoadFailed, operation: "\(path): neither a PEM nor a DER private key")
         }

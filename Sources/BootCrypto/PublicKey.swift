@@ -32,10 +32,7 @@ public final class PublicKey: @unchecked Sendable {
 
     /// Parses a DER SubjectPublicKeyInfo.
     public convenience init(subjectPublicKeyInfo der: [UInt8]) throws {
-        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor = buffer.baseAddress
-            return d2i_PUBKEY(nil, &cursor, buffer.count)
-        }
+        let parsed = decodeDER(der) { d2i_PUBKEY(nil, $0, $1) }
         guard let parsed else {
             throw BootCryptoError.fromOpenSSL(.keyLoadFailed, operation: "DER SubjectPublicKeyInfo")
         }
@@ -130,6 +127,16 @@ public final class PublicKey: @unchecked Sendable {
         var bytes = [UInt8](repeating: 0, count: Int((BN_num_bits(number) + 7) / 8))
         BN_bn2bin(number, &bytes)
         return bytes
+    }
+}
+
+/// Calls an OpenSSL `d2i_*` decoder (cursor, length) over `der`.
+func decodeDER(
+    _ der: [UInt8], _ decode: (UnsafeMutablePointer<UnsafePointer<UInt8>?>, Int) -> OpaquePointer?
+) -> OpaquePointer? {
+    der.withUnsafeBufferPointer { buffer in
+        var cursor = buffer.baseAddress
+        return decode(&cursor, buffer.count)
     }
 }
 

@@ -106,11 +106,10 @@ enum DevicePathTextParser {
         func count(_ expected: Int) throws {
             guard arguments.count == expected else { throw fail("expected \(expected) arguments") }
         }
-        func number(_ index: Int, max: UInt64 = .max) throws -> UInt64 {
-            let field = arguments[index]
-            let value =
-                field.lowercased().hasPrefix("0x") ? UInt64(field.dropFirst(2), radix: 16) : UInt64(field, radix: 10)
-            guard let value, value <= max else { throw fail("'\(field)' is not a number (0x… or decimal)") }
+        func number<T: FixedWidthInteger & UnsignedInteger>(_ index: Int, as _: T.Type = UInt64.self) throws -> T {
+            guard let value = parseNumber(arguments[index], as: T.self) else {
+                throw fail("'\(arguments[index])' is not a number (0x… or decimal) up to \(T.max)")
+            }
             return value
         }
         func guid(_ index: Int) throws -> [UInt8] {
@@ -121,7 +120,7 @@ enum DevicePathTextParser {
         case "pci":
             try count(2)
             return DevicePathNode(
-                type: 1, subtype: 1, data: [UInt8(try number(1, max: 0xFF)), UInt8(try number(0, max: 0xFF))])
+                type: 1, subtype: 1, data: [try number(1, as: UInt8.self), try number(0, as: UInt8.self)])
         case "pciroot", "pcieroot", "floppy", "keyboard", "serial", "parallelport":
             try count(1)
             let products: [String: UInt32] = [
@@ -129,29 +128,31 @@ enum DevicePathTextParser {
                 "parallelport": 0x0401,
             ]
             let hid = products[name]! << 16 | 0x41D0
-            return DevicePathNode(type: 2, subtype: 1, data: le(hid, 4) + le(try number(0, max: 0xFFFF_FFFF), 4))
+            return DevicePathNode(
+                type: 2, subtype: 1, data: try hid.littleEndianBytes + number(0, as: UInt32.self).littleEndianBytes)
         case "acpi":
             try count(2)
             let hidText = arguments[0]
-            let hid: UInt64
-            if hidText.uppercased().hasPrefix("PNP"), let product = UInt64(hidText.dropFirst(3), radix: 16) {
-                hid = product << 16 | 0x41D0
+            let hid: UInt32
+            if hidText.uppercased().hasPrefix("PNP"), let product = UInt16(hidText.dropFirst(3), radix: 16) {
+                hid = UInt32(product) << 16 | 0x41D0
             } else {
-                hid = try number(0, max: 0xFFFF_FFFF)
+                hid = try number(0, as: UInt32.self)
             }
-            return DevicePathNode(type: 2, subtype: 1, data: le(hid, 4) + le(try number(1, max: 0xFFFF_FFFF), 4))
+            return DevicePathNode(
+                type: 2, subtype: 1, data: try hid.littleEndianBytes + number(1, as: UInt32.self).littleEndianBytes)
         case "sata":
             try count(3)
             return DevicePathNode(
                 type: 3, subtype: 0x12,
-                data: le(try number(0, max: 0xFFFF), 2) + le(try number(1, max: 0xFFFF), 2)
-                    + le(try number(2, max: 0xFFFF), 2))
+                data: try number(0, as: UInt16.self).littleEndianBytes + number(1, as: UInt16.self).littleEndianBytes
+                    + number(2, as: UInt16.self).littleEndianBytes)
         case "mac":
             try count(2)
             guard let address = [UInt8](hexString: String(arguments[0].filter { $0 != ":" })),
                 (1...32).contains(address.count)
             else { throw fail("'\(arguments[0])' is not a MAC address") }
-            let interfaceType = UInt8(try number(1, max: 0xFF))
+            let interfaceType = try number(1, as: UInt8.self)
             return DevicePathNode(
                 type: 3, subtype: 0x0B,
                 data: address + [UInt8](repeating: 0, count: 32 - address.count) + [interfaceType])
@@ -160,20 +161,20 @@ enum DevicePathTextParser {
             return DevicePathNode(type: 3, subtype: 0x18, data: Array(argument.utf8))
         case "vlan":
             try count(1)
-            return DevicePathNode(type: 3, subtype: 0x14, data: le(try number(0, max: 0xFFFF), 2))
+            return DevicePathNode(type: 3, subtype: 0x14, data: try number(0, as: UInt16.self).littleEndianBytes)
         case "ipv4":
             return try ipv4(arguments, fail: fail)
         case "ipv6":
             return try ipv6(arguments, fail: fail)
         case "hd":
             try count(5)
-            let partition = le(try number(0, max: 0xFFFF_FFFF), 4)
-            let range = le(try number(3), 8) + le(try number(4), 8)
+            let partition = try number(0, as: UInt32.self).littleEndianBytes
+            let range = try number(3).littleEndianBytes + number(4).littleEndianBytes
             switch arguments[1].uppercased() {
             case "GPT":
                 return DevicePathNode(type: 4, subtype: 1, data: partition + range + (try guid(2)) + [0x02, 0x02])
             case "MBR":
-                let signature = le(try number(2, max: 0xFFFF_FFFF), 4) + [UInt8](repeating: 0, count: 12)
+                let signature = try number(2, as: UInt32.self).littleEndianBytes + [UInt8](repeating: 0, count: 12)
                 return DevicePathNode(type: 4, subtype: 1, data: partition + range + signature + [0x01, 0x01])
             default:
                 throw fail("partition format must be GPT or MBR")
@@ -193,14 +194,14 @@ enum DevicePathTextParser {
             guard let data = arguments.count == 1 ? [] : [UInt8](hexString: arguments[1]), data.count <= 0xFFFB else {
                 throw fail("'\(arguments.last!)' is not hex")
             }
-            return DevicePathNode(type: type, subtype: UInt8(try number(0, max: 0xFF)), data: data)
+            return DevicePathNode(type: type, subtype: try number(0, as: UInt8.self), data: data)
         case "path":
             guard arguments.count == 2 || arguments.count == 3 else { throw fail("expected 2 or 3 arguments") }
             guard let data = arguments.count == 2 ? [] : [UInt8](hexString: arguments[2]), data.count <= 0xFFFB else {
                 throw fail("'\(arguments.last!)' is not hex")
             }
             return DevicePathNode(
-                type: UInt8(try number(0, max: 0xFF)), subtype: UInt8(try number(1, max: 0xFF)), data: data)
+                type: try number(0, as: UInt8.self), subtype: try number(1, as: UInt8.self), data: data)
         default:
             throw fail("unknown device path node '\(text[..<open])'")
         }
@@ -226,7 +227,8 @@ enum DevicePathTextParser {
         default: throw fail("'\(arguments[2])' is neither Static nor DHCP")
         }
         var data =
-            try address(arguments[3]) + (try address(arguments[0])) + [0, 0, 0, 0] + le(protocolNumber, 2) + [isStatic]
+            try address(arguments[3]) + (try address(arguments[0])) + [0, 0, 0, 0] + protocolNumber.littleEndianBytes
+            + [isStatic]
         if arguments.count == 6 { data += try address(arguments[4]) + (try address(arguments[5])) }
         return DevicePathNode(type: 3, subtype: 0x0C, data: data)
     }
@@ -254,11 +256,11 @@ enum DevicePathTextParser {
         guard let origin = origins.firstIndex(of: arguments[2].uppercased()) else {
             throw fail("'\(arguments[2])' is not Static, StatelessAutoConfigure or StatefulAutoConfigure")
         }
-        var data = try address(arguments[3]) + (try address(arguments[0])) + [0, 0, 0, 0] + le(protocolNumber, 2)
+        var data =
+            try address(arguments[3]) + (try address(arguments[0])) + [0, 0, 0, 0] + protocolNumber.littleEndianBytes
         data.append(UInt8(origin))
         if arguments.count == 6 {
-            let field = arguments[4].lowercased()
-            guard let prefix = field.hasPrefix("0x") ? UInt8(field.dropFirst(2), radix: 16) : UInt8(field) else {
+            guard let prefix = parseNumber(arguments[4], as: UInt8.self) else {
                 throw fail("'\(arguments[4])' is not a prefix length")
             }
             data += [prefix] + (try address(arguments[5]))
@@ -267,21 +269,19 @@ enum DevicePathTextParser {
     }
 
     /// `TCP`, `UDP` or a number.
-    private static func networkProtocol(_ text: String, fail: (String) -> EFIVariableError) throws -> UInt64 {
+    private static func networkProtocol(_ text: String, fail: (String) -> EFIVariableError) throws -> UInt16 {
         switch text.uppercased() {
         case "TCP": return 6
         case "UDP": return 17
         default:
-            let field = text.lowercased()
-            guard let value = field.hasPrefix("0x") ? UInt64(field.dropFirst(2), radix: 16) : UInt64(field),
-                value <= 0xFFFF
-            else { throw fail("'\(text)' is not a protocol") }
+            guard let value = parseNumber(text, as: UInt16.self) else { throw fail("'\(text)' is not a protocol") }
             return value
         }
     }
 
-    private static func le(_ value: some BinaryInteger, _ count: Int) -> [UInt8] {
-        let wide = UInt64(value)
-        return (0..<count).map { UInt8(truncatingIfNeeded: wide >> (8 * UInt64($0))) }
+    /// `0x…` hex or decimal, within the type's range.
+    static func parseNumber<T: FixedWidthInteger & UnsignedInteger>(_ text: String, as _: T.Type) -> T? {
+        let field = text.lowercased()
+        return field.hasPrefix("0x") ? T(field.dropFirst(2), radix: 16) : T(field, radix: 10)
     }
 }

@@ -7,9 +7,7 @@ enum DevicePathText {
         func number(_ value: some BinaryInteger) -> String { "0x" + String(value, radix: 16).uppercased() }
         func guid(_ bytes: ArraySlice<UInt8>) -> String { EFIGUID(bytes: Array(bytes)).uppercase }
         let data = node.data
-        func le(_ offset: Int, _ count: Int) -> UInt64 {
-            data[offset..<(offset + count)].reversed().reduce(0) { $0 << 8 | UInt64($1) }
-        }
+        func le(_ offset: Int, _ count: Int) -> UInt64 { UInt64(littleEndianBytes: data[offset..<(offset + count)]) }
         switch (node.type, node.subtype, data.count) {
         case (0x01, 0x01, 2):
             return "Pci(\(number(data[1])),\(number(data[0])))"
@@ -80,12 +78,7 @@ enum DevicePathText {
     private static func ipv4(_ data: [UInt8], number: (UInt64) -> String) -> String {
         func address(_ offset: Int) -> String { data[offset..<(offset + 4)].map(String.init).joined(separator: ".") }
         let protocolNumber = UInt64(data[12]) | UInt64(data[13]) << 8
-        let protocolText =
-            switch protocolNumber {
-            case 6: "TCP"
-            case 17: "UDP"
-            default: number(protocolNumber)
-            }
+        let protocolText = networkProtocol(protocolNumber, number: number)
         var text = "IPv4(\(address(4)),\(protocolText),\(data[14] != 0 ? "Static" : "DHCP"),\(address(0))"
         if data.count == 23 { text += ",\(address(15)),\(address(19))" }
         return text + ")"
@@ -99,14 +92,18 @@ enum DevicePathText {
         let protocolNumber = UInt64(data[36]) | UInt64(data[37]) << 8
         let origin =
             ["Static", "StatelessAutoConfigure"].dropFirst(Int(min(data[38], 2))).first ?? "StatefulAutoConfigure"
-        let protocolText =
-            switch protocolNumber {
-            case 6: "TCP"
-            case 17: "UDP"
-            default: number(protocolNumber)
-            }
+        let protocolText = networkProtocol(protocolNumber, number: number)
         var text = "IPv6(\(full(16)),\(protocolText),\(origin),\(full(0))"
         if data.count == 56 { text += ",\(number(UInt64(data[39]))),\(full(40))" }
         return text + ")"
+    }
+
+    /// TCP and UDP by name, other protocol numbers in hex.
+    private static func networkProtocol(_ protocolNumber: UInt64, number: (UInt64) -> String) -> String {
+        switch protocolNumber {
+        case 6: "TCP"
+        case 17: "UDP"
+        default: number(protocolNumber)
+        }
     }
 }

@@ -36,9 +36,12 @@ public struct EFIVariableDirectory: VariableStore, Sendable {
     static let limit = 1 << 20
 
     public let path: FilePath
+    /// Whether this is the kernel's efivarfs, not a plain directory (found once, when opened).
+    public let isEfivarfs: Bool
 
     public init(_ path: FilePath = live) {
         self.path = path
+        isEfivarfs = Self.onEfivarfs(path)
     }
 
     /// The variable, or nil when it does not exist. An unreadable directory or a file too short
@@ -59,7 +62,7 @@ public struct EFIVariableDirectory: VariableStore, Sendable {
         guard bytes.count >= 4 else {
             throw BinaryIOError(.truncated, path: file.string, field: "attributes", offset: 0)
         }
-        let attributes = bytes.prefix(4).reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        let attributes = UInt32(littleEndianBytes: bytes.prefix(4))
         return EFIVariable(attributes: attributes, data: Array(bytes.dropFirst(4)))
     }
 
@@ -72,9 +75,9 @@ public struct EFIVariableDirectory: VariableStore, Sendable {
         }.sorted { ($0.vendor, $0.name) < ($1.vendor, $1.name) }
     }
 
-    /// Whether this is the kernel's efivarfs, not a plain directory: the file system type of the
-    /// mount that holds it (the longest mount point above its real path in /proc/self/mounts).
-    public var isEfivarfs: Bool {
+    /// The file system type of the mount that holds `path` is efivarfs (the longest mount point
+    /// above its real path in /proc/self/mounts).
+    static func onEfivarfs(_ path: FilePath) -> Bool {
         guard let resolved = realpath(path.string, nil) else { return false }
         defer { free(resolved) }
         let real = String(cString: resolved)
@@ -93,7 +96,7 @@ public struct EFIVariableDirectory: VariableStore, Sendable {
 
     public mutating func write(_ variable: EFIVariableName, attributes: UInt32, data: [UInt8]) throws {
         let file = path.appending(variable.description)
-        let content = withUnsafeBytes(of: attributes.littleEndian, Array.init) + data
+        let content = attributes.littleEndianBytes + data
         guard isEfivarfs else {
             let output = try AtomicOutputFile(destination: file)
             try content.withUnsafeBytes { try output.write($0) }

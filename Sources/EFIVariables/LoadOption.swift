@@ -23,8 +23,8 @@ public struct LoadOption: Sendable, Equatable {
         guard bytes.count > 6 else {
             throw EFIVariableError(.malformed, "\(origin): \(bytes.count) bytes is too short for a load option")
         }
-        attributes = bytes[0..<4].reversed().reduce(0) { $0 << 8 | UInt32($1) }
-        let pathLength = Int(bytes[4]) | Int(bytes[5]) << 8
+        attributes = UInt32(littleEndianBytes: bytes[0..<4])
+        let pathLength = Int(UInt16(littleEndianBytes: bytes[4..<6]))
         var end = 6
         while end + 1 < bytes.count, bytes[end] != 0 || bytes[end + 1] != 0 { end += 2 }
         guard end + 1 < bytes.count else {
@@ -42,9 +42,8 @@ public struct LoadOption: Sendable, Equatable {
 
     public var bytes: [UInt8] {
         let path = filePath.bytes
-        return withUnsafeBytes(of: attributes.littleEndian, Array.init)
-            + [UInt8(path.count & 0xFF), UInt8(path.count >> 8)] + UCS2.encode(description, terminated: true) + path
-            + optionalData
+        return attributes.littleEndianBytes + UInt16(truncatingIfNeeded: path.count).littleEndianBytes
+            + UCS2.encode(description, terminated: true) + path + optionalData
     }
 
     public var isActive: Bool { attributes & Self.active != 0 }

@@ -12,7 +12,7 @@ public struct OVMFVarStore: Sendable {
     /// One variable record as stored.
     public struct Record: Sendable, Equatable {
         public let offset: Int
-        public let state: UInt8
+        public internal(set) var state: UInt8
         public let attributes: UInt32
         public let vendor: EFIGUID
         public let name: String
@@ -137,12 +137,15 @@ public struct OVMFVarStore: Sendable {
         try checkNoPendingFaultTolerantWrite()
         let old = existing
         if let old { setState(of: old, to: old.state & Self.inDeletedTransition) }
-        var record = [0xAA, 0x55, Self.added, 0] + withUnsafeBytes(of: attributes.littleEndian, Array.init)
-        record += [UInt8](repeating: 0, count: 28)
-        record += withUnsafeBytes(of: UInt32(name.count).littleEndian, Array.init)
-        record += withUnsafeBytes(of: UInt32(data.count).littleEndian, Array.init)
-        record += vendor.bytes + name + data
-        bytes.replaceSubrange(endOfList..<(endOfList + size), with: record)
+        var record = ByteWriter(capacity: size)
+        record.write(UInt16(0x55AA))
+        record.write([Self.added, 0])
+        record.write(attributes)
+        record.writeZeros(28)  // MonotonicCount, TimeStamp, PubKeyIndex: unused without authentication
+        record.write(UInt32(name.count))
+        record.write(UInt32(data.count))
+        record.write(vendor.bytes + name + data)
+        bytes.replaceSubrange(endOfList..<(endOfList + size), with: record.bytes)
         records.append(
             Record(
                 offset: endOfList, state: Self.added, attributes: attributes, vendor: vendor, name: variable.name,
@@ -238,12 +241,7 @@ public struct OVMFVarStore: Sendable {
 
     private mutating func setState(of record: Record, to state: UInt8) {
         bytes[record.offset + 2] = state
-        if let index = records.firstIndex(where: { $0.offset == record.offset }) {
-            let old = records[index]
-            records[index] = Record(
-                offset: old.offset, state: state, attributes: old.attributes, vendor: old.vendor, name: old.name,
-                data: old.data, size: old.size)
-        }
+        if let index = records.firstIndex(where: { $0.offset == record.offset }) { records[index].state = state }
     }
 
     private struct Key: Hashable {
@@ -256,10 +254,10 @@ public struct OVMFVarStore: Sendable {
     }
 
     static func u16(_ bytes: [UInt8], _ offset: Int) -> UInt16 {
-        UInt16(bytes[offset]) | UInt16(bytes[offset + 1]) << 8
+        UInt16(littleEndianBytes: bytes[offset..<(offset + 2)])
     }
 
     static func u32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
-        bytes[offset..<(offset + 4)].reversed().reduce(0) { $0 << 8 | UInt32($1) }
+        UInt32(littleEndianBytes: bytes[offset..<(offset + 4)])
     }
 }

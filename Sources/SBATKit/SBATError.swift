@@ -1,27 +1,20 @@
+import BinaryIO
+
 /// The one error type of SBATKit: a stable code and a message naming the input.
-public struct SBATError: Error, Equatable, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable {
-        /// `.sbat` data shim rejects (EFI_INVALID_PARAMETER).
-        case invalidSection
-        /// An SbatLevel payload shim rejects, or text that is not a level.
-        case invalidLevel
-        /// A PE without a usable `.sbat` section.
-        case missingSection
-        /// A PE that shim refuses to check (several `.sbat`, relocations, out of bounds).
-        case unsupportedImage
-        /// A level name that does not exist.
-        case unknownLevel
-        /// An EFI variable that does not exist (SbatLevelRT on a machine shim did not boot).
-        case missingVariable
-    }
+public typealias SBATError = CodedError<SBATErrorCode>
 
-    public var code: Code
-    public var detail: String
-
-    public init(_ code: Code, _ detail: String) {
-        self.code = code
-        self.detail = detail
-    }
-
-    public var description: String { detail }
+/// The codes of ``SBATError``.
+public enum SBATErrorCode: String, Sendable {
+    /// `.sbat` data shim rejects (EFI_INVALID_PARAMETER).
+    case invalidSection
+    /// An SbatLevel payload shim rejects, or text that is not a level.
+    case invalidLevel
+    /// A PE without a usable `.sbat` section.
+    case missingSection
+    /// A PE that shim refuses to check (several `.sbat`, relocations, out of bounds).
+    case unsupportedImage
+    /// A level name that does not exist.
+    case unknownLevel
+    /// An EFI variable that does not exist (SbatLevelRT on a machine shim did not boot).
+    case missingVariable
 }

@@ -11,6 +11,13 @@ extension DigestAlgorithm {
         self = bank
     }
 
+    /// The banks `names` name, without repeats, in the canonical order (sha1, sha256, sha384,
+    /// sha512) that systemd-measure sorts them into.
+    public static func banks(named names: [String]) throws -> [DigestAlgorithm] {
+        let requested = Set(try names.map { try DigestAlgorithm(bankName: $0) })
+        return allCases.filter(requested.contains)
+    }
+
     /// The TPM2_ALG_ID of this hash.
     var tpmAlgorithm: UInt16 {
         switch self {

@@ -150,9 +150,7 @@ public final class TPMDevice {
             defer {
                 Esys_Free(privateOut)
                 Esys_Free(publicOut)
-                Esys_Free(creationData)
-                Esys_Free(creationHash)
-                Esys_Free(creationTicket)
+                freeCreationOutputs(creationData, creationHash, creationTicket)
             }
             guard let privateOut, let publicOut else { throw TPMPolicyError(.tpmFailure, "Create returned nothing") }
             return SealedObject(
@@ -314,9 +312,7 @@ public final class TPMDevice {
                 ESYS_TR(ESYS_TR_NONE), &sensitive, &template, &outsideInfo, &creationPCR, &primary, &publicOut,
                 &creationData, &creationHash, &creationTicket), "CreatePrimary")
         Esys_Free(publicOut)
-        Esys_Free(creationData)
-        Esys_Free(creationHash)
-        Esys_Free(creationTicket)
+        freeCreationOutputs(creationData, creationHash, creationTicket)
         defer { Esys_FlushContext(context, primary) }
         return try body(primary)
     }
@@ -346,6 +342,16 @@ public final class TPMDevice {
         }
         return structure
     }
+}
+
+/// Frees the creation data, hash and ticket that Create and CreatePrimary return (unused here).
+private func freeCreationOutputs(
+    _ data: UnsafeMutablePointer<TPM2B_CREATION_DATA>?, _ hash: UnsafeMutablePointer<TPM2B_DIGEST>?,
+    _ ticket: UnsafeMutablePointer<TPMT_TK_CREATION>?
+) {
+    Esys_Free(data)
+    Esys_Free(hash)
+    Esys_Free(ticket)
 }
 
 private func digest2B(_ bytes: [UInt8]) -> TPM2B_DIGEST {

@@ -103,10 +103,11 @@ public struct PCRSelectionOptions: ParsableArguments {
     public init() {}
 
     /// The banks asked for, without repeats, sorted as systemd-measure sorts them.
-    public func resolvedBanks() throws -> [DigestAlgorithm] {
-        guard !banks.isEmpty else { return DigestAlgorithm.allCases }
-        let requested = Set(try banks.map { try DigestAlgorithm(bankName: $0) })
-        return DigestAlgorithm.allCases.filter(requested.contains)
+    public func resolvedBanks() throws -> [DigestAlgorithm] { try Self.resolvedBanks(banks) }
+
+    /// `--bank` values as systemd-measure takes them: all four when none is given.
+    public static func resolvedBanks(_ names: [String]) throws -> [DigestAlgorithm] {
+        names.isEmpty ? DigestAlgorithm.allCases : try DigestAlgorithm.banks(named: names)
     }
 
     /// The phase paths asked for, normalized, without repeats, sorted as systemd-measure sorts

@@ -117,8 +117,7 @@ public struct UKIPCRPlan: Sendable {
         }
         let bankNames = (options.banks.isEmpty ? [setting("PCRBanks") ?? "sha256"] : options.banks)
             .flatMap { $0.split(whereSeparator: { $0 == "," || $0.isWhitespace }) }
-        let requested = Set(try bankNames.map { try DigestAlgorithm(bankName: String($0)) })
-        banks = DigestAlgorithm.allCases.filter(requested.contains)
+        banks = try DigestAlgorithm.banks(named: bankNames.map(String.init))
         self.groups = groups
         measure = options.measure
         policyDigestOnly = options.policyDigest

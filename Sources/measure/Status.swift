@@ -21,9 +21,7 @@ struct Status: ParsableCommand {
 
     func run() throws {
         try reportingErrors(tool: "measure") {
-            var selection = PCRSelectionOptions()
-            selection.banks = banks
-            let requested = try selection.resolvedBanks()
+            let requested = try PCRSelectionOptions.resolvedBanks(banks)
             let tpm = try TPMDevice(tcti: tpm2Device)
             let values = try requested.compactMap { bank in
                 try tpm.readPCR(PCRPolicy.pcr, bank: bank).map {

@@ -10,28 +10,22 @@ public enum TestPaths {
         repositoryRoot.appendingPathComponent("Tests/Fixtures").appendingPathComponent(name).path
     }
 
-    /// The ukify binary built by `swift build` (override with UKIFY_BIN).
-    public static var ukify: String {
-        ProcessInfo.processInfo.environment["UKIFY_BIN"]
-            ?? repositoryRoot.appendingPathComponent(".build/debug/ukify").path
-    }
+    /// The ukify binary built by `swift build`.
+    public static var ukify: String { builtBinary("ukify") }
 
-    /// The measure binary built by `swift build` (override with MEASURE_BIN).
-    public static var measure: String {
-        ProcessInfo.processInfo.environment["MEASURE_BIN"]
-            ?? repositoryRoot.appendingPathComponent(".build/debug/measure").path
-    }
+    /// The measure binary built by `swift build`.
+    public static var measure: String { builtBinary("measure") }
 
-    /// The sbat binary built by `swift build` (override with SBAT_BIN).
-    public static var sbat: String {
-        ProcessInfo.processInfo.environment["SBAT_BIN"]
-            ?? repositoryRoot.appendingPathComponent(".build/debug/sbat").path
-    }
+    /// The sbat binary built by `swift build`.
+    public static var sbat: String { builtBinary("sbat") }
 
-    /// The bootctl binary built by `swift build` (override with BOOTCTL_BIN).
-    public static var bootctl: String {
-        ProcessInfo.processInfo.environment["BOOTCTL_BIN"]
-            ?? repositoryRoot.appendingPathComponent(".build/debug/bootctl").path
+    /// The bootctl binary built by `swift build`.
+    public static var bootctl: String { builtBinary("bootctl") }
+
+    /// A binary of this package built by `swift build` (override with <NAME>_BIN).
+    static func builtBinary(_ name: String) -> String {
+        ProcessInfo.processInfo.environment[name.uppercased() + "_BIN"]
+            ?? repositoryRoot.appendingPathComponent(".build/debug/" + name).path
     }
 
     /// Debian's systemd-measure (v252), the reference our `measure` is compared with.

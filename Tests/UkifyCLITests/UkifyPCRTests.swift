@@ -1,3 +1,4 @@
+import BinaryIO
 import Foundation
 import TestSupport
 import Testing
@@ -81,7 +82,7 @@ import Testing
         #expect(document["sha256"]?.count == 4)
         for entry in document["sha256"]! {
             #expect(entry["pkfp"] as? String == "6d8b7656eda40b3f4e0f2212400959719a26ac7839669d69ec18a5df0174429c")
-            let tbs = try directory.write("tbs", Array(hexBytes(entry["tbs"] as! String)))
+            let tbs = try directory.write("tbs", [UInt8](hexString: entry["tbs"] as! String)!)
             let signature = try run(
                 "/bin/sh",
                 ["-c", "openssl dgst -sha256 -sign \"$1\" \"$2\" | base64 -w0", "sh", "\(Self.keys)/pcr-priv.pem", tbs])
@@ -173,15 +174,4 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory.file("uki.efi")))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }
-}
-
-func hexBytes(_ text: String) -> [UInt8] {
-    var bytes: [UInt8] = []
-    var index = text.startIndex
-    while index < text.endIndex {
-        let next = text.index(index, offsetBy: 2)
-        bytes.append(UInt8(text[index..<next], radix: 16)!)
-        index = next
-    }
-    return bytes
 }
