@@ -62,6 +62,12 @@ let package = Package(
             dependencies: ["BinaryIO", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .target(
+            name: "BootEntries",
+            dependencies: [
+                "BinaryIO", "PEKit", "EFIVariables", .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .target(
             name: "SBATKit",
             dependencies: [
                 "BinaryIO", "PEKit", "EFIVariables", .product(name: "SystemPackage", package: "swift-system"),
@@ -70,7 +76,7 @@ let package = Package(
         .target(
             name: "ToolSupport",
             dependencies: [
-                "BinaryIO", "BootCrypto", "PEKit", "JSON", "TPMPolicy", "SBATKit", "EFIVariables",
+                "BinaryIO", "BootCrypto", "PEKit", "JSON", "TPMPolicy", "SBATKit", "EFIVariables", "BootEntries",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -102,8 +108,9 @@ let package = Package(
         .executableTarget(
             name: "bootctl",
             dependencies: [
-                "EFIVariables", "JSON", "ToolSupport",
+                "EFIVariables", "BootEntries", "JSON", "ToolSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -116,6 +123,13 @@ let package = Package(
         ),
         .testTarget(name: "SbatCLITests", dependencies: ["TestSupport"]),
         .testTarget(name: "BootctlCLITests", dependencies: ["TestSupport", "JSON"]),
+        .testTarget(
+            name: "BootEntriesTests",
+            dependencies: [
+                "BootEntries", "EFIVariables", "BinaryIO", "JSON", "TestSupport",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         .testTarget(name: "EFIVariablesTests", dependencies: ["EFIVariables", "BinaryIO", "JSON", "TestSupport"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(

@@ -7,7 +7,7 @@ packages=(
     qemu-system-x86 ovmf swtpm swtpm-tools               # firmware boots
     sbsigntool osslsigncode pesign                       # Authenticode cross-checks
     softhsm2 libengine-pkcs11-openssl opensc             # a PKCS#11 token for HSM signing
-    busybox-static cpio gzip dosfstools mtools           # test initrd and ESP images
+    busybox-static cpio gzip dosfstools mtools fdisk     # test initrd and ESP images (sfdisk: GPT disks)
     systemd systemd-boot-efi                             # linuxx64.efi.stub, systemd-measure (golden PCR 11)
     shim-signed grub-efi-amd64-signed                    # real shim and GRUB binaries for the SBAT checks
     binutils python3 python3-pefile gcc                  # objdump -h, pefile cross-checks, ELF test kernel

@@ -18,6 +18,8 @@ public struct BootConfiguration: Sendable {
     public let bootNext: UInt16?
     public let bootCurrent: UInt16?
     public let timeout: UInt16?
+    /// The firmware's SecureBoot variable (1: enforcing); nil when absent.
+    public let secureBoot: Bool?
 
     public init(store: some VariableStore) throws {
         func variable(_ name: String) throws -> [UInt8]? {
@@ -45,6 +47,7 @@ public struct BootConfiguration: Sendable {
         bootNext = try single("BootNext")
         bootCurrent = try single("BootCurrent")
         timeout = try single("Timeout")
+        secureBoot = try variable("SecureBoot").flatMap { $0.count == 1 ? $0[0] == 1 : nil }
     }
 
     /// `Boot` + four uppercase hex digits, as EDK2 requires.

@@ -52,6 +52,19 @@ public struct BootManager {
         return number
     }
 
+    /// Rewrites an existing entry in place (same number, so BootOrder and BootNext stay valid);
+    /// nothing is written when it already holds `option`.
+    public mutating func replace(_ number: UInt16, with option: LoadOption) throws {
+        let name = BootConfiguration.variableName(number)
+        guard let entry = try configuration().entries.first(where: { $0.number == number }) else {
+            throw EFIVariableError(.notFound, "there is no \(name)")
+        }
+        guard entry.option != option else { return }
+        try store.write(
+            EFIVariableName(name, vendor: BootConfiguration.globalVendor), attributes: Self.attributes,
+            data: option.bytes)
+    }
+
     /// Removes an entry: out of BootOrder and BootNext first, then the variable. The entry booted
     /// now and the last entry of BootOrder are refused.
     public mutating func remove(_ number: UInt16) throws {

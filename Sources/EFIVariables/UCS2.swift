@@ -1,6 +1,6 @@
 /// UCS-2 little-endian text, as EFI stores descriptions and file paths.
-enum UCS2 {
-    static func encode(_ text: String, terminated: Bool) -> [UInt8] {
+public enum UCS2 {
+    public static func encode(_ text: String, terminated: Bool) -> [UInt8] {
         var bytes: [UInt8] = []
         for unit in text.utf16 + (terminated ? [0] : []) {
             bytes.append(UInt8(unit & 0xFF))
@@ -10,7 +10,7 @@ enum UCS2 {
     }
 
     /// Decodes up to the first NUL character (or the end); odd trailing bytes are ignored.
-    static func decode(_ bytes: ArraySlice<UInt8>) -> String {
+    public static func decode(_ bytes: ArraySlice<UInt8>) -> String {
         var units: [UInt16] = []
         var index = bytes.startIndex
         while index + 1 < bytes.endIndex {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BinaryIO
 import BootCrypto
+import BootEntries
 import EFIVariables
 import PEKit
 import SBATKit
@@ -78,6 +79,8 @@ func describe(_ error: any Error) -> (String, Int32) {
         case .storeFull: (error.description, ExitStatus.ioError)
         case .malformed, .refused: (error.description, ExitStatus.dataError)
         }
+    case let error as BootEntryError:
+        (error.description, error.code == .notFound ? ExitStatus.noInput : ExitStatus.dataError)
     case let error as SBATError:
         switch error.code {
         case .unknownLevel: (error.description, ExitStatus.usage)

@@ -9,13 +9,8 @@ struct AddURI: ParsableCommand {
 
     @Option(help: ArgumentHelp("The entry's description.", valueName: "LABEL")) var label: String
     @Option(help: ArgumentHelp("The EFI binary to boot, http:// or https://.", valueName: "URI")) var uri: String
-    @Flag(help: "Where the entry goes: head of BootOrder (default), its end, or BootNext only (boot it once).")
-    var position: PositionFlag = .first
+    @OptionGroup var placement: EntryPlacement
     @OptionGroup var store: VariableStoreOptions
-
-    enum PositionFlag: String, EnumerableFlag {
-        case first, last, next
-    }
 
     func validate() throws {
         guard uri.hasPrefix("http://") || uri.hasPrefix("https://") else {
@@ -28,7 +23,7 @@ struct AddURI: ParsableCommand {
             let option = LoadOption(
                 attributes: LoadOption.active, description: label, filePath: try DevicePath(text: "Uri(\(uri))"))
             let number = try store.changing { manager in
-                try manager.add(option, position: [.first: .first, .last: .last, .next: .next][position]!)
+                try manager.add(option, position: placement.position)
             }
             print(BootConfiguration.variableName(number))
         }

@@ -14,7 +14,10 @@ struct Bootctl: ParsableCommand {
             input cannot be opened; 74 writing failed or the store is full.
             """,
         version: "0.1.0",
-        subcommands: [List.self, AddURI.self, Remove.self, Order.self, Next.self, Timeout.self],
+        subcommands: [
+            List.self, Add.self, AddURI.self, Remove.self, Order.self, Next.self, Timeout.self, SetDefault.self,
+            SetOneShot.self, Install.self, MarkGood.self, MarkBad.self, Cleanup.self, Slot.self,
+        ],
         defaultSubcommand: List.self
     )
 }

@@ -27,18 +27,60 @@ struct FirmwareVM {
         return image
     }
 
+    /// A GPT disk image with one ESP partition (fixed PARTUUID, LBA 2048, 64 MiB), empty until
+    /// ``fillESP(disk:from:)`` puts a FAT file system on it.
+    func makeGPTDisk() throws -> String {
+        let disk = directory.file("disk.img")
+        try check(run("truncate", ["-s", "\(Self.espOffset + Self.espSize + (1 << 20))", disk]))
+        let layout = """
+            label: gpt
+            label-id: 5D1C0A3E-7B2F-4E8A-9C61-2B4F7A9D0E13
+
+            start=2048, size=\(Self.espSize / 512), type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=0F6B3A52-9E1D-4C7B-8A25-6D3E1F4B9C70, name="esp"
+            """
+        try check(run("/bin/sh", ["-c", "printf '%s\\n' \"$1\" | sfdisk -q \"$2\"", "sh", layout, disk]))
+        return disk
+    }
+
+    static let espOffset = 2048 * 512
+    static let espSize = 64 << 20
+
+    /// Writes a fresh FAT file system holding the files under `staging` into the disk's ESP.
+    func fillESP(disk: String, from staging: String) throws {
+        let fat = directory.file("esp-partition.img")
+        try? FileManager.default.removeItem(atPath: fat)
+        try check(run("mkfs.vfat", ["-C", fat, "\(Self.espSize / 1024)"]))
+        try check(run("/bin/sh", ["-c", "cd \"$2\" && mcopy -s -i \"$1\" ./* ::/", "sh", fat, staging]))
+        try check(
+            run(
+                "dd",
+                [
+                    "if=\(fat)", "of=\(disk)", "bs=1M", "seek=\(Self.espOffset)", "oflag=seek_bytes", "conv=notrunc",
+                    "status=none",
+                ]))
+    }
+
     /// Boots until the guest powers off, or the firmware prints a Secure Boot refusal, and returns the
     /// serial log. `secureBootVars`: a varstore with enrolled keys, booted with the Secure Boot (SMM) build.
-    func boot(esp: String, secureBootVars: String? = nil, timeout: TimeInterval = 300) throws -> String {
+    /// `persistentVars`: a varstore the firmware uses in place, so its changes (BootNext consumed)
+    /// carry over to the next boot. `network`: a guestfwd rule (see ``httpNetwork(relayingTo:)``).
+    func boot(
+        esp: String?, secureBootVars: String? = nil, persistentVars: String? = nil, network: [String] = [],
+        timeout: TimeInterval = 300
+    ) throws -> String {
         let code = secureBootVars == nil ? Self.ovmfCode : Self.ovmfSecureBootCode
         for file in [code, secureBootVars ?? Self.ovmfVars] where !FileManager.default.fileExists(atPath: file) {
             throw TestFailure("\(file) is missing: install the ovmf package")
         }
-        let vars = directory.file("vars.fd")
-        try FileManager.default.copyItem(atPath: secureBootVars ?? Self.ovmfVars, toPath: vars)
+        let vars = persistentVars ?? directory.file("vars.fd")
+        if persistentVars == nil {
+            try? FileManager.default.removeItem(atPath: vars)
+            try FileManager.default.copyItem(atPath: secureBootVars ?? Self.ovmfVars, toPath: vars)
+        }
         let tpmState = directory.file("tpm")
         try FileManager.default.createDirectory(atPath: tpmState, withIntermediateDirectories: true)
         let socket = tpmState + "/swtpm.sock"
+        try? FileManager.default.removeItem(atPath: socket)
         let swtpm = Process()
         swtpm.executableURL = URL(fileURLWithPath: try which("swtpm"))
         swtpm.arguments = [
@@ -55,6 +97,7 @@ struct FirmwareVM {
         }
 
         let serial = directory.file("serial.log")
+        try? FileManager.default.removeItem(atPath: serial)
         let qemu = Process()
         qemu.executableURL = URL(fileURLWithPath: try which("qemu-system-x86_64"))
         let machine =
@@ -67,7 +110,10 @@ struct FirmwareVM {
                 "-display", "none", "-no-reboot",
                 "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=\(code)",
                 "-drive", "if=pflash,format=raw,unit=1,file=\(vars)",
-                "-drive", "file=\(esp),format=raw,if=none,id=esp,snapshot=on", "-device", "virtio-blk-pci,drive=esp",
+            ]
+            + (esp.map {
+                ["-drive", "file=\($0),format=raw,if=none,id=esp,snapshot=on", "-device", "virtio-blk-pci,drive=esp"]
+            } ?? []) + network + [
                 "-chardev", "file,id=ser0,path=\(serial)", "-serial", "chardev:ser0",
                 "-chardev", "socket,id=chrtpm,path=\(socket)", "-tpmdev", "emulator,id=tpm0,chardev=chrtpm",
                 "-device", "tpm-tis,tpmdev=tpm0",
@@ -134,6 +180,7 @@ func makeBusyboxInitrd(in directory: TemporaryDirectory, marker: String) throws 
         sb=/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c
         echo "SECUREBOOT=[$(cat $sb | od -An -tu1 | awk '{ print $NF }')]"
         echo "LOCKDOWN=[$(cat /sys/kernel/security/lockdown 2>/dev/null)]"
+        echo "BOOTCURRENT=[$(od -An -tx2 /sys/firmware/efi/efivars/BootCurrent-8be4df61-93ca-11d2-aa0d-00e098032b8c | awk '{ print $NF }')]"
         poweroff -f
         """
     guard

@@ -1,0 +1,199 @@
+import BinaryIO
+import EFIVariables
+import PEKit
+import SystemPackage
+
+/// A/B slots for direct firmware boot of UKIs, without a boot loader (spec digest §5.5): two
+/// files `EFI/Linux/<name>-a.efi` and `-b.efi` on one ESP, each with its own `Boot####`
+/// (`HD(…)/File(…)`, description `<label> A|B`). A new UKI goes to the slot that is not booted
+/// and is tried once through BootNext; the firmware deletes BootNext before starting it, so any
+/// failure falls back to BootOrder, whose head stays the known-good slot until `markGood`.
+public struct ABSlots: Sendable {
+    public enum Slot: String, CaseIterable, Sendable {
+        case a, b
+
+        public var other: Slot { self == .a ? .b : .a }
+        public var letter: String { rawValue.uppercased() }
+    }
+
+    public let esp: ESP
+    public let partition: GPTPartition
+    public let name: String
+    public let label: String
+
+    public init(esp: ESP, partition: GPTPartition, name: String, label: String) {
+        self.esp = esp
+        self.partition = partition
+        self.name = name
+        self.label = label
+    }
+
+    /// `EFI/Linux/<name>-a.efi`, relative to the ESP.
+    public func file(_ slot: Slot) -> String { "\(ESP.uki)/\(name)-\(slot.rawValue).efi" }
+
+    public func loadOption(_ slot: Slot) throws -> LoadOption {
+        LoadOption(
+            attributes: LoadOption.active, description: "\(label) \(slot.letter)",
+            filePath: try DevicePath(partition: partition, loader: "/" + file(slot)))
+    }
+
+    public struct SlotState: Sendable {
+        public let slot: Slot
+        /// The slot's Boot#### number (nil: none points at its file).
+        public let entry: UInt16?
+        public let fileExists: Bool
+        /// Index in BootOrder (nil: not listed).
+        public let orderPosition: Int?
+        public let isNext: Bool
+        public let isBooted: Bool
+    }
+
+    public struct Status: Sendable {
+        public let slots: [SlotState]
+        /// The slot whose entry comes first in BootOrder: the known-good one.
+        public let primary: Slot?
+        /// The slot BootCurrent names (nil offline, or when booted from elsewhere).
+        public let booted: Slot?
+        /// The slot BootNext names: a trial boot is armed.
+        public let trial: Slot?
+
+        public func state(_ slot: Slot) -> SlotState { slots.first { $0.slot == slot }! }
+    }
+
+    /// Whether `option` boots `slot`'s file on this partition (File() compared case-insensitively,
+    /// as FAT names are; an HD() node must name this partition).
+    func boots(_ option: LoadOption, _ slot: Slot) -> Bool {
+        let wanted = ("/" + file(slot)).lowercased()
+        var matchesFile = false
+        for node in option.filePath.nodes {
+            if node.type == 4, node.subtype == 1, node.data.count == 38,
+                Array(node.data[20..<36]) != partition.uniqueGUID.bytes
+            {
+                return false
+            }
+            if node.type == 4, node.subtype == 4 {
+                matchesFile = UCS2.decode(node.data[...]).lowercased().map { $0 == "\\" ? "/" : $0 } == Array(wanted)
+            }
+        }
+        return matchesFile
+    }
+
+    public func status(_ configuration: BootConfiguration) -> Status {
+        let order = configuration.bootOrder ?? []
+        let states = Slot.allCases.map { slot in
+            let candidates = configuration.entries.filter { $0.option.map { boots($0, slot) } ?? false }.map(\.number)
+            let entry = candidates.min {
+                (order.firstIndex(of: $0) ?? Int.max, $0) < (order.firstIndex(of: $1) ?? Int.max, $1)
+            }
+            return SlotState(
+                slot: slot, entry: entry, fileExists: esp.resolve(file(slot)) != nil,
+                orderPosition: entry.flatMap { order.firstIndex(of: $0) },
+                isNext: entry != nil && configuration.bootNext == entry,
+                isBooted: entry != nil && configuration.bootCurrent == entry)
+        }
+        let listed = states.filter { $0.orderPosition != nil }.sorted { $0.orderPosition! < $1.orderPosition! }
+        return Status(
+            slots: states, primary: listed.first?.slot, booted: states.first(where: \.isBooted)?.slot,
+            trial: states.first(where: \.isNext)?.slot)
+    }
+
+    public struct Installation: Sendable {
+        public let slot: Slot
+        public let entry: UInt16
+        /// true: armed as BootNext for one trial boot; false: the first slot, made primary.
+        public let trial: Bool
+    }
+
+    /// Writes `uki` to the slot that is not booted (and not primary), makes sure its Boot####
+    /// exists and arms it as BootNext. With no slot in BootOrder yet it becomes the head of
+    /// BootOrder instead (there is nothing to fall back to). Refused while a trial is running
+    /// (the booted slot is not the primary one): mark it good or bad first.
+    public func install(_ uki: FilePath, manager: inout BootManager) throws -> Installation {
+        let image = try PEImage(file: try ReadableFile(path: uki))
+        guard image.section(named: ".linux") != nil else {
+            throw BootEntryError(.invalid, "\(uki): not a UKI (no .linux section)")
+        }
+        let configuration = try manager.configuration()
+        let status = status(configuration)
+        if let booted = status.booted, status.primary != booted {
+            throw BootEntryError(
+                .refused,
+                "slot \(booted.letter) is booted on trial and not marked good: run 'bootctl slot mark-good' or 'mark-bad' first"
+            )
+        }
+        let slot = (status.booted ?? status.primary)?.other ?? .a
+        try esp.writeFile(copying: uki, to: file(slot))
+        let option = try loadOption(slot)
+        let order = configuration.bootOrder ?? []
+        guard let primary = status.primary, let primaryEntry = status.state(primary).entry else {
+            let number = try existingOrNewEntry(status.state(slot).entry, option, manager: &manager, position: .first)
+            try manager.setOrder([number] + order.filter { $0 != number })
+            return Installation(slot: slot, entry: number, trial: false)
+        }
+        let number = try existingOrNewEntry(status.state(slot).entry, option, manager: &manager, position: .next)
+        if let position = order.firstIndex(of: number), position < order.firstIndex(of: primaryEntry)! {
+            try manager.setOrder(order.filter { $0 != number })
+        }
+        try manager.setNext(number)
+        return Installation(slot: slot, entry: number, trial: true)
+    }
+
+    /// Reuses the slot's entry (rewritten if it differs from `option`) or adds one at `position`.
+    private func existingOrNewEntry(
+        _ existing: UInt16?, _ option: LoadOption, manager: inout BootManager, position: BootManager.Position
+    ) throws -> UInt16 {
+        guard let existing else { return try manager.add(option, position: position) }
+        try manager.replace(existing, with: option)
+        return existing
+    }
+
+    /// Promotes `slot` (default: the booted one) to the head of BootOrder. Refused for a slot other
+    /// than the booted one, and for one whose trial boot is still armed (it has not run).
+    @discardableResult
+    public func markGood(_ requested: Slot?, manager: inout BootManager) throws -> Slot {
+        let configuration = try manager.configuration()
+        let status = status(configuration)
+        let slot = try chosen(requested, status)
+        let state = status.state(slot)
+        guard let number = state.entry, state.fileExists else {
+            throw BootEntryError(.notFound, "slot \(slot.letter) has no UKI or no boot entry")
+        }
+        guard !state.isNext else {
+            throw BootEntryError(.refused, "slot \(slot.letter)'s trial boot has not run yet (it is BootNext)")
+        }
+        try manager.setOrder([number] + (configuration.bootOrder ?? []).filter { $0 != number })
+        return slot
+    }
+
+    /// Rolls `slot` (default: the booted one) back: out of BootOrder and BootNext, the other slot
+    /// first. Refused when the other slot has no UKI or is not in BootOrder (nothing known good).
+    @discardableResult
+    public func markBad(_ requested: Slot?, manager: inout BootManager) throws -> Slot {
+        let configuration = try manager.configuration()
+        let status = status(configuration)
+        let slot = try chosen(requested, status)
+        let other = status.state(slot.other)
+        guard let fallback = other.entry, other.fileExists, other.orderPosition != nil else {
+            throw BootEntryError(
+                .refused,
+                "slot \(slot.other.letter) is not a bootable fallback in BootOrder; refusing to mark \(slot.letter) bad"
+            )
+        }
+        let order = configuration.bootOrder ?? []
+        let number = status.state(slot).entry
+        try manager.setOrder([fallback] + order.filter { $0 != fallback && $0 != number })
+        if let number, configuration.bootNext == number { try manager.setNext(nil) }
+        return slot
+    }
+
+    private func chosen(_ requested: Slot?, _ status: Status) throws -> Slot {
+        if let requested, let booted = status.booted, requested != booted {
+            throw BootEntryError(
+                .refused, "slot \(booted.letter) is booted; the verdict is about it, not slot \(requested.letter)")
+        }
+        guard let slot = requested ?? status.booted else {
+            throw BootEntryError(.notFound, "BootCurrent is not one of the slots; name the slot with --slot")
+        }
+        return slot
+    }
+}

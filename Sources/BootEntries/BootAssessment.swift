@@ -1,0 +1,76 @@
+import BinaryIO
+import Glibc
+import SystemPackage
+
+/// systemd-bless-boot on an ESP (spec digest §5.3): the state of the entry this system booted,
+/// and the renames that mark it good (counter removed) or bad (no tries left).
+public enum BootAssessment: String, Sendable {
+    /// No boot counting this boot (no LoaderBootCountPath).
+    case clean
+    /// The booted entry still has its counter and tries left.
+    case indeterminate
+    /// The booted entry still has its counter and no tries left.
+    case dirty
+    case good
+    case bad
+
+    /// The state of `bootCountPath` (LoaderBootCountPath, `\`-separated) on `esp`.
+    public static func of(_ bootCountPath: String?, on esp: ESP) throws -> BootAssessment {
+        guard let bootCountPath else { return .clean }
+        let counter = try BootCounter(blessBootPath: bootCountPath)
+        if esp.resolve(relative(bootCountPath)) != nil { return counter.triesLeft > 0 ? .indeterminate : .dirty }
+        if esp.resolve(relative(counter.goodName)) != nil { return .good }
+        if esp.resolve(relative(counter.badName)) != nil { return .bad }
+        throw BootEntryError(.notFound, "\(bootCountPath): neither it nor its good or bad name is on \(esp.root)")
+    }
+
+    /// Renames the booted entry to its good or bad name, as `systemd-bless-boot good|bad` does:
+    /// from the booted name, else from the opposite verdict's name; a target that already exists
+    /// means it is done. Returns the rename made (nil when there was nothing to do).
+    @discardableResult
+    public static func mark(_ bootCountPath: String, good: Bool, on esp: ESP) throws -> (from: String, to: String)? {
+        let counter = try BootCounter(blessBootPath: bootCountPath)
+        let target = relative(good ? counter.goodName : counter.badName)
+        if esp.resolve(target) != nil { return nil }
+        for source in [relative(bootCountPath), relative(good ? counter.badName : counter.goodName)] {
+            guard let from = esp.resolve(source) else { continue }
+            let to = from.removingLastComponent().appending(String(target.split(separator: "/").last ?? ""))
+            guard rename(from.string, to.string) == 0 else {
+                throw BinaryIOError(.writeFailed, path: from.string, detail: Errno(rawValue: errno).osMessage)
+            }
+            try esp.syncDirectory(to.removingLastComponent())
+            return (source, target)
+        }
+        throw BootEntryError(.notFound, "\(bootCountPath): the booted entry is not on \(esp.root)")
+    }
+
+    /// An ESP path as the loader spells it (`\EFI\Linux\x.efi`) relative to the ESP root, `/`-separated.
+    static func relative(_ loaderPath: String) -> String {
+        loaderPath.split(whereSeparator: { $0 == "\\" || $0 == "/" }).joined(separator: "/")
+    }
+}
+
+extension ESP {
+    /// Removes Type #2 UKIs in `EFI/Linux` that are bad (no tries left) or beyond the first `keep`
+    /// in systemd-boot's order (the booted one counts), never the booted one (`booted`, a base name)
+    /// and never the last entry that is not bad. Returns the removed paths.
+    public func cleanup(keep: Int, booted: String?) throws -> [String] {
+        guard keep >= 1 else { throw BootEntryError(.invalid, "--keep \(keep): keep at least one entry") }
+        let ukis = try entries().filter { $0.kind == .type2 }
+        var kept = ukis.contains { $0.baseName == booted && !$0.isBad } ? 1 : 0
+        var doomed: [ESPEntry] = []
+        for entry in ukis where entry.baseName != booted {
+            if !entry.isBad && kept < keep {
+                kept += 1
+                continue
+            }
+            doomed.append(entry)
+        }
+        let survivors = ukis.filter { entry in !doomed.contains { $0.path == entry.path } }
+        if !survivors.contains(where: { !$0.isBad }), let best = doomed.first(where: { !$0.isBad }) ?? doomed.first {
+            doomed.removeAll { $0.path == best.path }
+        }
+        for entry in doomed { try remove(entry.path) }
+        return doomed.map(\.path)
+    }
+}

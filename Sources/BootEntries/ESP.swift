@@ -1,0 +1,212 @@
+import BinaryIO
+import Glibc
+import PEKit
+import SystemPackage
+
+/// An EFI System Partition (mounted, or a staging directory for an image): finds files the
+/// way FAT does (case-insensitively), lists Boot Loader Specification entries in systemd-boot's
+/// order, installs UKIs with boot counters and applies systemd-bless-boot's renames. Every write
+/// is a temporary file in the same directory, fsynced, then renamed (FAT has no O_TMPFILE).
+public struct ESP: Sendable {
+    public let root: FilePath
+
+    public init(root: FilePath) {
+        self.root = root
+    }
+
+    static let uki = "EFI/Linux"
+    static let type1 = "loader/entries"
+
+    /// The existing path of `relative` (`/`-separated), each component matched case-insensitively
+    /// as FAT does; nil when some component does not exist.
+    public func resolve(_ relative: String) -> FilePath? {
+        var path = root
+        for component in relative.split(separator: "/") {
+            guard let match = Self.existingName(String(component), in: path) else { return nil }
+            path.append(match)
+        }
+        return path
+    }
+
+    /// The name in `directory` equal to `name` ignoring case.
+    static func existingName(_ name: String, in directory: FilePath) -> String? {
+        try? directoryEntries(directory).first { $0.lowercased() == name.lowercased() }
+    }
+
+    /// Every Type #1 and Type #2 entry, in systemd-boot's menu order (bad entries last). Files
+    /// systemd-boot would skip (names starting with `.` or `auto-`, UKIs without a usable
+    /// `.osrel`) are left out.
+    public func entries() throws -> [ESPEntry] {
+        var entries: [ESPEntry] = []
+        for (directory, kind, suffix) in [(Self.type1, ESPEntry.Kind.type1, ".conf"), (Self.uki, .type2, ".efi")] {
+            guard let path = resolve(directory) else { continue }
+            let relative = String(path.string.dropFirst(root.string.count).drop { $0 == "/" })
+            for name in try directoryEntries(path).sorted()
+            where name.lowercased().hasSuffix(suffix) && !name.hasPrefix(".") && !name.lowercased().hasPrefix("auto-") {
+                let file = path.appending(name)
+                let fields = kind == .type1 ? Self.type1Fields(file) : Self.osReleaseFields(file)
+                guard let fields else { continue }
+                entries.append(
+                    ESPEntry(
+                        kind: kind, path: relative + "/" + name, title: fields.title, version: fields.version,
+                        sortKey: fields.sortKey, machineID: fields.machineID))
+            }
+        }
+        return entries.sorted { $0.sortsBefore($1) }
+    }
+
+    typealias Fields = (title: String?, version: String?, sortKey: String?, machineID: String?)
+
+    /// `title`, `version`, `sort-key`, `machine-id` of a Type #1 file (first word is the key).
+    static func type1Fields(_ file: FilePath) -> Fields? {
+        guard let bytes = try? ReadableFile.readAll(path: file, limit: 1 << 20) else { return nil }
+        var values: [String: String] = [:]
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(maxSplits: 1, whereSeparator: { $0 == " " || $0 == "\t" })
+            guard parts.count == 2 else { continue }
+            values[String(parts[0])] = String(parts[1].drop { $0 == " " || $0 == "\t" })
+        }
+        return (values["title"], values["version"], values["sort-key"], values["machine-id"])
+    }
+
+    /// Title, version and sort key from a UKI's `.osrel` as systemd-boot picks them
+    /// (`bootspec_pick_name_version_sort_key`); nil when the file is not a PE with a named `.osrel`.
+    static func osReleaseFields(_ file: FilePath) -> Fields? {
+        guard let text = try? osRelease(of: file) else { return nil }
+        func first(_ keys: String...) -> String? { keys.lazy.compactMap { text[$0] }.first }
+        guard let title = first("PRETTY_NAME", "IMAGE_ID", "NAME", "ID") else { return nil }
+        return (title, first("IMAGE_VERSION", "VERSION", "VERSION_ID", "BUILD_ID"), first("IMAGE_ID", "ID"), nil)
+    }
+
+    /// The `.osrel` of a UKI as key/value pairs (shell-style quotes removed).
+    static func osRelease(of file: FilePath) throws -> [String: String] {
+        let image = try PEImage(file: try ReadableFile(path: file))
+        guard let section = image.section(named: ".osrel") else {
+            throw BootEntryError(.invalid, "\(file): not a UKI (no .osrel section)")
+        }
+        let count = min(Int(section.virtualSize), Int(section.sizeOfRawData), 1 << 16)
+        let bytes = try image.file.read(at: Int(section.pointerToRawData), count: count, field: ".osrel")
+        var values: [String: String] = [:]
+        for line in String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self).split(separator: "\n") {
+            let pair = line.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2, !pair[0].hasPrefix("#") else { continue }
+            var value = Substring(pair[1])
+            if let quote = value.first, quote == "\"" || quote == "'", value.count >= 2, value.last == quote {
+                value = value.dropFirst().dropLast()
+            }
+            values[String(pair[0])] = String(value.filter { $0 != "\\" })
+        }
+        return values
+    }
+}
+
+extension ESPEntry {
+    /// The file name without its counter, lowercased: the same entry across systemd-boot's and
+    /// systemd-bless-boot's renames.
+    public var baseName: String { (counter?.goodName ?? fileName).lowercased() }
+
+    /// The base name of the entry this system booted, from systemd-boot's LoaderBootCountPath or
+    /// LoaderEntrySelected, or the stub's LoaderImageIdentifier (direct firmware boot).
+    public static func bootedBaseName(_ loader: LoaderVariables) -> String? {
+        for name in ["LoaderBootCountPath", "LoaderEntrySelected", "LoaderImageIdentifier"] {
+            guard let value = loader[name] else { continue }
+            let file = String(value.split(whereSeparator: { $0 == "\\" || $0 == "/" }).last ?? "")
+            let suffix = file.lowercased().hasSuffix(".conf") ? ".conf" : ".efi"
+            return (BootCounter(loaderFileName: file, suffix: suffix)?.goodName ?? file).lowercased()
+        }
+        return nil
+    }
+}
+
+extension ESP {
+    /// Where a file of the ESP lives: its directory created (case-insensitively reused) if needed.
+    func directory(_ relative: String) throws -> FilePath {
+        var path = root
+        for component in relative.split(separator: "/").map(String.init) {
+            if let existing = Self.existingName(component, in: path) {
+                path.append(existing)
+                continue
+            }
+            path.append(component)
+            guard mkdir(path.string, 0o755) == 0 else {
+                throw BinaryIOError(.writeFailed, path: path.string, detail: Errno(rawValue: errno).osMessage)
+            }
+        }
+        return path
+    }
+
+    /// Copies `source` to `relative` on the ESP: temporary file, fsync, rename, directory fsync.
+    public func writeFile(copying source: FilePath, to relative: String) throws {
+        let input = try ReadableFile(path: source)
+        let name = String(relative.split(separator: "/").last ?? "")
+        let directory = try directory(String(relative.dropLast(name.count)))
+        let output = try AtomicOutputFile(destination: directory.appending(name))
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { scratch.deallocate() }
+        try FileRegion(file: input, offset: 0, count: input.size).forEachChunk(scratch: scratch) {
+            try output.write($0)
+        }
+        try output.commit()
+    }
+
+    /// Installs a UKI as `EFI/Linux/<name>.efi`, or with `tries` as `<name>+<tries>-0.efi` (the
+    /// done counter pre-allocated, so systemd-boot's rename keeps the name's length). Earlier
+    /// copies of the same entry (any counter) are removed after the new one is in place; the one
+    /// this system booted (`booted`, a base name) is refused. Returns the new path and the removed ones.
+    public func installUKI(
+        _ uki: FilePath, name: String, tries: Int?, booted: String?
+    ) throws -> (
+        path: String, removed: [String]
+    ) {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+        guard !name.isEmpty, name.count <= 200, name.allSatisfy(allowed.contains), !name.hasPrefix("."),
+            !name.lowercased().hasPrefix("auto-")
+        else {
+            throw BootEntryError(
+                .invalid,
+                "'\(name)': an entry name is ASCII letters, digits, '-', '_' and '.', not starting with '.' or 'auto-'")
+        }
+        if let tries, !(1...Int(Int32.max)).contains(tries) {
+            throw BootEntryError(.invalid, "--tries \(tries): give a number of tries from 1")
+        }
+        let fields = try Self.osRelease(of: uki)
+        guard ["PRETTY_NAME", "IMAGE_ID", "NAME", "ID"].contains(where: { fields[$0] != nil }) else {
+            throw BootEntryError(
+                .invalid, "\(uki): its .osrel has no PRETTY_NAME, IMAGE_ID, NAME or ID (systemd-boot would not list it)"
+            )
+        }
+        let baseName = "\(name).efi".lowercased()
+        guard booted != baseName else {
+            throw BootEntryError(
+                .refused, "EFI/Linux/\(name).efi is the entry this system booted; install under another name")
+        }
+        let previous = try entries().filter { $0.kind == .type2 && $0.baseName == baseName }
+        let path = "\(Self.uki)/\(name)" + (tries.map { "+\($0)-0" } ?? "") + ".efi"
+        try writeFile(copying: uki, to: path)
+        var removed: [String] = []
+        for entry in previous where entry.path.lowercased() != path.lowercased() {
+            try remove(entry.path)
+            removed.append(entry.path)
+        }
+        return (path, removed)
+    }
+
+    /// Deletes a file of the ESP and fsyncs its directory.
+    public func remove(_ relative: String) throws {
+        guard let path = resolve(relative) else {
+            throw BootEntryError(.notFound, "\(root)/\(relative) does not exist")
+        }
+        guard unlink(path.string) == 0 else {
+            throw BinaryIOError(.writeFailed, path: path.string, detail: Errno(rawValue: errno).osMessage)
+        }
+        try syncDirectory(path.removingLastComponent())
+    }
+
+    func syncDirectory(_ directory: FilePath) throws {
+        let descriptor = try FileDescriptor.open(directory, .readOnly, options: [.directory, .closeOnExec])
+        defer { try? descriptor.close() }
+        guard fsync(descriptor.rawValue) == 0 else {
+            throw BinaryIOError(.writeFailed, path: directory.string, detail: Errno(rawValue: errno).osMessage)
+        }
+    }
+}

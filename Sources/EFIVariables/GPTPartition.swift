@@ -1,0 +1,157 @@
+import BinaryIO
+import Glibc
+import SystemPackage
+
+/// A GPT partition as a firmware device path names it: number, first LBA, size in LBAs and the
+/// partition's unique GUID (PARTUUID), the fields of an `HD(n,GPT,guid,start,size)` node.
+public struct GPTPartition: Sendable, Equatable {
+    public static let espType = EFIGUID("c12a7328-f81f-11d2-ba4b-00a0c93ec93b")!
+
+    public let number: UInt32
+    public let startLBA: UInt64
+    public let sizeLBA: UInt64
+    public let uniqueGUID: EFIGUID
+    public let typeGUID: EFIGUID?
+
+    public init(number: UInt32, startLBA: UInt64, sizeLBA: UInt64, uniqueGUID: EFIGUID, typeGUID: EFIGUID? = nil) {
+        self.number = number
+        self.startLBA = startLBA
+        self.sizeLBA = sizeLBA
+        self.uniqueGUID = uniqueGUID
+        self.typeGUID = typeGUID
+    }
+
+    /// The `HD(…,GPT,…)` node (signature type 2, partition format 2), as efibootmgr writes it.
+    public var hardDriveNode: DevicePathNode {
+        DevicePathNode(
+            type: 4, subtype: 1,
+            data: number.littleEndianBytes + startLBA.littleEndianBytes + sizeLBA.littleEndianBytes
+                + uniqueGUID.bytes + [0x02, 0x02])
+    }
+
+    /// Partition `number` (1-based) of the GPT in a disk image or whole-disk device. The sector
+    /// size is found where the header is (512, else 4096); both header and entry-array CRCs
+    /// are checked, as firmware does before it trusts the table.
+    public static func read(disk path: FilePath, number: UInt32) throws -> GPTPartition {
+        let file = try ReadableFile(path: path)
+        func fail(_ why: String) -> EFIVariableError { EFIVariableError(.malformed, "\(path): \(why)") }
+        let sectorSize = try [512, 4096].first { size in
+            try file.size >= 2 * size && file.read(at: size, count: 8, field: "GPT header") == Array("EFI PART".utf8)
+        }
+        guard let sectorSize else { throw fail("no GPT partition table (no 'EFI PART' header at LBA 1)") }
+        let header = try file.read(at: sectorSize, count: 92, field: "GPT header")
+        let headerSize = Int(UInt32(littleEndianBytes: header[12..<16]))
+        guard (92...sectorSize).contains(headerSize) else { throw fail("GPT header size \(headerSize) is invalid") }
+        var fullHeader = try file.read(at: sectorSize, count: headerSize, field: "GPT header")
+        let headerCRC = UInt32(littleEndianBytes: fullHeader[16..<20])
+        fullHeader.replaceSubrange(16..<20, with: [0, 0, 0, 0])
+        guard CRC32.checksum(fullHeader) == headerCRC else { throw fail("the GPT header checksum is wrong") }
+        let entriesLBA = UInt64(littleEndianBytes: header[72..<80])
+        let entryCount = UInt32(littleEndianBytes: header[80..<84])
+        let entrySize = Int(UInt32(littleEndianBytes: header[84..<88]))
+        guard entrySize >= 128, entrySize % 8 == 0, entryCount <= 1024, entriesLBA < UInt64(Int.max / sectorSize)
+        else { throw fail("the GPT header describes an invalid entry array") }
+        let entries = try file.read(
+            at: Int(entriesLBA) * sectorSize, count: Int(entryCount) * entrySize, field: "GPT partition entries")
+        guard CRC32.checksum(entries) == UInt32(littleEndianBytes: header[88..<92]) else {
+            throw fail("the GPT partition entry checksum is wrong")
+        }
+        guard number >= 1, number <= entryCount else {
+            throw fail("partition \(number) is out of range (the table has \(entryCount) entries)")
+        }
+        let entry = entries[(Int(number) - 1) * entrySize..<Int(number) * entrySize]
+        let base = entry.startIndex
+        let type = EFIGUID(bytes: Array(entry[base..<(base + 16)]))
+        guard type.bytes.contains(where: { $0 != 0 }) else { throw fail("partition \(number) is unused") }
+        let first = UInt64(littleEndianBytes: entry[(base + 32)..<(base + 40)])
+        let last = UInt64(littleEndianBytes: entry[(base + 40)..<(base + 48)])
+        guard last >= first else { throw fail("partition \(number) ends before it starts") }
+        return GPTPartition(
+            number: number, startLBA: first, sizeLBA: last - first + 1,
+            uniqueGUID: EFIGUID(bytes: Array(entry[(base + 16)..<(base + 32)])), typeGUID: type)
+    }
+}
+
+extension DevicePath {
+    /// `HD(partition)/\path` + end: what efibootmgr and kernel-bootcfg write for a file on an ESP.
+    /// `loader` uses `\` separators (`/` are turned into `\`).
+    public init(partition: GPTPartition, loader: String) throws {
+        let path = loader.replacingSlashes()
+        guard path.hasPrefix("\\") else {
+            throw EFIVariableError(.malformed, "'\(loader)': the loader path must be absolute on the ESP")
+        }
+        self.init(nodes: [partition.hardDriveNode, try DevicePathTextParser.node(path), .endEntire])
+    }
+}
+
+extension String {
+    /// `/` → `\` (systemd's tilt_slashes): an ESP path as firmware device paths spell it.
+    func replacingSlashes() -> String { String(map { $0 == "/" ? "\\" : $0 }) }
+}
+
+extension GPTPartition {
+    /// The partition holding `path` on this machine (a mounted ESP): the block device from
+    /// `stat`, number/start/size from sysfs (512-byte units, converted to the disk's logical
+    /// blocks) and the PARTUUID from udev's database, the properties systemd and kernel-bootcfg
+    /// use (spec digest §3.6). `sysfs` and `udevData` are the roots to read (tests use copies).
+    public static func containing(
+        _ path: FilePath, sysfs: FilePath = "/sys", udevData: FilePath = "/run/udev/data"
+    ) throws -> GPTPartition {
+        var status = stat()
+        guard stat(path.string, &status) == 0 else {
+            throw EFIVariableError(.notFound, "\(path): \(Errno(rawValue: errno).osMessage)")
+        }
+        let device = UInt64(status.st_dev)
+        let major = (device >> 8) & 0xFFF | (device >> 32) & ~0xFFF
+        let minor = device & 0xFF | (device >> 12) & ~0xFF
+        return try partition(device: "\(major):\(minor)", holding: path.string, sysfs: sysfs, udevData: udevData)
+    }
+
+    /// The partition of block device `device` (`MAJOR:MINOR`), read from sysfs and udev.
+    public static func partition(
+        device: String, holding path: String, sysfs: FilePath = "/sys", udevData: FilePath = "/run/udev/data"
+    ) throws -> GPTPartition {
+        let node = sysfs.appending("dev/block/\(device)")
+        func attribute(_ file: FilePath) throws -> UInt64? {
+            guard let bytes = try? ReadableFile.readAll(path: file, limit: 64) else { return nil }
+            return UInt64(String(decoding: bytes, as: UTF8.self).trimmingWhitespace)
+        }
+        func fail(_ why: String) -> EFIVariableError {
+            EFIVariableError(.notFound, "\(path) (block device \(device)): \(why); give --disk IMAGE --part N instead")
+        }
+        guard let number = try attribute(node.appending("partition")),
+            let start = try attribute(node.appending("start")),
+            let size = try attribute(node.appending("size"))
+        else { throw fail("not on a disk partition (no \(node)/partition)") }
+        let logicalBlockSize = try attribute(node.appending("../queue/logical_block_size")) ?? 512
+        guard logicalBlockSize >= 512, logicalBlockSize % 512 == 0 else {
+            throw fail("logical block size \(logicalBlockSize) is not a multiple of 512")
+        }
+        let udevFile = udevData.appending("b\(device)")
+        guard let database = try? ReadableFile.readAll(path: udevFile, limit: 1 << 20) else {
+            throw fail("udev has no data for it (\(udevFile))")
+        }
+        var properties: [String: String] = [:]
+        for line in String(decoding: database, as: UTF8.self).split(separator: "\n") where line.hasPrefix("E:") {
+            let pair = line.dropFirst(2).split(separator: "=", maxSplits: 1)
+            if pair.count == 2 { properties[String(pair[0])] = String(pair[1]) }
+        }
+        guard properties["ID_PART_ENTRY_SCHEME"] == "gpt" else {
+            throw fail("the disk has no GPT (firmware HD() entries need one)")
+        }
+        guard let uuid = properties["ID_PART_ENTRY_UUID"].flatMap(EFIGUID.init) else {
+            throw fail("udev knows no PARTUUID for it")
+        }
+        let sectorsPerBlock = logicalBlockSize / 512
+        return GPTPartition(
+            number: UInt32(truncatingIfNeeded: number), startLBA: start / sectorsPerBlock,
+            sizeLBA: size / sectorsPerBlock, uniqueGUID: uuid,
+            typeGUID: properties["ID_PART_ENTRY_TYPE"].flatMap(EFIGUID.init))
+    }
+}
+
+extension String {
+    var trimmingWhitespace: String {
+        String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+    }
+}

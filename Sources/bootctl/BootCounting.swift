@@ -1,0 +1,104 @@
+import ArgumentParser
+import BootEntries
+import EFIVariables
+import SystemPackage
+import ToolSupport
+
+struct Install: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Install a UKI as EFI/Linux/NAME.efi, with --tries as NAME+TRIES-0.efi (boot counting), and print its path.",
+        discussion: """
+            The copy is written to a temporary file in EFI/Linux, fsynced and renamed into place. Earlier copies \
+            of NAME (any counter) are removed afterwards; replacing the entry this system booted is refused.
+            """)
+
+    @Argument(help: ArgumentHelp("The UKI to install.", valueName: "UKI")) var uki: String
+    @Option(
+        help: ArgumentHelp("The entry's file name without counter and .efi (default: the UKI's).", valueName: "NAME"))
+    var name: String?
+    @Option(
+        help: ArgumentHelp("Boot attempts before the entry counts as bad (systemd-boot boot counting).", valueName: "N")
+    )
+    var tries: Int?
+    @OptionGroup var location: ESPLocation
+    @OptionGroup var store: VariableStoreOptions
+
+    func run() throws {
+        try reportingErrors(tool: "bootctl") {
+            let file = FilePath(uki)
+            var stem = file.lastComponent?.string ?? uki
+            if stem.lowercased().hasSuffix(".efi") { stem = String(stem.dropLast(4)) }
+            let booted = try store.loaderVariables().flatMap(ESPEntry.bootedBaseName)
+            let result = try location.root().installUKI(file, name: name ?? stem, tries: tries, booted: booted)
+            for removed in result.removed { printDiagnostic("bootctl: removed the earlier \(removed)") }
+            print(result.path)
+        }
+    }
+}
+
+/// `mark-good` and `mark-bad`: systemd-bless-boot's renames of the counted entry that booted.
+struct BlessOptions: ParsableArguments {
+    @Argument(
+        help: ArgumentHelp(
+            "The counted entry, as LoaderBootCountPath names it (\\EFI\\Linux\\os+2-1.efi) or a file in EFI/Linux (default: this boot's LoaderBootCountPath).",
+            valueName: "ENTRY"))
+    var entry: String?
+    @OptionGroup var location: ESPLocation
+    @OptionGroup var store: VariableStoreOptions
+
+    func mark(good: Bool) throws {
+        try reportingErrors(tool: "bootctl") {
+            var path = entry
+            if path == nil { path = try store.loaderVariables()?["LoaderBootCountPath"] }
+            guard var path else {
+                printDiagnostic("bootctl: this boot was not counted (no LoaderBootCountPath); nothing to do")
+                return
+            }
+            if !path.contains("\\") && !path.contains("/") { path = "\\EFI\\Linux\\" + path }
+            let esp = try location.root()
+            if let rename = try BootAssessment.mark(path, good: good, on: esp) {
+                print(rename.to)
+            } else {
+                printDiagnostic("bootctl: \(path) is already marked \(good ? "good" : "bad")")
+            }
+        }
+    }
+}
+
+struct MarkGood: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mark-good",
+        abstract:
+            "Mark the counted entry that booted good: drop its counter (systemd-bless-boot good); print the new path.")
+
+    @OptionGroup var options: BlessOptions
+
+    func run() throws { try options.mark(good: true) }
+}
+
+struct MarkBad: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mark-bad",
+        abstract: "Mark the counted entry that booted bad: no tries left, sorted last (systemd-bless-boot bad).")
+
+    @OptionGroup var options: BlessOptions
+
+    func run() throws { try options.mark(good: false) }
+}
+
+struct Cleanup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Remove bad UKIs and all but the first N in EFI/Linux (systemd-boot's order), never the booted one.")
+
+    @Option(help: ArgumentHelp("Entries to keep, the booted one included.", valueName: "N")) var keep: Int = 2
+    @OptionGroup var location: ESPLocation
+    @OptionGroup var store: VariableStoreOptions
+
+    func run() throws {
+        try reportingErrors(tool: "bootctl") {
+            let booted = try store.loaderVariables().flatMap(ESPEntry.bootedBaseName)
+            for removed in try location.root().cleanup(keep: keep, booted: booted) { print(removed) }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import ArgumentParser
+import BootEntries
+import EFIVariables
+import JSON
+import SystemPackage
+import ToolSupport
+
+struct Slot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "A/B slots for UKIs the firmware boots directly: EFI/Linux/NAME-a.efi and NAME-b.efi.",
+        discussion: """
+            'install' writes a UKI to the slot that is not booted and arms it for one trial boot (BootNext); the \
+            firmware deletes BootNext before starting it, so a failed trial falls back to the known-good slot at \
+            the head of BootOrder. After a good boot, 'mark-good' moves the slot to the head of BootOrder; \
+            'mark-bad' rolls it back. The booted slot (BootCurrent) is never written.
+            """,
+        subcommands: [SlotStatus.self, SlotInstall.self, SlotMarkGood.self, SlotMarkBad.self],
+        defaultSubcommand: SlotStatus.self)
+}
+
+struct SlotOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The slots' file name stem on the ESP.", valueName: "NAME")) var name = "os"
+    @Option(
+        help: ArgumentHelp("The entries' description prefix (default: NAME); 'A'/'B' is appended.", valueName: "LABEL"))
+    var label: String?
+    @OptionGroup var partition: ESPPartitionOptions
+    @OptionGroup var store: VariableStoreOptions
+
+    func slots() throws -> ABSlots {
+        ABSlots(
+            esp: try partition.location.root(), partition: try partition.partition(), name: name, label: label ?? name)
+    }
+}
+
+extension ABSlots.Slot: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}
+
+struct SlotStatus: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show each slot's UKI, entry, BootOrder place, and which is primary, booted, on trial.")
+
+    @OptionGroup var options: SlotOptions
+    @OptionGroup var output: JSONOptions
+
+    func run() throws {
+        try reportingErrors(tool: "bootctl") {
+            let slots = try options.slots()
+            let status = slots.status(try BootConfiguration(store: try options.store.open()))
+            if output.effective == .off {
+                print(BootRendering.slotText(status, slots), terminator: "")
+            } else {
+                print(BootRendering.slotJSON(status, slots).rendered(output.effective, dialect: .systemd))
+            }
+        }
+    }
+}
+
+struct SlotInstall: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "install",
+        abstract: "Write a UKI to the inactive slot, arm it as BootNext and print the slot's entry (Boot####).")
+
+    @Argument(help: ArgumentHelp("The UKI.", valueName: "UKI")) var uki: String
+    @OptionGroup var options: SlotOptions
+
+    func run() throws {
+        try reportingErrors(tool: "bootctl") {
+            let slots = try options.slots()
+            let installation = try options.store.changing { try slots.install(FilePath(uki), manager: &$0) }
+            printDiagnostic(
+                "bootctl: installed \(slots.file(installation.slot)) (slot \(installation.slot.letter)); "
+                    + (installation.trial
+                        ? "it boots once at the next start (BootNext)" : "first slot: head of BootOrder"))
+            print(BootConfiguration.variableName(installation.entry))
+        }
+    }
+}
+
+struct SlotVerdict: ParsableArguments {
+    @Option(help: ArgumentHelp("The slot (a or b); default: the booted one (BootCurrent).", valueName: "SLOT"))
+    var slot: ABSlots.Slot?
+    @OptionGroup var options: SlotOptions
+}
+
+struct SlotMarkGood: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mark-good", abstract: "Promote the booted slot to the head of BootOrder after a good boot.")
+
+    @OptionGroup var verdict: SlotVerdict
+
+    func run() throws {
+        try reportingErrors(tool: "bootctl") {
+            let slots = try verdict.options.slots()
+            let slot = try verdict.options.store.changing { try slots.markGood(verdict.slot, manager: &$0) }
+            print(slot.rawValue)
+        }
+    }
+}
+
+struct SlotMarkBad: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mark-bad", abstract: "Roll a slot back: out of BootOrder and BootNext, the other slot first.")
+
+    @OptionGroup var verdict: SlotVerdict
+
+    func run() throws {
+        try reportingErrors(tool: "bootctl") {
+            let slots = try verdict.options.slots()
+            let slot = try verdict.options.store.changing { try slots.markBad(verdict.slot, manager: &$0) }
+            print(slot.rawValue)
+        }
+    }
+}

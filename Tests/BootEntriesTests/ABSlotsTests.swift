@@ -1,0 +1,95 @@
+import BootEntries
+import EFIVariables
+import Foundation
+import SystemPackage
+import TestSupport
+import Testing
+
+/// The A/B state machine (spec digest §5.5) on a variable directory, with the firmware's part
+/// (BootNext consumed, BootCurrent set) played by the test.
+@Suite struct ABSlotsTests {
+    static let partition = GPTPartition(
+        number: 1, startLBA: 2048, sizeLBA: 131072, uniqueGUID: EFIGUID("0f6b3a52-9e1d-4c7b-8a25-6d3e1f4b9c70")!)
+    static let uki = FilePath(TestPaths.fixture("uki-unsigned.efi"))
+    static let global = BootConfiguration.globalVendor
+
+    /// What OVMF does at boot: BootNext (if any) is deleted and booted, else BootOrder's head.
+    static func firmwareBoots(_ manager: inout BootManager) throws -> UInt16 {
+        let configuration = try manager.configuration()
+        let booted = configuration.bootNext ?? configuration.bootOrder!.first!
+        try manager.store.delete(EFIVariableName("BootNext", vendor: global))
+        try manager.store.write(
+            EFIVariableName("BootCurrent", vendor: global), attributes: 6, data: booted.littleEndianBytes)
+        return booted
+    }
+
+    @Test func installTrialFallbackAndPromotion() throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.file("vars"), withIntermediateDirectories: true)
+        var manager = BootManager(store: EFIVariableDirectory(FilePath(directory.file("vars"))))
+        let slots = ABSlots(
+            esp: ESP(root: FilePath(directory.file("esp"))), partition: Self.partition, name: "os", label: "Test OS")
+        try FileManager.default.createDirectory(atPath: directory.file("esp"), withIntermediateDirectories: true)
+
+        // First install: slot A becomes BootOrder's head directly (nothing to fall back to).
+        let first = try slots.install(Self.uki, manager: &manager)
+        #expect(first.slot == .a && !first.trial)
+        let option = try #require(try manager.configuration().entries.first?.option)
+        #expect(option.description == "Test OS A")
+        #expect(
+            option.filePath.text
+                == "HD(1,GPT,0F6B3A52-9E1D-4C7B-8A25-6D3E1F4B9C70,0x800,0x20000)/\\EFI\\Linux\\os-a.efi")
+        #expect(try Self.firmwareBoots(&manager) == first.entry)
+
+        // Second install goes to B and is armed once through BootNext; A stays first.
+        let second = try slots.install(Self.uki, manager: &manager)
+        #expect(second.slot == .b && second.trial)
+        var configuration = try manager.configuration()
+        #expect(configuration.bootOrder == [first.entry] && configuration.bootNext == second.entry)
+        #expect(throws: BootEntryError.self) { try slots.markGood(.b, manager: &manager) }
+        #expect(slots.status(configuration).trial == .b && slots.status(configuration).primary == .a)
+
+        // The trial boots B; while it runs, nothing may be installed over A.
+        #expect(try Self.firmwareBoots(&manager) == second.entry)
+        #expect(throws: BootEntryError.self) { try slots.install(Self.uki, manager: &manager) }
+        #expect(throws: BootEntryError.self) { try slots.markGood(.a, manager: &manager) }
+        // B is bad: A stays the head, B leaves BootOrder; the next boot is A.
+        #expect(try slots.markBad(nil, manager: &manager) == .b)
+        configuration = try manager.configuration()
+        #expect(configuration.bootOrder == [first.entry] && configuration.bootNext == nil)
+        #expect(try Self.firmwareBoots(&manager) == first.entry)
+
+        // Again, now good: B is promoted and stays first.
+        #expect(try slots.install(Self.uki, manager: &manager).entry == second.entry)
+        #expect(try Self.firmwareBoots(&manager) == second.entry)
+        #expect(try slots.markGood(nil, manager: &manager) == .b)
+        configuration = try manager.configuration()
+        #expect(configuration.bootOrder == [second.entry, first.entry])
+        #expect(slots.status(configuration).primary == .b && slots.status(configuration).booted == .b)
+        #expect(try Self.firmwareBoots(&manager) == second.entry)
+
+        // The next install goes to A, the slot not booted.
+        #expect(try slots.install(Self.uki, manager: &manager).slot == .a)
+        // Marking the booted B bad while A is untested and out of BootOrder's head is fine (A is
+        // in BootOrder); marking A bad while B is booted is refused.
+        #expect(throws: BootEntryError.self) { try slots.markBad(.a, manager: &manager) }
+    }
+
+    @Test func markBadNeedsAFallback() throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.file("vars"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory.file("esp"), withIntermediateDirectories: true)
+        var manager = BootManager(store: EFIVariableDirectory(FilePath(directory.file("vars"))))
+        let slots = ABSlots(
+            esp: ESP(root: FilePath(directory.file("esp"))), partition: Self.partition, name: "os", label: "os")
+        _ = try slots.install(Self.uki, manager: &manager)
+        _ = try slots.install(Self.uki, manager: &manager)
+        #expect(
+            throws: BootEntryError(.refused, "slot B is not a bootable fallback in BootOrder; refusing to mark A bad")
+        ) { try slots.markBad(.a, manager: &manager) }
+        #expect(throws: BootEntryError.self) { try slots.markGood(nil, manager: &manager) }
+        #expect(throws: BootEntryError.self) {
+            try slots.install(FilePath(TestPaths.fixture("linuxx64.efi.stub")), manager: &manager)
+        }
+    }
+}

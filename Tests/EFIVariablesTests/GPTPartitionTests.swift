@@ -1,0 +1,71 @@
+import BinaryIO
+import Foundation
+import SystemPackage
+import TestSupport
+import Testing
+
+@testable import EFIVariables
+
+/// The ESP's partition for HD() nodes: from sysfs and udev as on a live system (a copy of the
+/// tree the vector's loop device had, disk-layout.txt), giving efibootmgr's bytes.
+@Suite struct GPTPartitionTests {
+    /// sysfs and udev data for /dev/loop0p1 (259:0) of the efibootmgr vector, with a logical block size.
+    static func fakeSystem(_ directory: TemporaryDirectory, blockSize: Int) throws -> (FilePath, FilePath) {
+        let partition = directory.file("sys/devices/virtual/block/loop0/loop0p1")
+        try FileManager.default.createDirectory(atPath: partition, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: directory.file("sys/devices/virtual/block/loop0/queue"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: directory.file("sys/dev/block"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory.file("udev"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            atPath: directory.file("sys/dev/block/259:0"),
+            withDestinationPath: "../../devices/virtual/block/loop0/loop0p1")
+        _ = try directory.write("sys/devices/virtual/block/loop0/loop0p1/partition", "1\n")
+        _ = try directory.write("sys/devices/virtual/block/loop0/loop0p1/start", "2048\n")
+        _ = try directory.write("sys/devices/virtual/block/loop0/loop0p1/size", "1048576\n")
+        _ = try directory.write("sys/devices/virtual/block/loop0/queue/logical_block_size", "\(blockSize)\n")
+        _ = try directory.write(
+            "udev/b259:0",
+            "S:disk/by-partuuid/2f4a8e1c-6b3d-4c1e-9a7f-0123456789ab\nE:ID_PART_ENTRY_SCHEME=gpt\nE:ID_PART_ENTRY_NAME=esp_a\n"
+                + "E:ID_PART_ENTRY_UUID=2f4a8e1c-6b3d-4c1e-9a7f-0123456789ab\nE:ID_PART_ENTRY_TYPE=c12a7328-f81f-11d2-ba4b-00a0c93ec93b\n"
+                + "E:ID_PART_ENTRY_NUMBER=1\n")
+        return (FilePath(directory.file("sys")), FilePath(directory.file("udev")))
+    }
+
+    @Test func liveESPPartitionGivesEfibootmgrsDevicePath() throws {
+        let directory = try TemporaryDirectory()
+        let (sysfs, udev) = try Self.fakeSystem(directory, blockSize: 512)
+        let partition = try GPTPartition.partition(device: "259:0", holding: "/efi", sysfs: sysfs, udevData: udev)
+        #expect(partition.number == 1 && partition.startLBA == 2048 && partition.sizeLBA == 1_048_576)
+        let path = try DevicePath(partition: partition, loader: "/EFI/Linux/os-a.efi")
+        let efibootmgr = try LoadOption(
+            parsing: try readBytes(
+                TestPaths.fixture("efi/efivarfs-efibootmgr-created/Boot0000-8be4df61-93ca-11d2-aa0d-00e098032b8c")
+            )
+            .dropFirst(4).map { $0 }, origin: "Boot0000")
+        #expect(path == efibootmgr.filePath)
+    }
+
+    @Test func fourKDisksCountInTheirOwnBlocks() throws {
+        let directory = try TemporaryDirectory()
+        let (sysfs, udev) = try Self.fakeSystem(directory, blockSize: 4096)
+        let partition = try GPTPartition.partition(device: "259:0", holding: "/efi", sysfs: sysfs, udevData: udev)
+        #expect(partition.startLBA == 256 && partition.sizeLBA == 131_072)
+    }
+
+    @Test func missingDataIsOneClearError() throws {
+        let directory = try TemporaryDirectory()
+        let (sysfs, udev) = try Self.fakeSystem(directory, blockSize: 512)
+        #expect(
+            throws: EFIVariableError(
+                .notFound,
+                "/efi (block device 8:1): not on a disk partition (no \(sysfs)/dev/block/8:1/partition); give --disk IMAGE --part N instead"
+            )
+        ) { try GPTPartition.partition(device: "8:1", holding: "/efi", sysfs: sysfs, udevData: udev) }
+        try FileManager.default.removeItem(atPath: directory.file("udev/b259:0"))
+        #expect(throws: EFIVariableError.self) {
+            try GPTPartition.partition(device: "259:0", holding: "/efi", sysfs: sysfs, udevData: udev)
+        }
+    }
+}
