@@ -3,11 +3,11 @@ import EFIVariables
 import PEKit
 import SystemPackage
 
-/// A/B slots for direct firmware boot of UKIs, without a boot loader (spec digest §5.5): two
-/// files `EFI/Linux/<name>-a.efi` and `-b.efi` on one ESP, each with its own `Boot####`
-/// (`HD(…)/File(…)`, description `<label> A|B`). A new UKI goes to the slot that is not booted
-/// and is tried once through BootNext; the firmware deletes BootNext before starting it, so any
-/// failure falls back to BootOrder, whose head stays the known-good slot until `markGood`.
+/// A/B slots for direct firmware boot of UKIs, without a boot loader (spec digest §5.5): files
+/// `EFI/Linux/<name>-a.efi` and `-b.efi`, on one ESP or each on its own, each with its own
+/// `Boot####` (`HD(…)/File(…)`, description `<label> A|B`). A new UKI goes to the slot that is not
+/// booted and is tried once through BootNext; the firmware deletes BootNext before starting it, so
+/// any failure falls back to BootOrder, whose head stays the known-good slot until `markGood`.
 public struct ABSlots: Sendable {
     public enum Slot: String, CaseIterable, Sendable {
         case a, b
@@ -16,17 +16,31 @@ public struct ABSlots: Sendable {
         public var letter: String { rawValue.uppercased() }
     }
 
-    public let esp: ESP
-    public let partition: GPTPartition
+    /// Where a slot's file lives: the ESP's files and the GPT partition its device path names.
+    public struct Location: Sendable {
+        public let esp: ESP
+        public let partition: GPTPartition
+
+        public init(esp: ESP, partition: GPTPartition) {
+            self.esp = esp
+            self.partition = partition
+        }
+    }
+
+    public let a: Location
+    public let b: Location
     public let name: String
     public let label: String
 
-    public init(esp: ESP, partition: GPTPartition, name: String, label: String) {
-        self.esp = esp
-        self.partition = partition
+    /// Slots on two ESPs (`b` the same as `a` for both files on one ESP).
+    public init(a: Location, b: Location, name: String, label: String) {
+        self.a = a
+        self.b = b
         self.name = name
         self.label = label
     }
+
+    public func location(_ slot: Slot) -> Location { slot == .a ? a : b }
 
     /// `EFI/Linux/<name>-a.efi`, relative to the ESP.
     public func file(_ slot: Slot) -> String { "\(ESP.uki)/\(name)-\(slot.rawValue).efi" }
@@ -34,7 +48,7 @@ public struct ABSlots: Sendable {
     public func loadOption(_ slot: Slot) throws -> LoadOption {
         LoadOption(
             attributes: LoadOption.active, description: "\(label) \(slot.letter)",
-            filePath: try DevicePath(partition: partition, loader: "/" + file(slot)))
+            filePath: try DevicePath(partition: location(slot).partition, loader: "/" + file(slot)))
     }
 
     public struct SlotState: Sendable {
@@ -60,14 +74,14 @@ public struct ABSlots: Sendable {
         public func state(_ slot: Slot) -> SlotState { slots.first { $0.slot == slot }! }
     }
 
-    /// Whether `option` boots `slot`'s file on this partition (File() compared case-insensitively,
-    /// as FAT names are; an HD() node must name this partition).
+    /// Whether `option` boots `slot`'s file on the slot's partition (File() compared
+    /// case-insensitively, as FAT names are; an HD() node must name that partition).
     func boots(_ option: LoadOption, _ slot: Slot) -> Bool {
         let wanted = ("/" + file(slot)).lowercased()
         var matchesFile = false
         for node in option.filePath.nodes {
             if node.type == 4, node.subtype == 1, node.data.count == 38,
-                Array(node.data[20..<36]) != partition.uniqueGUID.bytes
+                Array(node.data[20..<36]) != location(slot).partition.uniqueGUID.bytes
             {
                 return false
             }
@@ -86,7 +100,7 @@ public struct ABSlots: Sendable {
                 (order.firstIndex(of: $0) ?? Int.max, $0) < (order.firstIndex(of: $1) ?? Int.max, $1)
             }
             return SlotState(
-                slot: slot, entry: entry, fileExists: esp.resolve(file(slot)) != nil,
+                slot: slot, entry: entry, fileExists: location(slot).esp.resolve(file(slot)) != nil,
                 orderPosition: entry.flatMap { order.firstIndex(of: $0) },
                 isNext: entry != nil && configuration.bootNext == entry,
                 isBooted: entry != nil && configuration.bootCurrent == entry)
@@ -122,7 +136,7 @@ public struct ABSlots: Sendable {
             )
         }
         let slot = (status.booted ?? status.primary)?.other ?? .a
-        try esp.writeFile(copying: uki, to: file(slot))
+        try location(slot).esp.writeFile(copying: uki, to: file(slot))
         let option = try loadOption(slot)
         let order = configuration.bootOrder ?? []
         guard let primary = status.primary, let primaryEntry = status.state(primary).entry else {

@@ -24,11 +24,34 @@ struct SlotOptions: ParsableArguments {
         help: ArgumentHelp("The entries' description prefix (default: NAME); 'A'/'B' is appended.", valueName: "LABEL"))
     var label: String?
     @OptionGroup var partition: ESPPartitionOptions
+    @Option(
+        help: ArgumentHelp("Slot B's ESP when each slot has its own (default: slot A's, --esp).", valueName: "PATH"))
+    var espB: String?
+    @Option(help: ArgumentHelp("Slot B's partition number (on --disk-b, else --disk).", valueName: "N"))
+    var partB: UInt32?
+    @Option(help: ArgumentHelp("The disk image holding slot B's partition.", valueName: "FILE")) var diskB: String?
     @OptionGroup var store: VariableStoreOptions
 
+    func validate() throws {
+        if diskB != nil && partB == nil { throw ValidationError("--disk-b needs --part-b") }
+        if partB != nil && diskB == nil && partition.disk == nil {
+            throw ValidationError("--part-b needs --disk or --disk-b")
+        }
+    }
+
     func slots() throws -> ABSlots {
-        ABSlots(
-            esp: try partition.location.root(), partition: try partition.partition(), name: name, label: label ?? name)
+        let a = ABSlots.Location(esp: try partition.location.root(), partition: try partition.partition())
+        var b = a
+        if espB != nil || partB != nil {
+            let esp = espB.map { ESP(root: FilePath($0)) } ?? a.esp
+            let disk = diskB ?? partition.disk
+            let gpt =
+                if let partB, let disk { try GPTPartition.read(disk: FilePath(disk), number: partB) } else {
+                    try GPTPartition.containing(esp.root)
+                }
+            b = ABSlots.Location(esp: esp, partition: gpt)
+        }
+        return ABSlots(a: a, b: b, name: name, label: label ?? name)
     }
 }
 

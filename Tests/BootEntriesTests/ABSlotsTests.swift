@@ -13,6 +13,14 @@ import Testing
     static let uki = FilePath(TestPaths.fixture("uki-unsigned.efi"))
     static let global = BootConfiguration.globalVendor
 
+    static func location(
+        _ directory: TemporaryDirectory, esp: String = "esp", partition: GPTPartition = partition
+    )
+        -> ABSlots.Location
+    {
+        ABSlots.Location(esp: ESP(root: FilePath(directory.file(esp))), partition: partition)
+    }
+
     /// What OVMF does at boot: BootNext (if any) is deleted and booted, else BootOrder's head.
     static func firmwareBoots(_ manager: inout BootManager) throws -> UInt16 {
         let configuration = try manager.configuration()
@@ -28,7 +36,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory.file("vars"), withIntermediateDirectories: true)
         var manager = BootManager(store: EFIVariableDirectory(FilePath(directory.file("vars"))))
         let slots = ABSlots(
-            esp: ESP(root: FilePath(directory.file("esp"))), partition: Self.partition, name: "os", label: "Test OS")
+            a: Self.location(directory), b: Self.location(directory), name: "os", label: "Test OS")
         try FileManager.default.createDirectory(atPath: directory.file("esp"), withIntermediateDirectories: true)
 
         // First install: slot A becomes BootOrder's head directly (nothing to fall back to).
@@ -81,7 +89,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory.file("esp"), withIntermediateDirectories: true)
         var manager = BootManager(store: EFIVariableDirectory(FilePath(directory.file("vars"))))
         let slots = ABSlots(
-            esp: ESP(root: FilePath(directory.file("esp"))), partition: Self.partition, name: "os", label: "os")
+            a: Self.location(directory), b: Self.location(directory), name: "os", label: "os")
         _ = try slots.install(Self.uki, manager: &manager)
         _ = try slots.install(Self.uki, manager: &manager)
         #expect(
@@ -91,5 +99,29 @@ import Testing
         #expect(throws: BootEntryError.self) {
             try slots.install(FilePath(TestPaths.fixture("linuxx64.efi.stub")), manager: &manager)
         }
+    }
+
+    /// Each slot on its own ESP: files and HD() nodes follow the slot's partition.
+    @Test func slotsOnTwoESPs() throws {
+        let directory = try TemporaryDirectory()
+        for path in ["vars", "esp", "esp-b"] {
+            try FileManager.default.createDirectory(atPath: directory.file(path), withIntermediateDirectories: true)
+        }
+        var manager = BootManager(store: EFIVariableDirectory(FilePath(directory.file("vars"))))
+        let second = GPTPartition(
+            number: 2, startLBA: 133120, sizeLBA: 131072, uniqueGUID: EFIGUID("9c1d2e3f-4a5b-4c6d-8e7f-a0b1c2d3e4f5")!)
+        let slots = ABSlots(
+            a: Self.location(directory), b: Self.location(directory, esp: "esp-b", partition: second), name: "os",
+            label: "os")
+        _ = try slots.install(Self.uki, manager: &manager)
+        let installed = try slots.install(Self.uki, manager: &manager)
+        #expect(FileManager.default.fileExists(atPath: directory.file("esp/EFI/Linux/os-a.efi")))
+        #expect(FileManager.default.fileExists(atPath: directory.file("esp-b/EFI/Linux/os-b.efi")))
+        #expect(!FileManager.default.fileExists(atPath: directory.file("esp/EFI/Linux/os-b.efi")))
+        let option = try manager.configuration().entries.first { $0.number == installed.entry }?.option
+        #expect(
+            option?.filePath.text
+                == "HD(2,GPT,9C1D2E3F-4A5B-4C6D-8E7F-A0B1C2D3E4F5,0x20800,0x20000)/\\EFI\\Linux\\os-b.efi")
+        #expect(slots.status(try manager.configuration()).trial == .b)
     }
 }

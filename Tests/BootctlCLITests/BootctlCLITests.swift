@@ -54,10 +54,7 @@ import Testing
     /// The new entry's number skips numbers that are used or still referenced (BootNext here).
     @Test func directoryStoreAndFreeNumbers() throws {
         let directory = try TemporaryDirectory()
-        for file in try FileManager.default.contentsOfDirectory(atPath: TestPaths.fixture("efi/efivarfs"))
-        where file.contains("-8be4df61-") {
-            _ = try directory.write(file, try readBytes(TestPaths.fixture("efi/efivarfs/\(file)")))
-        }
+        _ = try Self.copyFixtureStore(into: directory)
         let efivars = "--efivars=\(directory.path)"
         let added = try Self.bootctl(["add-uri", efivars, "--label=x", "--uri=http://h/x.efi", "--next"])
         #expect(added.stdout == "Boot0007\n", "\(added.stderr)")
@@ -70,6 +67,14 @@ import Testing
             listed.stdout.hasPrefix(
                 "BootCurrent: 0000\nBootNext: 0007\nTimeout: 5 seconds\nBootOrder: 0000,0001,0002,0004\n"))
         #expect(!listed.stdout.contains("Boot0003"))
+    }
+
+    /// Copies the efivarfs vector's global variables into `directory`; returns their names.
+    static func copyFixtureStore(into directory: TemporaryDirectory) throws -> [String] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: TestPaths.fixture("efi/efivarfs"))
+            .filter { $0.contains("-8be4df61-") }.sorted()
+        for file in names { _ = try directory.write(file, try readBytes(TestPaths.fixture("efi/efivarfs/\(file)"))) }
+        return names
     }
 
     @Test func badInput() throws {

@@ -145,6 +145,31 @@ import Testing
             ), "\(listed.stdout)")
     }
 
+    /// `--esp-b/--part-b`: slot B on the disk's second partition, its entry naming that partition.
+    @Test func slotsOnTwoPartitions() throws {
+        let directory = try TemporaryDirectory()
+        let disk = try Self.vectorDisk(directory)
+        let (espA, espB, vars) = (directory.file("a"), directory.file("b"), directory.file("vars"))
+        for path in [espA, espB, vars] {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        }
+        let options = [
+            "--esp=\(espA)", "--disk=\(disk)", "--part=1", "--esp-b=\(espB)", "--part-b=2", "--efivars=\(vars)",
+        ]
+        let uki = TestPaths.fixture("uki-unsigned.efi")
+        #expect(try Self.bootctl(["slot", "install", uki] + options).stdout == "Boot0000\n")
+        #expect(try Self.bootctl(["slot", "install", uki] + options).stdout == "Boot0001\n")
+        #expect(FileManager.default.fileExists(atPath: "\(espB)/EFI/Linux/os-b.efi"))
+        let listed = try Self.bootctl(["list", "--efivars=\(vars)"]).stdout
+        #expect(
+            listed.contains(
+                "Boot0001* os B\tHD(2,GPT,9C1D2E3F-4A5B-4C6D-8E7F-A0B1C2D3E4F5,0x100800,0x100000)/\\EFI\\Linux\\os-b.efi\n"
+            ),
+            "\(listed)")
+        let lonely = try Self.bootctl(["slot", "status", "--esp=\(espA)", "--disk-b=\(disk)", "--efivars=\(vars)"])
+        #expect(lonely.status == 64 && lonely.stderr.contains("--disk-b needs --part-b"))
+    }
+
     @Test func badInput() throws {
         let directory = try TemporaryDirectory()
         let disk = try Self.vectorDisk(directory)
@@ -196,5 +221,25 @@ import Testing
             #expect(result.stdout.isEmpty)
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: vars).filter { $0.hasPrefix("Boot") }.isEmpty)
+    }
+
+    /// A store mounted read-only (a bind mount in a user namespace): one line, exit 74, and no change.
+    @Test func readOnlyStoreIsRefusedUnchanged() throws {
+        let directory = try TemporaryDirectory()
+        let before = try BootctlCLITests.copyFixtureStore(into: directory)
+        let result = try run(
+            "unshare",
+            [
+                "-rm", "sh", "-c",
+                "mount --bind \"$1\" \"$1\" && mount -o remount,bind,ro \"$1\" && exec \"$2\" add-uri --efivars=\"$1\" --label=x --uri=http://h/x.efi",
+                "sh", directory.path, TestPaths.bootctl,
+            ])
+        #expect(result.status == 74, "\(result.stderr)")
+        #expect(
+            result.stderr
+                == "bootctl: \(directory.path)/Boot0007-8be4df61-93ca-11d2-aa0d-00e098032b8c: cannot write: cannot create a file in \(directory.path): Read-only file system\n"
+        )
+        #expect(result.stdout.isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == before)
     }
 }
