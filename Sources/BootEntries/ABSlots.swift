@@ -53,8 +53,10 @@ public struct ABSlots: Sendable {
 
     public struct SlotState: Sendable {
         public let slot: Slot
-        /// The slot's Boot#### number (nil: none points at its file).
+        /// The slot's Boot#### number (nil: none points at its file); of several, the first in BootOrder.
         public let entry: UInt16?
+        /// Every Boot#### that boots the slot's file.
+        public let entries: [UInt16]
         public let fileExists: Bool
         /// Index in BootOrder (nil: not listed).
         public let orderPosition: Int?
@@ -70,6 +72,8 @@ public struct ABSlots: Sendable {
         public let booted: Slot?
         /// The slot BootNext names: a trial boot is armed.
         public let trial: Slot?
+        /// BootOrder without numbers that have no entry (a stale BootOrder must not block changes).
+        public let order: [UInt16]
 
         public func state(_ slot: Slot) -> SlotState { slots.first { $0.slot == slot }! }
     }
@@ -93,22 +97,23 @@ public struct ABSlots: Sendable {
     }
 
     public func status(_ configuration: BootConfiguration) -> Status {
-        let order = configuration.bootOrder ?? []
+        let order = (configuration.bootOrder ?? []).filter { number in
+            configuration.entries.contains { $0.number == number }
+        }
         let states = Slot.allCases.map { slot in
-            let candidates = configuration.entries.filter { $0.option.map { boots($0, slot) } ?? false }.map(\.number)
-            let entry = candidates.min {
-                (order.firstIndex(of: $0) ?? Int.max, $0) < (order.firstIndex(of: $1) ?? Int.max, $1)
-            }
+            let entries = configuration.entries.filter { $0.option.map { boots($0, slot) } ?? false }.map(\.number)
+            let positions = entries.compactMap { order.firstIndex(of: $0) }
+            let entry = positions.min().map { order[$0] } ?? entries.first
             return SlotState(
-                slot: slot, entry: entry, fileExists: location(slot).esp.resolve(file(slot)) != nil,
-                orderPosition: entry.flatMap { order.firstIndex(of: $0) },
-                isNext: entry != nil && configuration.bootNext == entry,
-                isBooted: entry != nil && configuration.bootCurrent == entry)
+                slot: slot, entry: entry, entries: entries,
+                fileExists: location(slot).esp.resolve(file(slot)) != nil, orderPosition: positions.min(),
+                isNext: configuration.bootNext.map(entries.contains) ?? false,
+                isBooted: configuration.bootCurrent.map(entries.contains) ?? false)
         }
         let listed = states.filter { $0.orderPosition != nil }.sorted { $0.orderPosition! < $1.orderPosition! }
         return Status(
             slots: states, primary: listed.first?.slot, booted: states.first(where: \.isBooted)?.slot,
-            trial: states.first(where: \.isNext)?.slot)
+            trial: states.first(where: \.isNext)?.slot, order: order)
     }
 
     public struct Installation: Sendable {
@@ -119,16 +124,16 @@ public struct ABSlots: Sendable {
     }
 
     /// Writes `uki` to the slot that is not booted (and not primary), makes sure its Boot####
-    /// exists and arms it as BootNext. With no slot in BootOrder yet it becomes the head of
-    /// BootOrder instead (there is nothing to fall back to). Refused while a trial is running
-    /// (the booted slot is not the primary one): mark it good or bad first.
+    /// exists, takes it out of BootOrder (it is untested) and arms it as BootNext. With no slot in
+    /// BootOrder yet it becomes the head of BootOrder instead (there is nothing to fall back to).
+    /// Refused while a trial is running (the booted slot is not the primary one): mark it good or
+    /// bad first.
     public func install(_ uki: FilePath, manager: inout BootManager) throws -> Installation {
         let image = try PEImage(file: try ReadableFile(path: uki))
         guard image.section(named: ".linux") != nil else {
             throw BootEntryError(.invalid, "\(uki): not a UKI (no .linux section)")
         }
-        let configuration = try manager.configuration()
-        let status = status(configuration)
+        let status = status(try manager.configuration())
         if let booted = status.booted, status.primary != booted {
             throw BootEntryError(
                 .refused,
@@ -136,67 +141,66 @@ public struct ABSlots: Sendable {
             )
         }
         let slot = (status.booted ?? status.primary)?.other ?? .a
+        let target = status.state(slot)
         try location(slot).esp.writeFile(copying: uki, to: file(slot))
         let option = try loadOption(slot)
-        let order = configuration.bootOrder ?? []
-        guard let primary = status.primary, let primaryEntry = status.state(primary).entry else {
-            let number = try existingOrNewEntry(status.state(slot).entry, option, manager: &manager, position: .first)
-            try manager.setOrder([number] + order.filter { $0 != number })
+        guard status.primary != nil else {
+            let (number, created) = try entry(target.entry, option, manager: &manager, position: .first)
+            if !created { try manager.setOrder([number] + status.order.filter { $0 != number }) }
             return Installation(slot: slot, entry: number, trial: false)
         }
-        let number = try existingOrNewEntry(status.state(slot).entry, option, manager: &manager, position: .next)
-        if let position = order.firstIndex(of: number), position < order.firstIndex(of: primaryEntry)! {
-            try manager.setOrder(order.filter { $0 != number })
-        }
-        try manager.setNext(number)
+        let untested = status.order.filter { !target.entries.contains($0) }
+        if untested != status.order { try manager.setOrder(untested) }
+        let (number, created) = try entry(target.entry, option, manager: &manager, position: .next)
+        if !created { try manager.setNext(number) }
         return Installation(slot: slot, entry: number, trial: true)
     }
 
-    /// Reuses the slot's entry (rewritten if it differs from `option`) or adds one at `position`.
-    private func existingOrNewEntry(
+    /// Reuses the slot's entry (rewritten if it differs from `option`; created: false) or adds one
+    /// at `position` (created: true).
+    private func entry(
         _ existing: UInt16?, _ option: LoadOption, manager: inout BootManager, position: BootManager.Position
-    ) throws -> UInt16 {
-        guard let existing else { return try manager.add(option, position: position) }
+    ) throws -> (number: UInt16, created: Bool) {
+        guard let existing else { return (try manager.add(option, position: position), true) }
         try manager.replace(existing, with: option)
-        return existing
+        return (existing, false)
     }
 
     /// Promotes `slot` (default: the booted one) to the head of BootOrder. Refused for a slot other
     /// than the booted one, and for one whose trial boot is still armed (it has not run).
     @discardableResult
     public func markGood(_ requested: Slot?, manager: inout BootManager) throws -> Slot {
-        let configuration = try manager.configuration()
-        let status = status(configuration)
+        let status = status(try manager.configuration())
         let slot = try chosen(requested, status)
         let state = status.state(slot)
-        guard let number = state.entry, state.fileExists else {
-            throw BootEntryError(.notFound, "slot \(slot.letter) has no UKI or no boot entry")
+        guard state.fileExists else { throw BootEntryError(.notFound, "slot \(slot.letter): \(file(slot)) is missing") }
+        guard let number = state.entry else {
+            throw BootEntryError(.notFound, "slot \(slot.letter): no Boot#### boots \(file(slot))")
         }
         guard !state.isNext else {
             throw BootEntryError(.refused, "slot \(slot.letter)'s trial boot has not run yet (it is BootNext)")
         }
-        try manager.setOrder([number] + (configuration.bootOrder ?? []).filter { $0 != number })
+        try manager.setOrder([number] + status.order.filter { !state.entries.contains($0) })
         return slot
     }
 
     /// Rolls `slot` (default: the booted one) back: out of BootOrder and BootNext, the other slot
-    /// first. Refused when the other slot has no UKI or is not in BootOrder (nothing known good).
+    /// first. Refused unless the other slot is a tested fallback: its UKI present, its entry in
+    /// BootOrder and not merely armed as BootNext.
     @discardableResult
     public func markBad(_ requested: Slot?, manager: inout BootManager) throws -> Slot {
         let configuration = try manager.configuration()
         let status = status(configuration)
         let slot = try chosen(requested, status)
         let other = status.state(slot.other)
-        guard let fallback = other.entry, other.fileExists, other.orderPosition != nil else {
+        guard let fallback = other.entry, other.fileExists, other.orderPosition != nil, !other.isNext else {
             throw BootEntryError(
                 .refused,
-                "slot \(slot.other.letter) is not a bootable fallback in BootOrder; refusing to mark \(slot.letter) bad"
-            )
+                "slot \(slot.other.letter) is not a tested fallback in BootOrder; refusing to mark \(slot.letter) bad")
         }
-        let order = configuration.bootOrder ?? []
-        let number = status.state(slot).entry
-        try manager.setOrder([fallback] + order.filter { $0 != fallback && $0 != number })
-        if let number, configuration.bootNext == number { try manager.setNext(nil) }
+        let bad = status.state(slot).entries
+        try manager.setOrder([fallback] + status.order.filter { $0 != fallback && !bad.contains($0) })
+        if let next = configuration.bootNext, bad.contains(next) { try manager.setNext(nil) }
         return slot
     }
 
@@ -206,7 +210,7 @@ public struct ABSlots: Sendable {
                 .refused, "slot \(booted.letter) is booted; the verdict is about it, not slot \(requested.letter)")
         }
         guard let slot = requested ?? status.booted else {
-            throw BootEntryError(.notFound, "BootCurrent is not one of the slots; name the slot with --slot")
+            throw BootEntryError(.usage, "BootCurrent is not one of the slots; name the slot with --slot")
         }
         return slot
     }

@@ -18,9 +18,11 @@ public enum BootAssessment: String, Sendable {
     public static func of(_ bootCountPath: String?, on esp: ESP) throws -> BootAssessment {
         guard let bootCountPath else { return .clean }
         let counter = try BootCounter(blessBootPath: bootCountPath)
-        if esp.resolve(relative(bootCountPath)) != nil { return counter.triesLeft > 0 ? .indeterminate : .dirty }
-        if esp.resolve(relative(counter.goodName)) != nil { return .good }
-        if esp.resolve(relative(counter.badName)) != nil { return .bad }
+        if esp.resolve(ESP.relativePath(bootCountPath)) != nil {
+            return counter.triesLeft > 0 ? .indeterminate : .dirty
+        }
+        if esp.resolve(ESP.relativePath(counter.goodName)) != nil { return .good }
+        if esp.resolve(ESP.relativePath(counter.badName)) != nil { return .bad }
         throw BootEntryError(.notFound, "\(bootCountPath): neither it nor its good or bad name is on \(esp.root)")
     }
 
@@ -30,13 +32,15 @@ public enum BootAssessment: String, Sendable {
     @discardableResult
     public static func mark(_ bootCountPath: String, good: Bool, on esp: ESP) throws -> (from: String, to: String)? {
         let counter = try BootCounter(blessBootPath: bootCountPath)
-        let target = relative(good ? counter.goodName : counter.badName)
+        let target = ESP.relativePath(good ? counter.goodName : counter.badName)
         if esp.resolve(target) != nil { return nil }
-        for source in [relative(bootCountPath), relative(good ? counter.badName : counter.goodName)] {
+        for source in [ESP.relativePath(bootCountPath), ESP.relativePath(good ? counter.badName : counter.goodName)] {
             guard let from = esp.resolve(source) else { continue }
             let to = from.removingLastComponent().appending(String(target.split(separator: "/").last ?? ""))
             guard rename(from.string, to.string) == 0 else {
-                throw BinaryIOError(.writeFailed, path: from.string, detail: Errno(rawValue: errno).osMessage)
+                throw BinaryIOError(
+                    .writeFailed, path: from.string,
+                    detail: "cannot rename to \(to): \(Errno(rawValue: errno).osMessage)")
             }
             try esp.syncDirectory(to.removingLastComponent())
             return (source, target)
@@ -44,19 +48,17 @@ public enum BootAssessment: String, Sendable {
         throw BootEntryError(.notFound, "\(bootCountPath): the booted entry is not on \(esp.root)")
     }
 
-    /// An ESP path as the loader spells it (`\EFI\Linux\x.efi`) relative to the ESP root, `/`-separated.
-    static func relative(_ loaderPath: String) -> String {
-        loaderPath.split(whereSeparator: { $0 == "\\" || $0 == "/" }).joined(separator: "/")
-    }
 }
 
 extension ESP {
     /// Removes Type #2 UKIs in `EFI/Linux` that are bad (no tries left) or beyond the first `keep`
-    /// in systemd-boot's order (the booted one counts), never the booted one (`booted`, a base name)
-    /// and never the last entry that is not bad. Returns the removed paths.
-    public func cleanup(keep: Int, booted: String?) throws -> [String] {
+    /// in systemd-boot's order (the booted one counts). Never removed: the booted one (`booted`, a
+    /// base name), files a firmware entry boots (`referenced`, ESP-relative paths such as A/B
+    /// slots), and the last entry that is not bad. Returns the removed paths.
+    public func cleanup(keep: Int, booted: String?, referenced: [String]) throws -> [String] {
         guard keep >= 1 else { throw BootEntryError(.invalid, "--keep \(keep): keep at least one entry") }
-        let ukis = try entries().filter { $0.kind == .type2 }
+        let protected = Set(referenced.map { Self.relativePath($0).lowercased() })
+        let ukis = try entries().filter { $0.kind == .type2 && !protected.contains($0.path.lowercased()) }
         var kept = ukis.contains { $0.baseName == booted && !$0.isBad } ? 1 : 0
         var doomed: [ESPEntry] = []
         for entry in ukis where entry.baseName != booted {
@@ -66,10 +68,8 @@ extension ESP {
             }
             doomed.append(entry)
         }
-        let survivors = ukis.filter { entry in !doomed.contains { $0.path == entry.path } }
-        if !survivors.contains(where: { !$0.isBad }), let best = doomed.first(where: { !$0.isBad }) ?? doomed.first {
-            doomed.removeAll { $0.path == best.path }
-        }
+        // All bad and none booted: keep the best of them rather than an empty EFI/Linux.
+        if kept == 0, !ukis.contains(where: { $0.baseName == booted }), !doomed.isEmpty { doomed.removeFirst() }
         for entry in doomed { try remove(entry.path) }
         return doomed.map(\.path)
     }

@@ -11,6 +11,8 @@ public enum BootEntryErrorCode: String, Sendable {
     case notFound
     /// A change that would touch what this system booted from or leave nothing to boot.
     case refused
+    /// The command must say more (which slot).
+    case usage
     /// Input that is not what it should be (a UKI without `.osrel`, a bad entry file name).
     case invalid
 }

@@ -110,7 +110,9 @@ extension ESPEntry {
     public static func bootedBaseName(_ loader: LoaderVariables) -> String? {
         for name in ["LoaderBootCountPath", "LoaderEntrySelected", "LoaderImageIdentifier"] {
             guard let value = loader[name] else { continue }
-            let file = String(value.split(whereSeparator: { $0 == "\\" || $0 == "/" }).last ?? "")
+            // LoaderEntrySelected of a multi-profile UKI is `file@profile`.
+            let path = name == "LoaderEntrySelected" ? String(value.prefix { $0 != "@" }) : value
+            let file = String(ESP.relativePath(path).split(separator: "/").last ?? "")
             let suffix = file.lowercased().hasSuffix(".conf") ? ".conf" : ".efi"
             return (BootCounter(loaderFileName: file, suffix: suffix)?.goodName ?? file).lowercased()
         }
@@ -131,15 +133,24 @@ extension ESP {
             guard mkdir(path.string, 0o755) == 0 else {
                 throw BinaryIOError(.writeFailed, path: path.string, detail: Errno(rawValue: errno).osMessage)
             }
+            try syncDirectory(path.removingLastComponent())
         }
         return path
+    }
+
+    /// An ESP path as a loader or device path spells it (`\EFI\Linux\x.efi`), relative to the ESP
+    /// root with `/` separators (`EFI/Linux/x.efi`).
+    public static func relativePath(_ loaderPath: String) -> String {
+        loaderPath.split(whereSeparator: { $0 == "\\" || $0 == "/" }).joined(separator: "/")
     }
 
     /// Copies `source` to `relative` on the ESP: temporary file, fsync, rename, directory fsync.
     public func writeFile(copying source: FilePath, to relative: String) throws {
         let input = try ReadableFile(path: source)
-        let name = String(relative.split(separator: "/").last ?? "")
-        let directory = try directory(String(relative.dropLast(name.count)))
+        let wanted = String(relative.split(separator: "/").last ?? "")
+        let directory = try directory(String(relative.dropLast(wanted.count)))
+        // FAT has one file for both spellings; a staging directory must not get two.
+        let name = Self.existingName(wanted, in: directory) ?? wanted
         let output = try AtomicOutputFile(destination: directory.appending(name))
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
         defer { scratch.deallocate() }

@@ -5,20 +5,16 @@ import SystemPackage
 /// A GPT partition as a firmware device path names it: number, first LBA, size in LBAs and the
 /// partition's unique GUID (PARTUUID), the fields of an `HD(n,GPT,guid,start,size)` node.
 public struct GPTPartition: Sendable, Equatable {
-    public static let espType = EFIGUID("c12a7328-f81f-11d2-ba4b-00a0c93ec93b")!
-
     public let number: UInt32
     public let startLBA: UInt64
     public let sizeLBA: UInt64
     public let uniqueGUID: EFIGUID
-    public let typeGUID: EFIGUID?
 
-    public init(number: UInt32, startLBA: UInt64, sizeLBA: UInt64, uniqueGUID: EFIGUID, typeGUID: EFIGUID? = nil) {
+    public init(number: UInt32, startLBA: UInt64, sizeLBA: UInt64, uniqueGUID: EFIGUID) {
         self.number = number
         self.startLBA = startLBA
         self.sizeLBA = sizeLBA
         self.uniqueGUID = uniqueGUID
-        self.typeGUID = typeGUID
     }
 
     /// The `HD(…,GPT,…)` node (signature type 2, partition format 2), as efibootmgr writes it.
@@ -29,9 +25,9 @@ public struct GPTPartition: Sendable, Equatable {
                 + uniqueGUID.bytes + [0x02, 0x02])
     }
 
-    /// Partition `number` (1-based) of the GPT in a disk image or whole-disk device. The sector
-    /// size is found where the header is (512, else 4096); both header and entry-array CRCs
-    /// are checked, as firmware does before it trusts the table.
+    /// Partition `number` (1-based) of the GPT in a disk image. The sector size is found where
+    /// the header is (512, else 4096); the header and entry-array CRCs and the entry's place
+    /// between the usable LBAs are checked, as firmware does before it trusts the table.
     public static func read(disk path: FilePath, number: UInt32) throws -> GPTPartition {
         let file = try ReadableFile(path: path)
         func fail(_ why: String) -> EFIVariableError { EFIVariableError(.malformed, "\(path): \(why)") }
@@ -39,36 +35,44 @@ public struct GPTPartition: Sendable, Equatable {
             try file.size >= 2 * size && file.read(at: size, count: 8, field: "GPT header") == Array("EFI PART".utf8)
         }
         guard let sectorSize else { throw fail("no GPT partition table (no 'EFI PART' header at LBA 1)") }
-        let header = try file.read(at: sectorSize, count: 92, field: "GPT header")
-        let headerSize = Int(UInt32(littleEndianBytes: header[12..<16]))
+        var header = ByteReader(try file.read(at: sectorSize, count: 92, field: "GPT header"), baseOffset: sectorSize)
+        try header.seek(to: 12, field: "GPT header size")
+        let headerSize = Int(try header.readUInt32(field: "GPT header size"))
         guard (92...sectorSize).contains(headerSize) else { throw fail("GPT header size \(headerSize) is invalid") }
-        var fullHeader = try file.read(at: sectorSize, count: headerSize, field: "GPT header")
-        let headerCRC = UInt32(littleEndianBytes: fullHeader[16..<20])
-        fullHeader.replaceSubrange(16..<20, with: [0, 0, 0, 0])
-        guard CRC32.checksum(fullHeader) == headerCRC else { throw fail("the GPT header checksum is wrong") }
-        let entriesLBA = UInt64(littleEndianBytes: header[72..<80])
-        let entryCount = UInt32(littleEndianBytes: header[80..<84])
-        let entrySize = Int(UInt32(littleEndianBytes: header[84..<88]))
-        guard entrySize >= 128, entrySize % 8 == 0, entryCount <= 1024, entriesLBA < UInt64(Int.max / sectorSize)
-        else { throw fail("the GPT header describes an invalid entry array") }
+        let headerCRC = try header.readUInt32(field: "GPT header CRC32")
+        var zeroed = try file.read(at: sectorSize, count: headerSize, field: "GPT header")
+        zeroed.replaceSubrange(16..<20, with: [0, 0, 0, 0])
+        guard CRC32.checksum(zeroed) == headerCRC else { throw fail("the GPT header checksum is wrong") }
+        try header.seek(to: 40, field: "GPT usable LBAs")
+        let firstUsable = try header.readUInt64(field: "GPT first usable LBA")
+        let lastUsable = try header.readUInt64(field: "GPT last usable LBA")
+        try header.seek(to: 72, field: "GPT entry array")
+        let entriesLBA = try header.readUInt64(field: "GPT entry array LBA")
+        let entryCount = try header.readUInt32(field: "GPT entry count")
+        let entrySize = Int(try header.readUInt32(field: "GPT entry size"))
+        let entriesCRC = try header.readUInt32(field: "GPT entry array CRC32")
+        // UEFI: the entry size is 128 × 2^n; the whole array is read, so it is capped (1 MiB).
+        guard entrySize >= 128, entrySize & (entrySize - 1) == 0, Int(entryCount) * entrySize <= 1 << 20,
+            entriesLBA < UInt64(file.size / sectorSize)
+        else { throw fail("the GPT header describes an invalid partition entry array") }
         let entries = try file.read(
             at: Int(entriesLBA) * sectorSize, count: Int(entryCount) * entrySize, field: "GPT partition entries")
-        guard CRC32.checksum(entries) == UInt32(littleEndianBytes: header[88..<92]) else {
-            throw fail("the GPT partition entry checksum is wrong")
-        }
+        guard CRC32.checksum(entries) == entriesCRC else { throw fail("the GPT partition entry checksum is wrong") }
         guard number >= 1, number <= entryCount else {
             throw fail("partition \(number) is out of range (the table has \(entryCount) entries)")
         }
-        let entry = entries[(Int(number) - 1) * entrySize..<Int(number) * entrySize]
-        let base = entry.startIndex
-        let type = EFIGUID(bytes: Array(entry[base..<(base + 16)]))
-        guard type.bytes.contains(where: { $0 != 0 }) else { throw fail("partition \(number) is unused") }
-        let first = UInt64(littleEndianBytes: entry[(base + 32)..<(base + 40)])
-        let last = UInt64(littleEndianBytes: entry[(base + 40)..<(base + 48)])
-        guard last >= first else { throw fail("partition \(number) ends before it starts") }
-        return GPTPartition(
-            number: number, startLBA: first, sizeLBA: last - first + 1,
-            uniqueGUID: EFIGUID(bytes: Array(entry[(base + 16)..<(base + 32)])), typeGUID: type)
+        var entry = ByteReader(entries, baseOffset: Int(entriesLBA) * sectorSize)
+        try entry.seek(to: (Int(number) - 1) * entrySize, field: "GPT partition entry \(number)")
+        let type = try entry.readBytes(16, field: "partition type GUID")
+        guard type.contains(where: { $0 != 0 }) else { throw fail("partition \(number) is unused") }
+        let unique = EFIGUID(bytes: try entry.readBytes(16, field: "unique partition GUID"))
+        let first = try entry.readUInt64(field: "partition first LBA")
+        let last = try entry.readUInt64(field: "partition last LBA")
+        guard first >= firstUsable, last >= first, last <= lastUsable else {
+            throw fail(
+                "partition \(number) (LBA \(first)-\(last)) is not inside the usable LBAs \(firstUsable)-\(lastUsable)")
+        }
+        return GPTPartition(number: number, startLBA: first, sizeLBA: last - first + 1, uniqueGUID: unique)
     }
 }
 
@@ -102,8 +106,9 @@ extension GPTPartition {
             throw EFIVariableError(.notFound, "\(path): \(Errno(rawValue: errno).osMessage)")
         }
         let device = UInt64(status.st_dev)
-        let major = (device >> 8) & 0xFFF | (device >> 32) & ~0xFFF
-        let minor = device & 0xFF | (device >> 12) & ~0xFF
+        // glibc's gnu_dev_major / gnu_dev_minor.
+        let major = (device >> 8) & 0xFFF | (device >> 32) & 0xFFFF_F000
+        let minor = device & 0xFF | (device >> 12) & 0xFFFF_FF00
         return try partition(device: "\(major):\(minor)", holding: path.string, sysfs: sysfs, udevData: udevData)
     }
 
@@ -145,8 +150,7 @@ extension GPTPartition {
         let sectorsPerBlock = logicalBlockSize / 512
         return GPTPartition(
             number: UInt32(truncatingIfNeeded: number), startLBA: start / sectorsPerBlock,
-            sizeLBA: size / sectorsPerBlock, uniqueGUID: uuid,
-            typeGUID: properties["ID_PART_ENTRY_TYPE"].flatMap(EFIGUID.init))
+            sizeLBA: size / sectorsPerBlock, uniqueGUID: uuid)
     }
 }
 

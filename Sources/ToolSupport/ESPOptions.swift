@@ -2,6 +2,7 @@ import ArgumentParser
 import BinaryIO
 import BootEntries
 import EFIVariables
+import Glibc
 import SystemPackage
 
 /// `--esp PATH`: the EFI System Partition (a mount point, or a staging directory for an image).
@@ -17,16 +18,20 @@ public struct ESPLocation: ParsableArguments {
 
     public func root() throws -> ESP {
         if let esp { return ESP(root: FilePath(esp)) }
+        guard let found = ["/efi", "/boot/efi", "/boot"].first(where: Self.fatMounts().contains) else {
+            throw ToolError("no ESP found (/efi, /boot/efi, /boot are not FAT mounts); give --esp PATH")
+        }
+        return ESP(root: FilePath(found))
+    }
+
+    /// Mount points of FAT file systems (/proc/self/mounts).
+    static func fatMounts() -> Set<String> {
         let mounts = (try? ReadableFile.readAll(path: "/proc/self/mounts", limit: 1 << 22)) ?? []
-        let fat = Set(
+        return Set(
             String(decoding: mounts, as: UTF8.self).split(separator: "\n").compactMap { line -> String? in
                 let fields = line.split(separator: " ")
                 return fields.count > 2 && ["vfat", "msdos"].contains(fields[2]) ? String(fields[1]) : nil
             })
-        guard let found = ["/efi", "/boot/efi", "/boot"].first(where: fat.contains) else {
-            throw ToolError("no ESP found (/efi, /boot/efi, /boot are not FAT mounts); give --esp PATH")
-        }
-        return ESP(root: FilePath(found))
     }
 }
 
@@ -44,8 +49,21 @@ public struct ESPPartitionOptions: ParsableArguments {
         guard (disk == nil) == (part == nil) else { throw ValidationError("--disk and --part go together") }
     }
 
+    /// The partition firmware device paths name. Without --disk the ESP must be a mounted FAT
+    /// file system (a staging directory would name the partition it happens to sit on).
     public func partition() throws -> GPTPartition {
         if let disk, let part { return try GPTPartition.read(disk: FilePath(disk), number: part) }
-        return try GPTPartition.containing(location.root().root)
+        let root = try location.root().root
+        var normalized = root.lexicallyNormalized()
+        if !normalized.isAbsolute, let current = getcwd(nil, 0) {
+            normalized = FilePath(String(cString: current)).pushing(normalized)
+            free(current)
+        }
+        guard ESPLocation.fatMounts().contains(normalized.string) else {
+            throw ToolError(
+                "\(root) is not a mounted FAT file system; for a staged ESP give --disk IMAGE --part N",
+                exitCode: ExitStatus.usage)
+        }
+        return try GPTPartition.containing(root)
     }
 }

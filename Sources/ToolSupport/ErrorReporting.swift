@@ -80,7 +80,11 @@ func describe(_ error: any Error) -> (String, Int32) {
         case .malformed, .refused: (error.description, ExitStatus.dataError)
         }
     case let error as BootEntryError:
-        (error.description, error.code == .notFound ? ExitStatus.noInput : ExitStatus.dataError)
+        switch error.code {
+        case .notFound: (error.description, ExitStatus.noInput)
+        case .usage: (error.description, ExitStatus.usage)
+        case .notCounted, .refused, .invalid: (error.description, ExitStatus.dataError)
+        }
     case let error as SBATError:
         switch error.code {
         case .unknownLevel: (error.description, ExitStatus.usage)

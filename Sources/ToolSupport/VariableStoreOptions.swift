@@ -29,13 +29,22 @@ public struct VariableStoreOptions: ParsableArguments {
     /// systemd's loader variables in the selected store; nil when the default store (efivarfs) is
     /// absent: this machine did not boot through UEFI, so nothing on an ESP is booted now.
     public func loaderVariables() throws -> LoaderVariables? {
+        try optionalStore().map { try LoaderVariables(store: $0) }
+    }
+
+    /// The firmware's boot entries in the selected store; nil as for ``loaderVariables()``.
+    public func bootConfiguration() throws -> BootConfiguration? {
+        try optionalStore().map { try BootConfiguration(store: $0) }
+    }
+
+    private func optionalStore() throws -> (any VariableStore)? {
         var status = stat()
         if efivars == nil, varstore == nil,
             stat(EFIVariableDirectory.live.string, &status) != 0 || (status.st_mode & S_IFMT) != S_IFDIR
         {
             return nil
         }
-        return try LoaderVariables(store: try open())
+        return try open()
     }
 
     /// Runs `change` on a boot manager over the selected store and commits the store.

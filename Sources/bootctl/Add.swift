@@ -1,4 +1,5 @@
 import ArgumentParser
+import BootEntries
 import EFIVariables
 import SystemPackage
 import ToolSupport
@@ -24,8 +25,7 @@ struct Add: ParsableCommand {
             let location = try DevicePath(partition: try partition.partition(), loader: loader)
             if partition.disk == nil || partition.location.esp != nil {
                 let esp = try partition.location.root()
-                let relative = loader.split(whereSeparator: { $0 == "\\" || $0 == "/" }).joined(separator: "/")
-                guard esp.resolve(relative) != nil else {
+                guard esp.resolve(ESP.relativePath(loader)) != nil else {
                     throw ToolError("\(loader): no such file on the ESP \(esp.root)", exitCode: ExitStatus.noInput)
                 }
             }

@@ -98,7 +98,12 @@ struct Cleanup: ParsableCommand {
     func run() throws {
         try reportingErrors(tool: "bootctl") {
             let booted = try store.loaderVariables().flatMap(ESPEntry.bootedBaseName)
-            for removed in try location.root().cleanup(keep: keep, booted: booted) { print(removed) }
+            let referenced = try store.bootConfiguration()?.entries.compactMap(\.option).flatMap { option in
+                option.filePath.nodes.filter { $0.type == 4 && $0.subtype == 4 }.map { UCS2.decode($0.data[...]) }
+            }
+            for removed in try location.root().cleanup(keep: keep, booted: booted, referenced: referenced ?? []) {
+                print(removed)
+            }
         }
     }
 }

@@ -23,7 +23,14 @@ struct List: ParsableCommand {
             let loader = try LoaderVariables(store: opened)
             let partition = esp.map { ESP(root: FilePath($0)) }
             let entries = try partition?.entries() ?? []
-            let assessment = try partition.map { try BootAssessment.of(loader["LoaderBootCountPath"], on: $0) }
+            var assessment: BootAssessment?
+            if let partition {
+                do {
+                    assessment = try BootAssessment.of(loader["LoaderBootCountPath"], on: partition)
+                } catch {
+                    printDiagnostic("bootctl: this boot's assessment is unknown: \(error)")
+                }
+            }
             if output.effective == .off {
                 print(BootRendering.text(configuration), terminator: "")
                 print(

@@ -76,11 +76,17 @@ import Testing
         #expect(slots.status(configuration).primary == .b && slots.status(configuration).booted == .b)
         #expect(try Self.firmwareBoots(&manager) == second.entry)
 
-        // The next install goes to A, the slot not booted.
+        // The next install goes to A, the slot not booted, which leaves BootOrder (it is untested now).
         #expect(try slots.install(Self.uki, manager: &manager).slot == .a)
-        // Marking the booted B bad while A is untested and out of BootOrder's head is fine (A is
-        // in BootOrder); marking A bad while B is booted is refused.
-        #expect(throws: BootEntryError.self) { try slots.markBad(.a, manager: &manager) }
+        configuration = try manager.configuration()
+        #expect(configuration.bootOrder == [second.entry] && configuration.bootNext == first.entry)
+        // B is booted: a verdict on A is refused, and B cannot be marked bad with only an untested A behind it.
+        #expect(
+            throws: BootEntryError(.refused, "slot B is booted; the verdict is about it, not slot A")
+        ) { try slots.markBad(.a, manager: &manager) }
+        #expect(
+            throws: BootEntryError(.refused, "slot A is not a tested fallback in BootOrder; refusing to mark B bad")
+        ) { try slots.markBad(nil, manager: &manager) }
     }
 
     @Test func markBadNeedsAFallback() throws {
@@ -93,9 +99,11 @@ import Testing
         _ = try slots.install(Self.uki, manager: &manager)
         _ = try slots.install(Self.uki, manager: &manager)
         #expect(
-            throws: BootEntryError(.refused, "slot B is not a bootable fallback in BootOrder; refusing to mark A bad")
+            throws: BootEntryError(.refused, "slot B is not a tested fallback in BootOrder; refusing to mark A bad")
         ) { try slots.markBad(.a, manager: &manager) }
-        #expect(throws: BootEntryError.self) { try slots.markGood(nil, manager: &manager) }
+        #expect(throws: BootEntryError(.usage, "BootCurrent is not one of the slots; name the slot with --slot")) {
+            try slots.markGood(nil, manager: &manager)
+        }
         #expect(throws: BootEntryError.self) {
             try slots.install(FilePath(TestPaths.fixture("linuxx64.efi.stub")), manager: &manager)
         }
@@ -123,5 +131,24 @@ import Testing
             option?.filePath.text
                 == "HD(2,GPT,9C1D2E3F-4A5B-4C6D-8E7F-A0B1C2D3E4F5,0x20800,0x20000)/\\EFI\\Linux\\os-b.efi")
         #expect(slots.status(try manager.configuration()).trial == .b)
+    }
+
+    /// A BootOrder naming entries that no longer exist does not block the slot verbs; the stale
+    /// numbers are dropped when BootOrder is rewritten.
+    @Test func staleBootOrderNumbersAreDropped() throws {
+        let directory = try TemporaryDirectory()
+        for path in ["vars", "esp"] {
+            try FileManager.default.createDirectory(atPath: directory.file(path), withIntermediateDirectories: true)
+        }
+        var manager = BootManager(store: EFIVariableDirectory(FilePath(directory.file("vars"))))
+        let slots = ABSlots(a: Self.location(directory), b: Self.location(directory), name: "os", label: "os")
+        let first = try slots.install(Self.uki, manager: &manager).entry
+        try manager.store.write(
+            EFIVariableName("BootOrder", vendor: Self.global), attributes: 7,
+            data: UInt16(0x42).littleEndianBytes + first.littleEndianBytes)
+        let second = try slots.install(Self.uki, manager: &manager).entry
+        #expect(try Self.firmwareBoots(&manager) == second)
+        #expect(try slots.markGood(nil, manager: &manager) == .b)
+        #expect(try manager.configuration().bootOrder == [second, first])
     }
 }

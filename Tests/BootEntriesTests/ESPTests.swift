@@ -105,10 +105,27 @@ import Testing
         _ = try esp.installUKI(FilePath(Self.uki), name: "os-5", tries: 1, booted: nil)
         try FileManager.default.moveItem(
             atPath: directory.file("EFI/Linux/os-5+1-0.efi"), toPath: directory.file("EFI/Linux/os-5+0-1.efi"))
-        // Order: os-4, os-3, os-2, os-1, then the bad os-5. os-1 is booted: it stays and counts.
-        let removed = try esp.cleanup(keep: 2, booted: "os-1.efi")
-        #expect(removed == ["EFI/Linux/os-3.efi", "EFI/Linux/os-2.efi", "EFI/Linux/os-5+0-1.efi"])
-        #expect(try Self.files(directory, "EFI/Linux") == ["os-1.efi", "os-4.efi"])
-        #expect(throws: BootEntryError.self) { try esp.cleanup(keep: 0, booted: nil) }
+        // Order: os-4, os-3, os-2, os-1, then the bad os-5. os-1 is booted: it stays and counts;
+        // a firmware entry boots os-2 (an A/B slot, say): it stays and does not count.
+        let removed = try esp.cleanup(keep: 2, booted: "os-1.efi", referenced: ["\\EFI\\LINUX\\OS-2.EFI"])
+        #expect(removed == ["EFI/Linux/os-3.efi", "EFI/Linux/os-5+0-1.efi"])
+        #expect(try Self.files(directory, "EFI/Linux") == ["os-1.efi", "os-2.efi", "os-4.efi"])
+        #expect(throws: BootEntryError(.invalid, "--keep 0: keep at least one entry")) {
+            try esp.cleanup(keep: 0, booted: nil, referenced: [])
+        }
+    }
+
+    /// Only bad entries and none booted: the best of them stays.
+    @Test func cleanupNeverEmptiesTheESP() throws {
+        let directory = try TemporaryDirectory()
+        let esp = ESP(root: FilePath(directory.path))
+        for name in ["os-1", "os-2"] { _ = try esp.installUKI(FilePath(Self.uki), name: name, tries: 1, booted: nil) }
+        for name in ["os-1", "os-2"] {
+            try FileManager.default.moveItem(
+                atPath: directory.file("EFI/Linux/\(name)+1-0.efi"), toPath: directory.file("EFI/Linux/\(name)+0-1.efi")
+            )
+        }
+        #expect(try esp.cleanup(keep: 1, booted: nil, referenced: []) == ["EFI/Linux/os-1+0-1.efi"])
+        #expect(try Self.files(directory, "EFI/Linux") == ["os-2+0-1.efi"])
     }
 }

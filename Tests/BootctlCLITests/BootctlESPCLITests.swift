@@ -136,7 +136,7 @@ import Testing
         let early = try Self.bootctl(["slot", "mark-good", "--slot=b"] + options)
         #expect(early.status == 65 && early.stderr == "bootctl: slot B's trial boot has not run yet (it is BootNext)\n")
         let unnamed = try Self.bootctl(["slot", "mark-good"] + options)
-        #expect(unnamed.status == 66 && unnamed.stderr.contains("--slot"))
+        #expect(unnamed.status == 64 && unnamed.stderr.contains("--slot"))
         #expect(try Self.bootctl(["slot", "mark-bad", "--slot=b"] + options).stdout == "b\n")
         let listed = try Self.bootctl(["list", "--efivars=\(vars)"])
         #expect(
@@ -205,6 +205,10 @@ import Testing
             (
                 ["add", "--efivars=\(vars)", "--label=x", "--loader=x.efi", "--disk=\(disk)", "--part=1"], 65,
                 "bootctl: 'x.efi': the loader path must be absolute on the ESP\n"
+            ),
+            (
+                ["add", "--efivars=\(vars)", "--label=x", "--loader=\\EFI\\x.efi", "--esp=\(vars)"], 64,
+                "bootctl: \(vars) is not a mounted FAT file system; for a staged ESP give --disk IMAGE --part N\n"
             ),
             (
                 ["mark-good", "--esp=\(vars)", "--efivars=\(vars)", "os.efi"], 65,

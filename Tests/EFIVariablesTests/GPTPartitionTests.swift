@@ -68,4 +68,78 @@ import Testing
             try GPTPartition.partition(device: "259:0", holding: "/efi", sysfs: sysfs, udevData: udev)
         }
     }
+
+    /// A GPT disk image made by sfdisk with one partition (2048 + 65536 sectors of 512 bytes).
+    static func image(_ directory: TemporaryDirectory) throws -> String {
+        let disk = directory.file("disk.img")
+        try check(run("truncate", ["-s", "64M", disk]))
+        let layout = """
+            label: gpt
+            start=2048, size=65536, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=2f4a8e1c-6b3d-4c1e-9a7f-0123456789ab
+            """
+        try check(run("/bin/sh", ["-c", "printf '%s\\n' \"$1\" | sfdisk -q \"$2\"", "sh", layout, disk]))
+        return disk
+    }
+
+    @Test func sfdiskImageReads() throws {
+        let directory = try TemporaryDirectory()
+        let partition = try GPTPartition.read(disk: FilePath(try Self.image(directory)), number: 1)
+        #expect(partition.startLBA == 2048 && partition.sizeLBA == 65536)
+        #expect(partition.uniqueGUID == EFIGUID("2f4a8e1c-6b3d-4c1e-9a7f-0123456789ab"))
+    }
+
+    /// Corrupt and hostile tables (CRCs recomputed so the field checks are reached) are refused
+    /// with one error, never a trap.
+    @Test func corruptAndHostileTablesAreRefused() throws {
+        let directory = try TemporaryDirectory()
+        let disk = try Self.image(directory)
+        let original = try readBytes(disk)
+        func variant(_ name: String, _ change: (inout [UInt8]) -> Void, fixHeaderCRC: Bool = true) throws -> String {
+            var bytes = original
+            change(&bytes)
+            if fixHeaderCRC {
+                bytes.replaceSubrange(512 + 16..<512 + 20, with: [0, 0, 0, 0])
+                bytes.replaceSubrange(512 + 16..<512 + 20, with: CRC32.checksum(bytes[512..<604]).littleEndianBytes)
+            }
+            return try directory.write(name, bytes)
+        }
+        let entryArray = 1024
+        let cases: [(String, String)] = [
+            (try variant("entry-crc", { $0[entryArray + 32] ^= 1 }), "the GPT partition entry checksum is wrong"),
+            (try variant("header-crc", { $0[512 + 40] ^= 1 }, fixHeaderCRC: false), "the GPT header checksum is wrong"),
+            (
+                try variant("count", { $0.replaceSubrange(512 + 80..<512 + 84, with: UInt32.max.littleEndianBytes) }),
+                "the GPT header describes an invalid partition entry array"
+            ),
+            (
+                try variant(
+                    "entry-size", { $0.replaceSubrange(512 + 84..<512 + 88, with: UInt32(136).littleEndianBytes) }),
+                "the GPT header describes an invalid partition entry array"
+            ),
+            (
+                try variant(
+                    "array-lba", { $0.replaceSubrange(512 + 72..<512 + 80, with: UInt64.max.littleEndianBytes) }),
+                "the GPT header describes an invalid partition entry array"
+            ),
+            (
+                try variant(
+                    "header-size", { $0.replaceSubrange(512 + 12..<512 + 16, with: UInt32(4).littleEndianBytes) }),
+                "GPT header size 4 is invalid"
+            ),
+        ]
+        for (path, message) in cases {
+            #expect(throws: EFIVariableError(.malformed, "\(path): \(message)")) {
+                try GPTPartition.read(disk: FilePath(path), number: 1)
+            }
+        }
+        // An entry whose last LBA is UInt64.max (entry CRC fixed as well as the header's).
+        var hostile = original
+        hostile.replaceSubrange(entryArray + 40..<entryArray + 48, with: UInt64.max.littleEndianBytes)
+        hostile.replaceSubrange(
+            512 + 88..<512 + 92, with: CRC32.checksum(hostile[entryArray..<entryArray + 128 * 128]).littleEndianBytes)
+        hostile.replaceSubrange(512 + 16..<512 + 20, with: [0, 0, 0, 0])
+        hostile.replaceSubrange(512 + 16..<512 + 20, with: CRC32.checksum(hostile[512..<604]).littleEndianBytes)
+        let path = try directory.write("last-lba", hostile)
+        #expect(throws: EFIVariableError.self) { try GPTPartition.read(disk: FilePath(path), number: 1) }
+    }
 }
