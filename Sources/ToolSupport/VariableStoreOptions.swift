@@ -94,9 +94,22 @@ public enum BootRendering {
                 lines.append("\(entry.name)? (unreadable: \(entry.problem ?? "?"))")
                 continue
             }
-            lines.append("\(entry.name)\(option.isActive ? "*" : " ") \(option.description)\t\(option.filePath.text)")
+            lines.append(
+                "\(entry.name)\(option.isActive ? "*" : " ") \(option.description)\t\(option.filePath.text)"
+                    + optionalData(option.optionalData))
         }
         return lines.map { $0 + "\n" }.joined()
+    }
+
+    /// Load options after the device path: ` args "TEXT"` when they are printable UCS-2 (a UKI's
+    /// command line), else ` data HEX`; nothing when empty.
+    static func optionalData(_ data: [UInt8]) -> String {
+        guard !data.isEmpty else { return "" }
+        let text = UCS2.decode(data[...])
+        let printable =
+            data.count % 2 == 0 && text.utf16.count * 2 >= data.count - 2
+            && text.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }
+        return printable && !text.isEmpty ? " args \"\(text)\"" : " data \(data.hexString)"
     }
 
     /// systemd's loader variables (`Name: value`), then the ESP's entries in systemd-boot's order

@@ -40,6 +40,8 @@ import Testing
             "--loader=/EFI/Linux/os-b.efi", "--args=root=PARTLABEL=root_b",
         ])
         #expect(b.stdout == "Boot0001\n", "\(b.stderr)")
+        let listed = try Self.bootctl(["list", "--efivars=\(vars)"]).stdout
+        #expect(listed.hasSuffix("/\\EFI\\Linux\\os-b.efi args \"root=PARTLABEL=root_b\"\n"), "\(listed)")
         let names = try FileManager.default.contentsOfDirectory(atPath: vars).sorted()
         #expect(names.count == 3)
         for name in names {
