@@ -2,20 +2,27 @@ import ArgumentParser
 import BootEntries
 import ToolSupport
 
+/// The pattern and store of `set-default` and `set-oneshot`.
+struct LoaderEntryPattern: ParsableArguments {
+    @Argument(help: ArgumentHelp("Entry ID or glob, e.g. 'os-a*' (IDs include the boot counter).", valueName: "ID"))
+    var id: String
+    @OptionGroup var store: VariableStoreOptions
+
+    func set(_ variable: String) throws {
+        try reportingErrors(tool: "bootctl") {
+            try store.changing { try LoaderVariables.set(variable, to: id, in: &$0.store) }
+        }
+    }
+}
+
 struct SetDefault: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set-default",
         abstract: "Set systemd-boot's default entry (LoaderEntryDefault): an entry ID or glob; \"\" removes it.")
 
-    @Argument(help: ArgumentHelp("Entry ID or glob, e.g. 'os-a*' (IDs include the boot counter).", valueName: "ID"))
-    var id: String
-    @OptionGroup var store: VariableStoreOptions
+    @OptionGroup var pattern: LoaderEntryPattern
 
-    func run() throws {
-        try reportingErrors(tool: "bootctl") {
-            try store.changing { try LoaderVariables.set("LoaderEntryDefault", to: id, in: &$0.store) }
-        }
-    }
+    func run() throws { try pattern.set("LoaderEntryDefault") }
 }
 
 struct SetOneShot: ParsableCommand {
@@ -23,12 +30,7 @@ struct SetOneShot: ParsableCommand {
         commandName: "set-oneshot",
         abstract: "Boot a systemd-boot entry once (LoaderEntryOneShot): an entry ID or glob; \"\" removes it.")
 
-    @Argument(help: ArgumentHelp("Entry ID or glob, e.g. 'os-b*'.", valueName: "ID")) var id: String
-    @OptionGroup var store: VariableStoreOptions
+    @OptionGroup var pattern: LoaderEntryPattern
 
-    func run() throws {
-        try reportingErrors(tool: "bootctl") {
-            try store.changing { try LoaderVariables.set("LoaderEntryOneShot", to: id, in: &$0.store) }
-        }
-    }
+    func run() throws { try pattern.set("LoaderEntryOneShot") }
 }

@@ -105,6 +105,17 @@ struct SlotVerdict: ParsableArguments {
     @Option(help: ArgumentHelp("The slot (a or b); default: the booted one (BootCurrent).", valueName: "SLOT"))
     var slot: ABSlots.Slot?
     @OptionGroup var options: SlotOptions
+
+    /// Applies the verdict to the slot and prints its letter.
+    func record(good: Bool) throws {
+        try reportingErrors(tool: "bootctl") {
+            let slots = try options.slots()
+            let marked = try options.store.changing { manager in
+                good ? try slots.markGood(slot, manager: &manager) : try slots.markBad(slot, manager: &manager)
+            }
+            print(marked.rawValue)
+        }
+    }
 }
 
 struct SlotMarkGood: ParsableCommand {
@@ -113,13 +124,7 @@ struct SlotMarkGood: ParsableCommand {
 
     @OptionGroup var verdict: SlotVerdict
 
-    func run() throws {
-        try reportingErrors(tool: "bootctl") {
-            let slots = try verdict.options.slots()
-            let slot = try verdict.options.store.changing { try slots.markGood(verdict.slot, manager: &$0) }
-            print(slot.rawValue)
-        }
-    }
+    func run() throws { try verdict.record(good: true) }
 }
 
 struct SlotMarkBad: ParsableCommand {
@@ -128,11 +133,5 @@ struct SlotMarkBad: ParsableCommand {
 
     @OptionGroup var verdict: SlotVerdict
 
-    func run() throws {
-        try reportingErrors(tool: "bootctl") {
-            let slots = try verdict.options.slots()
-            let slot = try verdict.options.store.changing { try slots.markBad(verdict.slot, manager: &$0) }
-            print(slot.rawValue)
-        }
-    }
+    func run() throws { try verdict.record(good: false) }
 }
