@@ -1,7 +1,3 @@
-import BinaryIO
-import PEKit
-import SystemPackage
-
 /// A Boot Loader Specification entry on an ESP: a Type #1 `loader/entries/*.conf` file or a
 /// Type #2 UKI `EFI/Linux/*.efi`, with what systemd-boot reads from it to list and sort it.
 public struct ESPEntry: Sendable {

@@ -53,7 +53,11 @@ public struct ESPPartitionOptions: ParsableArguments {
     /// file system (a staging directory would name the partition it happens to sit on).
     public func partition() throws -> GPTPartition {
         if let disk, let part { return try GPTPartition.read(disk: FilePath(disk), number: part) }
-        let root = try location.root().root
+        return try Self.mountedPartition(of: try location.root().root)
+    }
+
+    /// The partition a mounted FAT ESP sits on; refused for anything else.
+    public static func mountedPartition(of root: FilePath) throws -> GPTPartition {
         var normalized = root.lexicallyNormalized()
         if !normalized.isAbsolute, let current = getcwd(nil, 0) {
             normalized = FilePath(String(cString: current)).pushing(normalized)

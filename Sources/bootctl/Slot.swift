@@ -47,7 +47,7 @@ struct SlotOptions: ParsableArguments {
             let disk = diskB ?? partition.disk
             let gpt =
                 if let partB, let disk { try GPTPartition.read(disk: FilePath(disk), number: partB) } else {
-                    try GPTPartition.containing(esp.root)
+                    try ESPPartitionOptions.mountedPartition(of: esp.root)
                 }
             b = ABSlots.Location(esp: esp, partition: gpt)
         }
