@@ -65,7 +65,6 @@ public final class AtomicOutputFile {
         }
     }
 
-    /// Overwrites bytes already written at `offset` (header fields known only at the end).
     /// Gives the output the permissions and owner of the file it will replace, when there is one
     /// (a VM's NVRAM file owned by its hypervisor user stays so).
     public func keepModeAndOwner(of existing: FilePath) throws {
@@ -83,6 +82,7 @@ public final class AtomicOutputFile {
         }
     }
 
+    /// Overwrites bytes already written at `offset` (header fields known only at the end).
     public func write(_ bytes: [UInt8], at offset: Int) throws {
         guard let descriptor else {
             throw BinaryIOError(.writeFailed, path: destination.string, detail: "already closed")

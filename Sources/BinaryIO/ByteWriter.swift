@@ -16,9 +16,7 @@ public struct ByteWriter: Sendable {
     public mutating func writeZeros(_ count: Int) { bytes.append(contentsOf: repeatElement(0, count: count)) }
 
     private mutating func writeInteger<T: FixedWidthInteger>(_ value: T) {
-        for index in 0..<MemoryLayout<T>.size {
-            bytes.append(UInt8(truncatingIfNeeded: value >> (8 * index)))
-        }
+        bytes.append(contentsOf: value.littleEndianBytes)
     }
 }
 

@@ -64,9 +64,6 @@ public final class PublicKey: @unchecked Sendable {
         throw BootCryptoError(.keyLoadFailed, detail: "\(path): not a PEM or DER public key or certificate")
     }
 
-    /// DER SubjectPublicKeyInfo.
-    public var subjectPublicKeyInfo: [UInt8] { encodeDER { i2d_PUBKEY(pointer, $0) } }
-
     /// `i2d_PublicKey`: PKCS#1 RSAPublicKey for RSA, the uncompressed point `04||X||Y` for EC.
     /// systemd's `pkfp` is the SHA-256 of these bytes.
     public var publicKeyEncoding: [UInt8] { encodeDER { i2d_PublicKey(pointer, $0) } }
@@ -82,7 +79,7 @@ public final class PublicKey: @unchecked Sendable {
             else {
                 throw BootCryptoError.fromOpenSSL(.unsupportedKey, operation: "EC group name")
             }
-            let groupName = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let groupName = String(cString: name)
             guard let curve = EllipticCurve(rawValue: groupName) else {
                 throw BootCryptoError(
                     .unsupportedKey, detail: "EC curve \(groupName) (a TPM knows P-256, P-384, P-521)")

@@ -81,19 +81,13 @@ public struct ABSlots: Sendable {
     /// Whether `option` boots `slot`'s file on the slot's partition (File() compared
     /// case-insensitively, as FAT names are; an HD() node must name that partition).
     func boots(_ option: LoadOption, _ slot: Slot) -> Bool {
-        let wanted = ("/" + file(slot)).lowercased()
-        var matchesFile = false
-        for node in option.filePath.nodes {
-            if node.type == 4, node.subtype == 1, node.data.count == 38,
-                Array(node.data[20..<36]) != location(slot).partition.uniqueGUID.bytes
-            {
-                return false
-            }
-            if node.type == 4, node.subtype == 4 {
-                matchesFile = UCS2.decode(node.data[...]).lowercased().map { $0 == "\\" ? "/" : $0 } == Array(wanted)
-            }
+        let partition = location(slot).partition.uniqueGUID.bytes
+        for node in option.filePath.nodes
+        where node.type == 4 && node.subtype == 1 && node.data.count == 38 && Array(node.data[20..<36]) != partition {
+            return false
         }
-        return matchesFile
+        guard let path = option.filePath.filePaths.last else { return false }
+        return String(path.lowercased().map { $0 == "\\" ? "/" : $0 }) == ("/" + file(slot)).lowercased()
     }
 
     public func status(_ configuration: BootConfiguration) -> Status {

@@ -33,16 +33,19 @@ public struct ESP: Sendable {
         try? directoryEntries(directory).first { $0.lowercased() == name.lowercased() }
     }
 
-    /// Every Type #1 and Type #2 entry, in systemd-boot's menu order (bad entries last). Files
-    /// systemd-boot would skip (names starting with `.` or `auto-`, UKIs without a usable
-    /// `.osrel`) are left out.
-    public func entries() throws -> [ESPEntry] {
+    /// The Type #1 and Type #2 entries (of `kinds`; with `baseName`, only that entry's copies),
+    /// in systemd-boot's menu order (bad entries last). Files systemd-boot would skip (names
+    /// starting with `.` or `auto-`, UKIs without a usable `.osrel`) are left out.
+    public func entries(_ kinds: Set<ESPEntry.Kind> = [.type1, .type2], baseName: String? = nil) throws -> [ESPEntry] {
         var entries: [ESPEntry] = []
-        for (directory, kind, suffix) in [(Self.type1, ESPEntry.Kind.type1, ".conf"), (Self.uki, .type2, ".efi")] {
+        for (directory, kind) in [(Self.type1, ESPEntry.Kind.type1), (Self.uki, .type2)] where kinds.contains(kind) {
             guard let path = resolve(directory) else { continue }
             let relative = String(path.string.dropFirst(root.string.count).drop { $0 == "/" })
             for name in try directoryEntries(path).sorted()
-            where name.lowercased().hasSuffix(suffix) && !name.hasPrefix(".") && !name.lowercased().hasPrefix("auto-") {
+            where name.lowercased().hasSuffix(kind.suffix) && !name.hasPrefix(".")
+                && !name.lowercased().hasPrefix("auto-")
+                && baseName.map({ ESPEntry.baseName(of: name, kind: kind) == $0 }) ?? true
+            {
                 let file = path.appending(name)
                 let fields = kind == .type1 ? Self.type1Fields(file) : Self.osReleaseFields(file)
                 guard let fields else { continue }
@@ -104,6 +107,11 @@ extension ESPEntry {
     /// The file name without its counter, lowercased: the same entry across systemd-boot's and
     /// systemd-bless-boot's renames.
     public var baseName: String { (counter?.goodName ?? fileName).lowercased() }
+
+    /// ``baseName`` of a file name, without reading the file.
+    static func baseName(of fileName: String, kind: Kind) -> String {
+        (BootCounter(loaderFileName: fileName, suffix: kind.suffix)?.goodName ?? fileName).lowercased()
+    }
 
     /// The base name of the entry this system booted, from systemd-boot's LoaderBootCountPath or
     /// LoaderEntrySelected, or the stub's LoaderImageIdentifier (direct firmware boot).
@@ -191,7 +199,7 @@ extension ESP {
             throw BootEntryError(
                 .refused, "EFI/Linux/\(name).efi is the entry this system booted; install under another name")
         }
-        let previous = try entries().filter { $0.kind == .type2 && $0.baseName == baseName }
+        let previous = try entries([.type2], baseName: baseName)
         let path = "\(Self.uki)/\(name)" + (tries.map { "+\($0)-0" } ?? "") + ".efi"
         try writeFile(copying: uki, to: path)
         var removed: [String] = []

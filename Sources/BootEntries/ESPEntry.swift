@@ -4,6 +4,9 @@ public struct ESPEntry: Sendable {
     public enum Kind: String, Sendable {
         case type1 = "type1"
         case type2 = "type2"
+
+        /// The file name suffix of the kind.
+        var suffix: String { self == .type1 ? ".conf" : ".efi" }
     }
 
     public let kind: Kind
@@ -24,8 +27,7 @@ public struct ESPEntry: Sendable {
     ) {
         self.kind = kind
         self.path = path
-        counter = BootCounter(
-            loaderFileName: String(path.split(separator: "/").last ?? ""), suffix: kind == .type1 ? ".conf" : ".efi")
+        counter = BootCounter(loaderFileName: String(path.split(separator: "/").last ?? ""), suffix: kind.suffix)
         self.title = title
         self.version = version
         self.sortKey = sortKey

@@ -26,10 +26,9 @@ public struct LoaderVariables: Sendable {
 
     /// The string in `data` when it is UTF-16LE text ending in its only NUL.
     static func text(of data: [UInt8]) -> String? {
-        guard data.count >= 2, data.count % 2 == 0, data.suffix(2) == [0, 0] else { return nil }
-        let units = stride(from: 0, to: data.count - 2, by: 2).map { UInt16(data[$0]) | UInt16(data[$0 + 1]) << 8 }
-        guard !units.contains(0), let text = String(validating: units, as: UTF16.self) else { return nil }
-        return text
+        let units = UCS2.units(data[...])
+        guard data.count % 2 == 0, units.last == 0, !units.dropLast().contains(0) else { return nil }
+        return String(validating: units.dropLast(), as: UTF16.self)
     }
 
     /// Sets a loader string variable (`LoaderEntryDefault`, `LoaderEntryOneShot`); an empty value

@@ -1,3 +1,5 @@
+import BinaryIO
+
 /// The firmware boot manager's variables (EFI global vendor): `Boot####` entries, `BootOrder`,
 /// `BootNext`, `BootCurrent`, `Timeout` — read from any store.
 public struct BootConfiguration: Sendable {
@@ -27,7 +29,7 @@ public struct BootConfiguration: Sendable {
         }
         func single(_ name: String) throws -> UInt16? {
             guard let data = try variable(name), data.count == 2 else { return nil }
-            return UInt16(data[0]) | UInt16(data[1]) << 8
+            return UInt16(littleEndianBytes: data)
         }
         var entries: [Entry] = []
         for name in try store.names() where name.vendor == Self.globalVendor {
@@ -42,7 +44,9 @@ public struct BootConfiguration: Sendable {
         }
         self.entries = entries.sorted { $0.number < $1.number }
         bootOrder = try variable("BootOrder").map { data in
-            stride(from: 0, to: data.count - data.count % 2, by: 2).map { UInt16(data[$0]) | UInt16(data[$0 + 1]) << 8 }
+            stride(from: 0, to: data.count - data.count % 2, by: 2).map {
+                UInt16(littleEndianBytes: data[$0..<($0 + 2)])
+            }
         }
         bootNext = try single("BootNext")
         bootCurrent = try single("BootCurrent")

@@ -1,3 +1,5 @@
+import BinaryIO
+
 /// Changes to the firmware boot manager's variables, in an order that keeps every intermediate
 /// state bootable (spec digest §1.6): an entry is written before anything references it, and
 /// references are dropped before the entry goes. No change may leave BootOrder without an entry.
@@ -47,7 +49,7 @@ public struct BootManager {
         switch position {
         case .first: try writeOrder([number] + (configuration.bootOrder ?? []))
         case .last: try writeOrder((configuration.bootOrder ?? []) + [number])
-        case .next: try setNext(number)
+        case .next: try writeNext(number)
         }
         return number
     }
@@ -109,18 +111,21 @@ public struct BootManager {
         guard try configuration().entries.contains(where: { $0.number == number }) else {
             throw EFIVariableError(.notFound, "there is no \(BootConfiguration.variableName(number))")
         }
-        try store.write(
-            Self.bootNextName, attributes: Self.attributes, data: [UInt8(number & 0xFF), UInt8(number >> 8)])
+        try writeNext(number)
+    }
+
+    private mutating func writeNext(_ number: UInt16) throws {
+        try store.write(Self.bootNextName, attributes: Self.attributes, data: number.littleEndianBytes)
     }
 
     /// Sets the firmware boot menu timeout in seconds.
     public mutating func setTimeout(_ seconds: UInt16) throws {
         try store.write(
-            Self.timeoutName, attributes: Self.attributes, data: [UInt8(seconds & 0xFF), UInt8(seconds >> 8)])
+            Self.timeoutName, attributes: Self.attributes, data: seconds.littleEndianBytes)
     }
 
     private mutating func writeOrder(_ order: [UInt16]) throws {
         try store.write(
-            Self.bootOrderName, attributes: Self.attributes, data: order.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+            Self.bootOrderName, attributes: Self.attributes, data: order.flatMap(\.littleEndianBytes))
     }
 }

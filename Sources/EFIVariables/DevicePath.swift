@@ -20,7 +20,7 @@ public struct DevicePathNode: Sendable, Equatable {
     /// Header and data as stored.
     public var bytes: [UInt8] {
         let length = 4 + data.count
-        return [type, subtype, UInt8(length & 0xFF), UInt8(length >> 8)] + data
+        return [type, subtype] + UInt16(truncatingIfNeeded: length).littleEndianBytes + data
     }
 }
 
@@ -47,7 +47,7 @@ public struct DevicePath: Sendable, Equatable {
                 throw EFIVariableError(
                     .malformed, "\(origin): device path has no end node (at byte \(offset - bytes.startIndex))")
             }
-            let length = Int(bytes[offset + 2]) | Int(bytes[offset + 3]) << 8
+            let length = Int(UInt16(littleEndianBytes: bytes[(offset + 2)..<(offset + 4)]))
             guard length >= 4, length <= bytes.endIndex - offset else {
                 throw EFIVariableError(
                     .malformed,
@@ -64,6 +64,11 @@ public struct DevicePath: Sendable, Equatable {
     }
 
     public var bytes: [UInt8] { nodes.flatMap(\.bytes) + trailing }
+
+    /// The paths of its File() (media file path) nodes, in order.
+    public var filePaths: [String] {
+        nodes.filter { $0.type == 4 && $0.subtype == 4 }.map { UCS2.decode($0.data[...]) }
+    }
 
     /// The text EDK2's ConvertDevicePathToText prints (DisplayOnly FALSE): nodes joined by `/`;
     /// an instance end prints `,` and the next node still gets its `/` (`A,/B`), as in EDK2.

@@ -172,7 +172,10 @@ enum DevicePathTextParser {
             let range = try number(3).littleEndianBytes + number(4).littleEndianBytes
             switch arguments[1].uppercased() {
             case "GPT":
-                return DevicePathNode(type: 4, subtype: 1, data: partition + range + (try guid(2)) + [0x02, 0x02])
+                return GPTPartition(
+                    number: try number(0, as: UInt32.self), startLBA: try number(3), sizeLBA: try number(4),
+                    uniqueGUID: EFIGUID(bytes: try guid(2))
+                ).hardDriveNode
             case "MBR":
                 let signature = try number(2, as: UInt32.self).littleEndianBytes + [UInt8](repeating: 0, count: 12)
                 return DevicePathNode(type: 4, subtype: 1, data: partition + range + signature + [0x01, 0x01])

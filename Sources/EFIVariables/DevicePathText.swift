@@ -77,7 +77,7 @@ enum DevicePathText {
 
     private static func ipv4(_ data: [UInt8], number: (UInt64) -> String) -> String {
         func address(_ offset: Int) -> String { data[offset..<(offset + 4)].map(String.init).joined(separator: ".") }
-        let protocolNumber = UInt64(data[12]) | UInt64(data[13]) << 8
+        let protocolNumber = UInt64(littleEndianBytes: data[12..<14])
         let protocolText = networkProtocol(protocolNumber, number: number)
         var text = "IPv4(\(address(4)),\(protocolText),\(data[14] != 0 ? "Static" : "DHCP"),\(address(0))"
         if data.count == 23 { text += ",\(address(15)),\(address(19))" }
@@ -89,7 +89,7 @@ enum DevicePathText {
             stride(from: offset, to: offset + 16, by: 2).map { data[$0..<($0 + 2)].hexString.uppercased() }
                 .joined(separator: ":")
         }
-        let protocolNumber = UInt64(data[36]) | UInt64(data[37]) << 8
+        let protocolNumber = UInt64(littleEndianBytes: data[36..<38])
         let origin =
             ["Static", "StatelessAutoConfigure"].dropFirst(Int(min(data[38], 2))).first ?? "StatefulAutoConfigure"
         let protocolText = networkProtocol(protocolNumber, number: number)

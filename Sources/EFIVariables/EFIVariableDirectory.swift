@@ -41,20 +41,20 @@ public struct EFIVariableDirectory: VariableStore, Sendable {
 
     public init(_ path: FilePath = live) {
         self.path = path
-        isEfivarfs = Self.onEfivarfs(path)
+        isEfivarfs = MountTable().mount(containing: path)?.mount.type == "efivarfs"
     }
 
     /// The variable, or nil when it does not exist. An unreadable directory or a file too short
     /// for the attributes is an error.
     public func read(_ variable: EFIVariableName) throws -> EFIVariable? {
-        guard isDirectory(path) else {
-            throw BinaryIOError(.cannotOpen, path: path.string, detail: "not a readable directory of EFI variables")
-        }
         let file = path.appending(variable.description)
         let bytes: [UInt8]
         do {
             bytes = try ReadableFile.readAll(path: file, limit: Self.limit)
         } catch let error as BinaryIOError where error.code == .cannotOpen && !exists(file) {
+            guard Self.isReadableDirectory(path) else {
+                throw BinaryIOError(.cannotOpen, path: path.string, detail: "not a readable directory of EFI variables")
+            }
             return nil
         }
         // efivarfs shows a variable being created as an empty file: not there yet.
@@ -73,25 +73,6 @@ public struct EFIVariableDirectory: VariableStore, Sendable {
             }
             return EFIVariableName(String(file.dropLast(37)), vendor: String(file.suffix(36)))
         }.sorted { ($0.vendor, $0.name) < ($1.vendor, $1.name) }
-    }
-
-    /// The file system type of the mount that holds `path` is efivarfs (the longest mount point
-    /// above its real path in /proc/self/mounts).
-    static func onEfivarfs(_ path: FilePath) -> Bool {
-        guard let resolved = realpath(path.string, nil) else { return false }
-        defer { free(resolved) }
-        let real = String(cString: resolved)
-        guard let mounts = try? ReadableFile.readAll(path: "/proc/self/mounts", limit: 4 << 20) else { return false }
-        var best = (length: -1, type: "")
-        for line in String(decoding: mounts, as: UTF8.self).split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            guard fields.count >= 3 else { continue }
-            let point = String(fields[1])
-            let covers = point == "/" || real == point || real.hasPrefix(point + "/")
-            // The last of equally long mount points is the one in effect (mounted over the others).
-            if covers, point.count >= best.length { best = (point.count, String(fields[2])) }
-        }
-        return best.type == "efivarfs"
     }
 
     public mutating func write(_ variable: EFIVariableName, attributes: UInt32, data: [UInt8]) throws {
@@ -168,7 +149,8 @@ public struct EFIVariableDirectory: VariableStore, Sendable {
         return BinaryIOError(.writeFailed, path: file.string, detail: "\(what): \(reason.osMessage)\(advice)")
     }
 
-    private func isDirectory(_ path: FilePath) -> Bool {
+    /// A directory this process can list and read files in.
+    public static func isReadableDirectory(_ path: FilePath) -> Bool {
         var status = stat()
         return stat(path.string, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
             && access(path.string, R_OK | X_OK) == 0

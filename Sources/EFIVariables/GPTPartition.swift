@@ -35,12 +35,13 @@ public struct GPTPartition: Sendable, Equatable {
             try file.size >= 2 * size && file.read(at: size, count: 8, field: "GPT header") == Array("EFI PART".utf8)
         }
         guard let sectorSize else { throw fail("no GPT partition table (no 'EFI PART' header at LBA 1)") }
-        var header = ByteReader(try file.read(at: sectorSize, count: 92, field: "GPT header"), baseOffset: sectorSize)
+        let sector = try file.read(at: sectorSize, count: sectorSize, field: "GPT header")
+        var header = ByteReader(sector, baseOffset: sectorSize)
         try header.seek(to: 12, field: "GPT header size")
         let headerSize = Int(try header.readUInt32(field: "GPT header size"))
         guard (92...sectorSize).contains(headerSize) else { throw fail("GPT header size \(headerSize) is invalid") }
         let headerCRC = try header.readUInt32(field: "GPT header CRC32")
-        var zeroed = try file.read(at: sectorSize, count: headerSize, field: "GPT header")
+        var zeroed = Array(sector.prefix(headerSize))
         zeroed.replaceSubrange(16..<20, with: [0, 0, 0, 0])
         guard CRC32.checksum(zeroed) == headerCRC else { throw fail("the GPT header checksum is wrong") }
         try header.seek(to: 40, field: "GPT usable LBAs")

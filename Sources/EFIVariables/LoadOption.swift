@@ -2,8 +2,6 @@
 /// and optional data, parsed with EDK2's checks and serialized back byte for byte.
 public struct LoadOption: Sendable, Equatable {
     public static let active: UInt32 = 0x1
-    public static let hidden: UInt32 = 0x8
-    public static let categoryApp: UInt32 = 0x100
 
     public var attributes: UInt32
     public var description: String

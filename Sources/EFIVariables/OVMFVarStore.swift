@@ -17,8 +17,6 @@ public struct OVMFVarStore: Sendable {
         public let vendor: EFIGUID
         public let name: String
         public let data: [UInt8]
-        /// Header (60 bytes) + name + data, before alignment.
-        let size: Int
     }
 
     static let nvDataGUID = EFIGUID("fff12b8d-7696-4c8b-a985-2747075b4f50")!
@@ -73,7 +71,7 @@ public struct OVMFVarStore: Sendable {
                     offset: position, state: bytes[position + 2], attributes: Self.u32(bytes, position + 4),
                     vendor: EFIGUID(bytes: Array(bytes[(position + 44)..<(position + 60)])),
                     name: UCS2.decode(bytes[nameStart..<(nameStart + nameSize)]),
-                    data: Array(bytes[(nameStart + nameSize)..<(position + size)]), size: size))
+                    data: Array(bytes[(nameStart + nameSize)..<(position + size)])))
             position = (position + size + 3) & ~3
         }
         self.bytes = bytes
@@ -135,8 +133,7 @@ public struct OVMFVarStore: Sendable {
             throw EFIVariableError(.malformed, "\(origin): the free space after the last variable is not erased")
         }
         try checkNoPendingFaultTolerantWrite()
-        let old = existing
-        if let old { setState(of: old, to: old.state & Self.inDeletedTransition) }
+        if let existing { setState(of: existing, to: existing.state & Self.inDeletedTransition) }
         var record = ByteWriter(capacity: size)
         record.write(UInt16(0x55AA))
         record.write([Self.added, 0])
@@ -149,9 +146,9 @@ public struct OVMFVarStore: Sendable {
         records.append(
             Record(
                 offset: endOfList, state: Self.added, attributes: attributes, vendor: vendor, name: variable.name,
-                data: data, size: size))
+                data: data))
         endOfList = (endOfList + size + 3) & ~3
-        if let old { setState(of: old, to: old.state & Self.inDeletedTransition & Self.deleted) }
+        if let existing { setState(of: existing, to: existing.state & Self.inDeletedTransition & Self.deleted) }
         markTransitionCopiesDeleted(variable)
     }
 
@@ -169,9 +166,7 @@ public struct OVMFVarStore: Sendable {
     /// copy is gone; EDK2 marks them deleted too.
     private mutating func markTransitionCopiesDeleted(_ variable: EFIVariableName) {
         for record in records
-        where record.state == Self.added & Self.inDeletedTransition && record.name == variable.name
-            && record.vendor.description == variable.vendor
-        {
+        where record.state == Self.added & Self.inDeletedTransition && Self.record(record, is: variable) {
             setState(of: record, to: record.state & Self.deleted)
         }
     }
@@ -235,8 +230,14 @@ public struct OVMFVarStore: Sendable {
         }
     }
 
+    /// The live record of `variable`: the added copy, else one left in transition (as ``variables``).
     private func live(_ variable: EFIVariableName) -> Record? {
-        variables.first { $0.name == variable.name && $0.vendor.description == variable.vendor }
+        records.first { $0.state == Self.added && Self.record($0, is: variable) }
+            ?? records.first { $0.state == Self.added & Self.inDeletedTransition && Self.record($0, is: variable) }
+    }
+
+    private static func record(_ record: Record, is variable: EFIVariableName) -> Bool {
+        record.name == variable.name && record.vendor.description == variable.vendor
     }
 
     private mutating func setState(of record: Record, to state: UInt8) {

@@ -5,7 +5,6 @@ public struct SBATLevel: Sendable, Equatable {
         public let component: [UInt8]
         public let generationText: [UInt8]
         public let datestamp: [UInt8]?
-        public let line: Int
 
         public var componentName: String { String(decoding: component, as: UTF8.self) }
         public var generation: UInt16 { SBATGeneration.value(generationText) }
@@ -29,7 +28,7 @@ public struct SBATLevel: Sendable, Equatable {
             rows.append(
                 Row(
                     component: row.fields[0], generationText: row.fields[1],
-                    datestamp: row.fields.count > 2 ? row.fields[2] : nil, line: row.line))
+                    datestamp: row.fields.count > 2 ? row.fields[2] : nil))
         }
         self.rows = rows
         self.payload = payload

@@ -2,8 +2,6 @@
 public struct SBATEntry: Sendable, Equatable {
     /// The six fields as bytes (shim compares them bytewise).
     public let fields: [[UInt8]]
-    /// 1-based line in the section text.
-    public let line: Int
 
     public var component: String { text(0) }
     public var generationText: String { text(1) }
@@ -39,7 +37,7 @@ public struct SBATSection: Sendable, Equatable {
                     .invalidSection, "\(origin): line \(row.line): column \(empty + 1) is empty; shim rejects the image"
                 )
             }
-            entries.append(SBATEntry(fields: row.fields, line: row.line))
+            entries.append(SBATEntry(fields: row.fields))
         }
         self.entries = entries
     }

@@ -8,14 +8,12 @@ import Glibc
 /// (balanced by their cost), and the groups hash each chunk in parallel. Memory is one chunk
 /// buffer, whatever the size of the content.
 public struct MultiBankHasher: Sendable {
-    public let banks: [DigestAlgorithm]
     private let groups: [[DigestAlgorithm]]
 
     /// The chunk size: large enough that the per-chunk hand-off to the workers costs nothing.
     static let chunkSize = 4 << 20
 
     public init(banks: [DigestAlgorithm], cores: Int = System.activeProcessorCount) {
-        self.banks = banks
         groups = Self.balance(banks, into: max(1, min(cores, banks.count)))
     }
 

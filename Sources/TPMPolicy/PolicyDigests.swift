@@ -1,3 +1,4 @@
+import BinaryIO
 import BootCrypto
 internal import CTSS2
 
@@ -74,6 +75,6 @@ func marshal(
 
 /// tss2-rc's text for a response code.
 func tpmErrorText(_ rc: TSS2_RC) -> String {
-    guard let text = Tss2_RC_Decode(rc) else { return "0x" + String(rc, radix: 16) }
+    guard let text = Tss2_RC_Decode(rc) else { return hex(rc) }
     return String(cString: text)
 }

@@ -2,7 +2,6 @@ import ArgumentParser
 import BinaryIO
 import BootEntries
 import EFIVariables
-import Glibc
 import SystemPackage
 
 /// `--esp PATH`: the EFI System Partition (a mount point, or a staging directory for an image).
@@ -18,20 +17,18 @@ public struct ESPLocation: ParsableArguments {
 
     public func root() throws -> ESP {
         if let esp { return ESP(root: FilePath(esp)) }
-        guard let found = ["/efi", "/boot/efi", "/boot"].first(where: Self.fatMounts().contains) else {
+        let table = MountTable()
+        guard let found = ["/efi", "/boot/efi", "/boot"].first(where: { Self.isFATMount(FilePath($0), in: table) })
+        else {
             throw ToolError("no ESP found (/efi, /boot/efi, /boot are not FAT mounts); give --esp PATH")
         }
         return ESP(root: FilePath(found))
     }
 
-    /// Mount points of FAT file systems (/proc/self/mounts).
-    static func fatMounts() -> Set<String> {
-        let mounts = (try? ReadableFile.readAll(path: "/proc/self/mounts", limit: 1 << 22)) ?? []
-        return Set(
-            String(decoding: mounts, as: UTF8.self).split(separator: "\n").compactMap { line -> String? in
-                let fields = line.split(separator: " ")
-                return fields.count > 2 && ["vfat", "msdos"].contains(fields[2]) ? String(fields[1]) : nil
-            })
+    /// Whether `path` is the mount point of a FAT file system.
+    static func isFATMount(_ path: FilePath, in table: MountTable) -> Bool {
+        guard let (mount, realPath) = table.mount(containing: path) else { return false }
+        return mount.point == realPath && ["vfat", "msdos"].contains(mount.type)
     }
 }
 
@@ -58,12 +55,7 @@ public struct ESPPartitionOptions: ParsableArguments {
 
     /// The partition a mounted FAT ESP sits on; refused for anything else.
     public static func mountedPartition(of root: FilePath) throws -> GPTPartition {
-        var normalized = root.lexicallyNormalized()
-        if !normalized.isAbsolute, let current = getcwd(nil, 0) {
-            normalized = FilePath(String(cString: current)).pushing(normalized)
-            free(current)
-        }
-        guard ESPLocation.fatMounts().contains(normalized.string) else {
+        guard ESPLocation.isFATMount(root, in: MountTable()) else {
             throw ToolError(
                 "\(root) is not a mounted FAT file system; for a staged ESP give --disk IMAGE --part N",
                 exitCode: ExitStatus.usage)

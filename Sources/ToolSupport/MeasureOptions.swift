@@ -208,9 +208,7 @@ public struct PCRKeyOptions: ParsableArguments {
 
     /// The public key given (or the certificate's), if any.
     public func loadPublicKey() throws -> PublicKey? {
-        if let publicKey { return try PublicKey.load(file: FilePath(publicKey)) }
-        if let certificate { return try PublicKey.load(file: FilePath(certificate)) }
-        return nil
+        try (publicKey ?? certificate).map { try PublicKey.load(file: FilePath($0)) }
     }
 
     public func makeSigner() throws -> PCRPolicySigner {

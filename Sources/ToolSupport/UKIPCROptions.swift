@@ -140,7 +140,7 @@ public struct UKIPCRPlan: Sendable {
     /// returns the build with `.pcrsig` added when there are signatures. `print` receives stdout text.
     public func apply(to build: UKIBuild, print: (String) -> Void, note: (String) -> Void) throws -> UKIBuild {
         guard isActive else { return build }
-        let names = build.sections.map(\.name.string)
+        let names = build.addedSections
         guard names.contains(UKISectionKind.linux.rawValue) else {
             throw ToolError("PCR 11 prediction and signing need a UKI (--linux), not an addon")
         }
@@ -192,13 +192,17 @@ public struct UKIPCRPlan: Sendable {
                     style: .pretty))
         }
         var signatures = try signAll(prediction)
+        // Policies attached documents are checked against: every phase path anyone would sign.
         let knownPaths = (0...PhasePath.knownWords.count).map {
             PhasePath(words: Array(PhasePath.knownWords.prefix($0)))
         }
-        let expected = Set(
-            try prediction.values(phases: Array(signedPhases.union(digestPhases).union(knownPaths))).map {
-                try PCRPolicy($0, policyRef: nil).policy
-            })
+        let expected =
+            attached.isEmpty
+            ? []
+            : Set(
+                try prediction.values(phases: Array(signedPhases.union(digestPhases).union(knownPaths))).map {
+                    try PCRPolicy($0, policyRef: nil).policy
+                })
         for (origin, document) in attached {
             let unmatched = document.banks.flatMap(\.entries).filter { !expected.contains($0.policy) }.count
             if unmatched > 0 {

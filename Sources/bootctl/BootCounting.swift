@@ -97,10 +97,10 @@ struct Cleanup: ParsableCommand {
 
     func run() throws {
         try reportingErrors(tool: "bootctl") {
-            let booted = try store.loaderVariables().flatMap(ESPEntry.bootedBaseName)
-            let referenced = try store.bootConfiguration()?.entries.compactMap(\.option).flatMap { option in
-                option.filePath.nodes.filter { $0.type == 4 && $0.subtype == 4 }.map { UCS2.decode($0.data[...]) }
-            }
+            let variables = try store.optionalStore()
+            let booted = try variables.map { try LoaderVariables(store: $0) }.flatMap(ESPEntry.bootedBaseName)
+            let referenced = try variables.map { try BootConfiguration(store: $0) }?.entries.compactMap(\.option)
+                .flatMap(\.filePath.filePaths)
             for removed in try location.root().cleanup(keep: keep, booted: booted, referenced: referenced ?? []) {
                 print(removed)
             }

@@ -6,20 +6,18 @@ import Testing
 /// bootctl's ESP verbs: `add` against efibootmgr's own output, systemd-boot loader variables,
 /// boot counting and A/B slots on staged directories, and bad input.
 @Suite struct BootctlESPCLITests {
-    static func bootctl(_ arguments: [String]) throws -> ProcessResult { try run(TestPaths.bootctl, arguments) }
     static let efibootmgrCreated = "efi/efivarfs-efibootmgr-created"
 
     /// The disk of the efibootmgr vector (disk-layout.txt): two GPT partitions, same PARTUUIDs.
     static func vectorDisk(_ directory: TemporaryDirectory) throws -> String {
         let disk = directory.file("disk.img")
-        try check(run("truncate", ["-s", "1100M", disk]))
         let layout = """
             label: gpt
             label-id: 11111111-2222-3333-4444-555555555555
             start=2048, size=1048576, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=2f4a8e1c-6b3d-4c1e-9a7f-0123456789ab, name="esp_a"
             start=1050624, size=1048576, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=9c1d2e3f-4a5b-4c6d-8e7f-a0b1c2d3e4f5, name="esp_b"
             """
-        try check(run("/bin/sh", ["-c", "printf '%s\\n' \"$1\" | sfdisk -q \"$2\"", "sh", layout, disk]))
+        try makeGPTImage(disk, size: "1100M", layout: layout)
         return disk
     }
 
@@ -30,17 +28,17 @@ import Testing
         let disk = try Self.vectorDisk(directory)
         let vars = directory.file("vars")
         try FileManager.default.createDirectory(atPath: vars, withIntermediateDirectories: true)
-        let a = try Self.bootctl([
+        let a = try BootctlCLITests.bootctl([
             "add", "--efivars=\(vars)", "--disk=\(disk)", "--part=1", "--label=Linux A",
             "--loader=\\EFI\\Linux\\os-a.efi",
         ])
         #expect(a.stdout == "Boot0000\n", "\(a.stderr)")
-        let b = try Self.bootctl([
+        let b = try BootctlCLITests.bootctl([
             "add", "--efivars=\(vars)", "--disk=\(disk)", "--part=2", "--label=Linux B",
             "--loader=/EFI/Linux/os-b.efi", "--args=root=PARTLABEL=root_b",
         ])
         #expect(b.stdout == "Boot0001\n", "\(b.stderr)")
-        let listed = try Self.bootctl(["list", "--efivars=\(vars)"]).stdout
+        let listed = try BootctlCLITests.bootctl(["list", "--efivars=\(vars)"]).stdout
         #expect(listed.hasSuffix("/\\EFI\\Linux\\os-b.efi args \"root=PARTLABEL=root_b\"\n"), "\(listed)")
         let names = try FileManager.default.contentsOfDirectory(atPath: vars).sorted()
         #expect(names.count == 3)
@@ -55,18 +53,18 @@ import Testing
     @Test func loaderEntryVariables() throws {
         let directory = try TemporaryDirectory()
         let efivars = "--efivars=\(directory.path)"
-        #expect(try Self.bootctl(["set-default", efivars, "os-a.conf"]).status == 0)
-        #expect(try Self.bootctl(["set-oneshot", efivars, "os-b+3-0.conf"]).status == 0)
+        #expect(try BootctlCLITests.bootctl(["set-default", efivars, "os-a.conf"]).status == 0)
+        #expect(try BootctlCLITests.bootctl(["set-oneshot", efivars, "os-b+3-0.conf"]).status == 0)
         for name in ["LoaderEntryDefault", "LoaderEntryOneShot"] {
             let file = "\(name)-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f"
             #expect(try readBytes(directory.file(file)) == (try readBytes(TestPaths.fixture("efi/efivarfs/\(file)"))))
         }
-        let listed = try Self.bootctl(["list", efivars, "--json=short"])
+        let listed = try BootctlCLITests.bootctl(["list", efivars, "--json=short"])
         #expect(
             listed.stdout.contains(
                 "\"loader\":{\"LoaderEntryDefault\":\"os-a.conf\",\"LoaderEntryOneShot\":\"os-b+3-0.conf\"}"),
             "\(listed.stdout)")
-        #expect(try Self.bootctl(["set-oneshot", efivars, ""]).status == 0)
+        #expect(try BootctlCLITests.bootctl(["set-oneshot", efivars, ""]).status == 0)
         #expect(
             !FileManager.default.fileExists(
                 atPath: directory.file("LoaderEntryOneShot-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f")))
@@ -83,9 +81,10 @@ import Testing
         }
         let options = ["--esp=\(esp)", "--efivars=\(vars)"]
         let uki = TestPaths.fixture("uki-unsigned.efi")
-        let installed = try Self.bootctl(["install", uki, "--name=os-1", "--tries=3"] + options)
+        let installed = try BootctlCLITests.bootctl(["install", uki, "--name=os-1", "--tries=3"] + options)
         #expect(installed.stdout == "EFI/Linux/os-1+3-0.efi\n", "\(installed.stderr)")
-        #expect(try Self.bootctl(["install", uki, "--name=os-0"] + options).stdout == "EFI/Linux/os-0.efi\n")
+        #expect(
+            try BootctlCLITests.bootctl(["install", uki, "--name=os-0"] + options).stdout == "EFI/Linux/os-0.efi\n")
         // systemd-boot boots os-1: renames it and sets LoaderBootCountPath.
         try FileManager.default.moveItem(
             atPath: "\(esp)/EFI/Linux/os-1+3-0.efi", toPath: "\(esp)/EFI/Linux/os-1+2-1.efi")
@@ -93,26 +92,26 @@ import Testing
         _ = try directory.write(
             "vars/LoaderBootCountPath-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f",
             [6, 0, 0, 0] + bootCountPath.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] } + [0, 0])
-        let status = try Self.bootctl(["list", "--efivars=\(vars)", "--esp=\(esp)", "--json=short"])
+        let status = try BootctlCLITests.bootctl(["list", "--efivars=\(vars)", "--esp=\(esp)", "--json=short"])
         #expect(status.stdout.contains("\"assessment\":\"indeterminate\""), "\(status.stdout)")
         #expect(
             status.stdout.contains(
                 "\"id\":\"os-1+2-1.efi\",\"path\":\"EFI/Linux/os-1+2-1.efi\",\"type\":\"type2\",\"title\":\"Test OS 1\",\"version\":\"1\",\"sort_key\":\"testos\",\"tries_left\":2,\"tries_done\":1,\"bad\":false,\"booted\":true"
             ), "\(status.stdout)")
-        let text = try Self.bootctl(["status", "--efivars=\(vars)", "--esp=\(esp)"])
+        let text = try BootctlCLITests.bootctl(["status", "--efivars=\(vars)", "--esp=\(esp)"])
         #expect(
             text.stdout.contains(
                 "ESP: \(esp) (this boot: indeterminate)\n  EFI/Linux/os-1+2-1.efi\tTest OS 1 1 tries left 2, done 1 (booted)\n  EFI/Linux/os-0.efi\tTest OS 1 1\n"
             ), "\(text.stdout)")
 
-        #expect(try Self.bootctl(["mark-bad"] + options).stdout == "EFI/Linux/os-1+0-1.efi\n")
-        #expect(try Self.bootctl(["mark-good"] + options).stdout == "EFI/Linux/os-1.efi\n")
-        let again = try Self.bootctl(["mark-good"] + options)
+        #expect(try BootctlCLITests.bootctl(["mark-bad"] + options).stdout == "EFI/Linux/os-1+0-1.efi\n")
+        #expect(try BootctlCLITests.bootctl(["mark-good"] + options).stdout == "EFI/Linux/os-1.efi\n")
+        let again = try BootctlCLITests.bootctl(["mark-good"] + options)
         #expect(again.status == 0 && again.stdout.isEmpty && again.stderr.contains("already marked good"))
         // Cleanup never removes the booted entry: keeping 1 removes os-0 only.
-        #expect(try Self.bootctl(["cleanup", "--keep=1"] + options).stdout == "EFI/Linux/os-0.efi\n")
+        #expect(try BootctlCLITests.bootctl(["cleanup", "--keep=1"] + options).stdout == "EFI/Linux/os-0.efi\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(esp)/EFI/Linux") == ["os-1.efi"])
-        let replace = try Self.bootctl(["install", uki, "--name=os-1", "--tries=3"] + options)
+        let replace = try BootctlCLITests.bootctl(["install", uki, "--name=os-1", "--tries=3"] + options)
         #expect(replace.status == 65 && replace.stderr.contains("this system booted"), "\(replace.stderr)")
     }
 
@@ -126,21 +125,21 @@ import Testing
         }
         let options = ["--esp=\(esp)", "--disk=\(disk)", "--part=1", "--efivars=\(vars)", "--name=os", "--label=Linux"]
         let uki = TestPaths.fixture("uki-unsigned.efi")
-        #expect(try Self.bootctl(["slot", "install", uki] + options).stdout == "Boot0000\n")
-        let second = try Self.bootctl(["slot", "install", uki] + options)
+        #expect(try BootctlCLITests.bootctl(["slot", "install", uki] + options).stdout == "Boot0000\n")
+        let second = try BootctlCLITests.bootctl(["slot", "install", uki] + options)
         #expect(second.stdout == "Boot0001\n")
         #expect(second.stderr.contains("EFI/Linux/os-b.efi (slot B); it boots once at the next start (BootNext)"))
-        let status = try Self.bootctl(["slot", "status"] + options)
+        let status = try BootctlCLITests.bootctl(["slot", "status"] + options)
         #expect(
             status.stdout
                 == "A: EFI/Linux/os-a.efi\tBoot0000, BootOrder #1, primary\nB: EFI/Linux/os-b.efi\tBoot0001, not in BootOrder, trial armed (BootNext)\n"
         )
-        let early = try Self.bootctl(["slot", "mark-good", "--slot=b"] + options)
+        let early = try BootctlCLITests.bootctl(["slot", "mark-good", "--slot=b"] + options)
         #expect(early.status == 65 && early.stderr == "bootctl: slot B's trial boot has not run yet (it is BootNext)\n")
-        let unnamed = try Self.bootctl(["slot", "mark-good"] + options)
+        let unnamed = try BootctlCLITests.bootctl(["slot", "mark-good"] + options)
         #expect(unnamed.status == 64 && unnamed.stderr.contains("--slot"))
-        #expect(try Self.bootctl(["slot", "mark-bad", "--slot=b"] + options).stdout == "b\n")
-        let listed = try Self.bootctl(["list", "--efivars=\(vars)"])
+        #expect(try BootctlCLITests.bootctl(["slot", "mark-bad", "--slot=b"] + options).stdout == "b\n")
+        let listed = try BootctlCLITests.bootctl(["list", "--efivars=\(vars)"])
         #expect(
             listed.stdout.hasPrefix(
                 "BootOrder: 0000\nBoot0000* Linux A\tHD(1,GPT,2F4A8E1C-6B3D-4C1E-9A7F-0123456789AB,0x800,0x100000)/\\EFI\\Linux\\os-a.efi\n"
@@ -159,16 +158,18 @@ import Testing
             "--esp=\(espA)", "--disk=\(disk)", "--part=1", "--esp-b=\(espB)", "--part-b=2", "--efivars=\(vars)",
         ]
         let uki = TestPaths.fixture("uki-unsigned.efi")
-        #expect(try Self.bootctl(["slot", "install", uki] + options).stdout == "Boot0000\n")
-        #expect(try Self.bootctl(["slot", "install", uki] + options).stdout == "Boot0001\n")
+        #expect(try BootctlCLITests.bootctl(["slot", "install", uki] + options).stdout == "Boot0000\n")
+        #expect(try BootctlCLITests.bootctl(["slot", "install", uki] + options).stdout == "Boot0001\n")
         #expect(FileManager.default.fileExists(atPath: "\(espB)/EFI/Linux/os-b.efi"))
-        let listed = try Self.bootctl(["list", "--efivars=\(vars)"]).stdout
+        let listed = try BootctlCLITests.bootctl(["list", "--efivars=\(vars)"]).stdout
         #expect(
             listed.contains(
                 "Boot0001* os B\tHD(2,GPT,9C1D2E3F-4A5B-4C6D-8E7F-A0B1C2D3E4F5,0x100800,0x100000)/\\EFI\\Linux\\os-b.efi\n"
             ),
             "\(listed)")
-        let lonely = try Self.bootctl(["slot", "status", "--esp=\(espA)", "--disk-b=\(disk)", "--efivars=\(vars)"])
+        let lonely = try BootctlCLITests.bootctl([
+            "slot", "status", "--esp=\(espA)", "--disk-b=\(disk)", "--efivars=\(vars)",
+        ])
         #expect(lonely.status == 64 && lonely.stderr.contains("--disk-b needs --part-b"))
     }
 
@@ -221,7 +222,7 @@ import Testing
                 "bootctl: /nonexistent.efi: cannot open: No such file or directory\n"
             ),
         ] {
-            let result = try Self.bootctl(arguments)
+            let result = try BootctlCLITests.bootctl(arguments)
             #expect(result.status == code, "\(arguments): \(result.stderr)")
             #expect(result.stderr == message)
             #expect(result.stdout.isEmpty)

@@ -72,12 +72,11 @@ import Testing
     /// A GPT disk image made by sfdisk with one partition (2048 + 65536 sectors of 512 bytes).
     static func image(_ directory: TemporaryDirectory) throws -> String {
         let disk = directory.file("disk.img")
-        try check(run("truncate", ["-s", "64M", disk]))
         let layout = """
             label: gpt
             start=2048, size=65536, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=2f4a8e1c-6b3d-4c1e-9a7f-0123456789ab
             """
-        try check(run("/bin/sh", ["-c", "printf '%s\\n' \"$1\" | sfdisk -q \"$2\"", "sh", layout, disk]))
+        try makeGPTImage(disk, size: "64M", layout: layout)
         return disk
     }
 

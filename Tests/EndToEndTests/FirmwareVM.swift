@@ -31,14 +31,13 @@ struct FirmwareVM {
     /// ``fillESP(disk:from:)`` puts a FAT file system on it.
     func makeGPTDisk() throws -> String {
         let disk = directory.file("disk.img")
-        try check(run("truncate", ["-s", "\(Self.espOffset + Self.espSize + (1 << 20))", disk]))
         let layout = """
             label: gpt
             label-id: 5D1C0A3E-7B2F-4E8A-9C61-2B4F7A9D0E13
 
             start=2048, size=\(Self.espSize / 512), type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=0F6B3A52-9E1D-4C7B-8A25-6D3E1F4B9C70, name="esp"
             """
-        try check(run("/bin/sh", ["-c", "printf '%s\\n' \"$1\" | sfdisk -q \"$2\"", "sh", layout, disk]))
+        try makeGPTImage(disk, size: "\(Self.espOffset + Self.espSize + (1 << 20))", layout: layout)
         return disk
     }
 

@@ -147,3 +147,10 @@ public func which(_ program: String) throws -> String {
 public func readBytes(_ path: String) throws -> [UInt8] {
     Array(try Data(contentsOf: URL(fileURLWithPath: path)))
 }
+
+/// A sparse disk image of `size` (truncate's syntax, e.g. `64M`) partitioned by sfdisk from the
+/// script `layout` (sfdisk's input format).
+public func makeGPTImage(_ path: String, size: String, layout: String) throws {
+    try check(run("truncate", ["-s", size, path]))
+    try check(run("/bin/sh", ["-c", "printf '%s\\n' \"$1\" | sfdisk -q \"$2\"", "sh", layout, path]))
+}

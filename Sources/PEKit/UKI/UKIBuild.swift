@@ -11,7 +11,7 @@ import SystemPackage
 /// section as absent).
 public struct UKIBuild: Sendable {
     /// Names of the sections added to the stub, in physical order.
-    public let addedSections: [String]
+    public var addedSections: [String] { sections.map(\.name.string) }
     public let layout: PELayout
     /// The `.uname` embedded (given or detected).
     public let uname: String?
@@ -122,7 +122,6 @@ public struct UKIBuild: Sendable {
         self.stub = stub
         sections = collector.sections
         layout = try PELayout(editing: stub, adding: sections)
-        addedSections = sections.map(\.name.string)
         self.uname = uname
         self.warnings = warnings
         self.secureBoot = request.secureBoot
@@ -133,7 +132,6 @@ public struct UKIBuild: Sendable {
         stub = build.stub
         self.sections = sections
         layout = try PELayout(editing: build.stub, adding: sections)
-        addedSections = sections.map(\.name.string)
         uname = build.uname
         warnings = build.warnings
         secureBoot = build.secureBoot
