@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// Content of known size that can be streamed in chunks: the payload of a section, written
 /// and hashed without ever being held in memory whole.
 public protocol ByteSource: Sendable {
@@ -106,6 +108,16 @@ public struct ConcatenatedSource: ByteSource {
 }
 
 extension ByteSource {
+    /// Writes the whole source to `destination` through an ``AtomicOutputFile`` (temporary file,
+    /// fsync, rename, directory fsync), in chunks of 1 MiB.
+    public func save(to destination: FilePath) throws {
+        let output = try AtomicOutputFile(destination: destination)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { scratch.deallocate() }
+        try forEachChunk(scratch: scratch) { try output.write($0) }
+        try output.commit()
+    }
+
     /// Reads the whole source into memory, refusing sources larger than `limit` bytes (sizes
     /// come from files, so the caller bounds what it is willing to hold).
     public func readAll(limit: Int) throws -> [UInt8] {

@@ -26,6 +26,9 @@ extension FixedWidthInteger {
         (0..<MemoryLayout<Self>.size).map { UInt8(truncatingIfNeeded: self >> (8 * $0)) }
     }
 
+    /// The big-endian (network, TPM) bytes.
+    public var bigEndianBytes: [UInt8] { littleEndianBytes.reversed() }
+
     /// The value of little-endian `bytes` (as many as the collection holds, at most the type's size).
     public init(littleEndianBytes bytes: some BidirectionalCollection<UInt8>) {
         self = bytes.reversed().reduce(0) { $0 << 8 | Self(truncatingIfNeeded: $1) }

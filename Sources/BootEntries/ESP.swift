@@ -159,13 +159,7 @@ extension ESP {
         let directory = try directory(String(relative.dropLast(wanted.count)))
         // FAT has one file for both spellings; a staging directory must not get two.
         let name = Self.existingName(wanted, in: directory) ?? wanted
-        let output = try AtomicOutputFile(destination: directory.appending(name))
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
-        defer { scratch.deallocate() }
-        try FileRegion(file: input, offset: 0, count: input.size).forEachChunk(scratch: scratch) {
-            try output.write($0)
-        }
-        try output.commit()
+        try FileRegion(wholeFile: input).save(to: directory.appending(name))
     }
 
     /// Installs a UKI as `EFI/Linux/<name>.efi`, or with `tries` as `<name>+<tries>-0.efi` (the

@@ -252,7 +252,7 @@ enum DevicePathTextParser {
                 throw fail("'\(text)' is not an IPv6 address")
             }
             let groups = head + [UInt16](repeating: 0, count: 8 - head.count - tail.count) + tail
-            return groups.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+            return groups.flatMap(\.bigEndianBytes)
         }
         let protocolNumber = try networkProtocol(arguments[1], fail: fail)
         let origins = ["STATIC", "STATELESSAUTOCONFIGURE", "STATEFULAUTOCONFIGURE"]

@@ -168,12 +168,6 @@ extension PEImage {
     /// Writes ``memoryContent(of:)`` of `section` to `path` (atomically: temp file, fsync, rename).
     public func saveContent(of section: SectionHeader, to path: FilePath) throws {
         let content = try memoryContent(of: section)
-        try withPEErrors(path: path.string) {
-            let output = try AtomicOutputFile(destination: path)
-            let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
-            defer { scratch.deallocate() }
-            try content.forEachChunk(scratch: scratch) { try output.write($0) }
-            try output.commit()
-        }
+        try withPEErrors(path: path.string) { try content.save(to: path) }
     }
 }

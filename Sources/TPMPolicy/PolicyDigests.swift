@@ -17,7 +17,7 @@ public enum PolicyDigest {
         let sorted = values.sorted { $0.pcr < $1.pcr }
         let selection = try pcrSelection(bank: bank, pcrs: sorted.map(\.pcr))
         let pcrDigest = try Digest.hash(.sha256, sorted.flatMap(\.value))
-        return try Digest.hash(.sha256, previous + bigEndian(UInt32(TPM2_CC_PolicyPCR)) + selection + pcrDigest)
+        return try Digest.hash(.sha256, previous + UInt32(TPM2_CC_PolicyPCR).bigEndianBytes + selection + pcrDigest)
     }
 
     /// PolicyAuthorize: `SHA256(SHA256(previous || TPM_CC_PolicyAuthorize || keyName) || policyRef)`.
@@ -27,7 +27,7 @@ public enum PolicyDigest {
     ) throws
         -> [UInt8]
     {
-        let inner = try Digest.hash(.sha256, previous + bigEndian(UInt32(TPM2_CC_PolicyAuthorize)) + keyName)
+        let inner = try Digest.hash(.sha256, previous + UInt32(TPM2_CC_PolicyAuthorize).bigEndianBytes + keyName)
         return try Digest.hash(.sha256, inner + policyRef)
     }
 
@@ -53,10 +53,6 @@ public enum PolicyDigest {
             }
         }
         return selection
-    }
-
-    static func bigEndian(_ value: UInt32) -> [UInt8] {
-        [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
     }
 }
 

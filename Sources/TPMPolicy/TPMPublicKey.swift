@@ -1,3 +1,4 @@
+import BinaryIO
 import BootCrypto
 internal import CTSS2
 
@@ -19,7 +20,7 @@ public struct TPMPublicKey: Sendable {
         publicArea = try marshal(capacity: MemoryLayout<TPMT_PUBLIC>.size) { buffer, size, offset in
             Tss2_MU_TPMT_PUBLIC_Marshal(&structure, buffer, size, offset)
         }
-        name = PolicyDigest.bigEndian(UInt32(TPM2_ALG_SHA256)).suffix(2) + (try Digest.hash(.sha256, publicArea))
+        name = UInt16(TPM2_ALG_SHA256).bigEndianBytes + (try Digest.hash(.sha256, publicArea))
         fingerprint = try Digest.hash(.sha256, key.publicKeyEncoding)
     }
 

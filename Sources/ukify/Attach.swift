@@ -70,19 +70,18 @@ extension Ukify {
                 let removed = index.map { [entries[$0]] } ?? entries
                 let target = try AtomicOutputFile(destination: FilePath(output))
                 try image.write(replacingCertificateTableWith: kept, to: target)
-                if let detached {
+                let saved = try detached.map { path in
                     guard removed.count == 1 else {
                         throw ToolError(
                             "\(file): --detached saves one signature; there are \(removed.count), pick one with --signature-index"
                         )
                     }
-                    let saved = try AtomicOutputFile(destination: FilePath(detached))
+                    let saved = try AtomicOutputFile(destination: FilePath(path))
                     try AuthenticodeSignature.der(in: removed[0].certificate).withUnsafeBytes { try saved.write($0) }
-                    try target.commit()
-                    try saved.commit()
-                    return
+                    return saved
                 }
                 try target.commit()
+                try saved?.commit()
             }
         }
     }
