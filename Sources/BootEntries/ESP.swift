@@ -14,6 +14,16 @@ public struct ESP: Sendable {
         self.root = root
     }
 
+    /// Whether `root` is the root of a mounted FAT file system, as systemd checks an ESP: FAT by
+    /// `statfs`, and on another device than its parent directory (or `/` itself). Needs no /proc.
+    public var isMountedFAT: Bool {
+        guard FileSystemType(path: root) == .fat else { return false }
+        var own = stat()
+        var parent = stat()
+        guard stat(root.string, &own) == 0, stat(root.appending("..").string, &parent) == 0 else { return false }
+        return own.st_dev != parent.st_dev || own.st_ino == parent.st_ino
+    }
+
     static let uki = "EFI/Linux"
     static let type1 = "loader/entries"
 

@@ -70,6 +70,17 @@ import Testing
     }
 
     /// Copies the efivarfs vector's global variables into `directory`; returns their names.
+    /// What OVMF does when it starts entry `number`: BootNext deleted, BootCurrent set.
+    static func firmwareBoots(_ number: UInt16, vars: String) throws {
+        let global = "8be4df61-93ca-11d2-aa0d-00e098032b8c"
+        try? FileManager.default.removeItem(atPath: "\(vars)/BootNext-\(global)")
+        guard
+            FileManager.default.createFile(
+                atPath: "\(vars)/BootCurrent-\(global)",
+                contents: Data([6, 0, 0, 0, UInt8(number & 0xFF), UInt8(number >> 8)]))
+        else { throw TestFailure("cannot write BootCurrent in \(vars)") }
+    }
+
     static func copyFixtureStore(into directory: TemporaryDirectory) throws -> [String] {
         let names = try FileManager.default.contentsOfDirectory(atPath: TestPaths.fixture("efi/efivarfs"))
             .filter { $0.contains("-8be4df61-") }.sorted()
