@@ -39,14 +39,19 @@ public final class ReadableFile: Sendable {
             path: FilePath(path.string + ":" + name), size: count, descriptor: descriptor, base: base + offset)
     }
 
-    public init(path: FilePath) throws {
-        self.path = path
+    public convenience init(path: FilePath) throws {
         let descriptor: FileDescriptor
         do {
             descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
         } catch let errno as Errno {
             throw BinaryIOError(.cannotOpen, path: path.string, detail: errno.osMessage)
         }
+        try self.init(path: path, opened: descriptor)
+    }
+
+    /// Takes over `descriptor`, open on `path`: closed here when it is not a regular file whose
+    /// size is its length.
+    init(path: FilePath, opened descriptor: FileDescriptor) throws {
         var status = stat()
         guard fstat(descriptor.rawValue, &status) == 0 else {
             let detail = Errno(rawValue: errno).osMessage
@@ -64,6 +69,7 @@ public final class ReadableFile: Sendable {
             try? descriptor.close()
             throw BinaryIOError(.notRegularFile, path: path.string, detail: "a \(kind) file reports no real size")
         }
+        self.path = path
         self.descriptor = OpenDescriptor(descriptor)
         self.size = Int(status.st_size)
         self.base = 0

@@ -100,7 +100,7 @@ public struct ABSlots: Sendable {
             let entry = positions.min().map { order[$0] } ?? entries.first
             return SlotState(
                 slot: slot, entry: entry, entries: entries,
-                fileExists: location(slot).esp.resolve(file(slot)) != nil, orderPosition: positions.min(),
+                fileExists: location(slot).esp.contains(file(slot)), orderPosition: positions.min(),
                 isNext: configuration.bootNext.map(entries.contains) ?? false,
                 isBooted: configuration.bootCurrent.map(entries.contains) ?? false)
         }
