@@ -25,13 +25,21 @@ public struct GPTPartition: Sendable, Equatable {
                 + uniqueGUID.bytes + [0x02, 0x02])
     }
 
-    /// Partition `number` (1-based) of the GPT in a disk image. The sector size is found where
-    /// the header is (512, else 4096); the header and entry-array CRCs and the entry's place
-    /// between the usable LBAs are checked, as firmware does before it trusts the table.
+    /// Partition `number` (1-based) of the GPT on a disk: a block device, opened read-only, whose
+    /// LBAs are its logical sectors, or a disk image, where the sector size is found where the
+    /// header is (512, else 4096). The header and entry-array CRCs and the entry's place between
+    /// the usable LBAs are checked, as firmware does before it trusts the table.
     public static func read(disk path: FilePath, number: UInt32) throws -> GPTPartition {
-        let file = try ReadableFile(path: path)
+        let file: ReadableFile
+        let sectorSizes: [Int]
+        do {
+            (file, sectorSizes) = (try ReadableFile(path: path), [512, 4096])
+        } catch let error as BinaryIOError where error.code == .notRegularFile {
+            let device = try ReadableFile.blockDevice(path: path)
+            (file, sectorSizes) = (device.file, [device.logicalSectorSize])
+        }
         func fail(_ why: String) -> EFIVariableError { EFIVariableError(.malformed, "\(path): \(why)") }
-        let sectorSize = try [512, 4096].first { size in
+        let sectorSize = try sectorSizes.first { size in
             try file.size >= 2 * size && file.read(at: size, count: 8, field: "GPT header") == Array("EFI PART".utf8)
         }
         guard let sectorSize else { throw fail("no GPT partition table (no 'EFI PART' header at LBA 1)") }

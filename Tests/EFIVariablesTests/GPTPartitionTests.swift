@@ -142,3 +142,57 @@ import Testing
         #expect(throws: EFIVariableError.self) { try GPTPartition.read(disk: FilePath(path), number: 1) }
     }
 }
+
+/// Real block devices (loop devices, as root): our GPT reader on a disk of 512- and 4096-byte
+/// logical sectors. One at a time: each attaches and detaches its own.
+@Suite(.serialized, .enabled(if: LoopDisk.available, "needs root, loop devices, sfdisk, partx"))
+struct BlockDeviceGPTTests {
+    @Test(arguments: [512, 4096]) func blockDevicesReadInTheirLogicalSectors(sectorSize: Int) throws {
+        try LoopDisk.attach(sectorSize: sectorSize) { disk in
+            let partition = try GPTPartition.read(disk: FilePath(disk.device), number: 1)
+            #expect(partition.startLBA == 2048 && partition.sizeLBA == 8192)
+            #expect(partition.uniqueGUID == EFIGUID("2f4a8e1c-6b3d-4c1e-9a7f-0123456789ab"))
+            #expect(try GPTPartition.read(disk: FilePath(disk.image), number: 1) == partition)
+            let partitionDevice = try disk.partition()
+            #expect(throws: EFIVariableError.self) { try GPTPartition.read(disk: FilePath(partitionDevice), number: 1) }
+        }
+    }
+}
+
+/// A 64 MiB image attached as a loop device of `sectorSize`-byte logical sectors and partitioned
+/// through the device (so the GPT counts in its sectors): one partition at 2048, 8192 sectors.
+struct LoopDisk {
+    let directory: TemporaryDirectory
+    let image: String
+    let device: String
+
+    static let available: Bool =
+        geteuid() == 0 && FileManager.default.fileExists(atPath: "/dev/loop-control")
+        && ["losetup", "sfdisk", "partx"].allSatisfy { (try? which($0)) != nil }
+
+    /// Runs `body` with the disk attached; detaches it afterwards.
+    static func attach(sectorSize: Int, _ body: (LoopDisk) throws -> Void) throws {
+        let directory = try TemporaryDirectory()
+        let image = directory.file("disk.img")
+        try check(run("truncate", ["-s", "64M", image]))
+        let attached = try run("losetup", ["--find", "--show", "--partscan", "--sector-size", "\(sectorSize)", image])
+        try check(attached)
+        let disk = LoopDisk(
+            directory: directory, image: image, device: attached.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        defer { _ = try? run("losetup", ["--detach", disk.device]) }
+        let layout =
+            "label: gpt\nstart=2048, size=8192, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=2f4a8e1c-6b3d-4c1e-9a7f-0123456789ab\n"
+        try check(run("/bin/sh", ["-c", "printf '%s' \"$1\" | sfdisk -q \"$2\"", "sh", layout, disk.device]))
+        try body(disk)
+    }
+
+    /// Partition 1's device node (added with partx where the kernel's rescan made none).
+    func partition() throws -> String {
+        let partition = device + "p1"
+        if !FileManager.default.fileExists(atPath: partition) { _ = try run("partx", ["-a", device]) }
+        guard FileManager.default.fileExists(atPath: partition) else {
+            throw TestFailure("\(partition) did not appear")
+        }
+        return partition
+    }
+}
