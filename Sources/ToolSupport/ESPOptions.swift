@@ -33,7 +33,7 @@ public struct ESPLocation: ParsableArguments {
 }
 
 /// The ESP and the GPT partition firmware device paths name: `--disk IMAGE --part N` reads the
-/// image's (or disk's) GPT; otherwise the partition that holds the mounted ESP (sysfs and udev).
+/// image's (or block device's) GPT; otherwise the partition that holds the mounted ESP (libefiboot).
 public struct ESPPartitionOptions: ParsableArguments {
     @OptionGroup public var location: ESPLocation
     @Option(help: ArgumentHelp("A disk image (or whole disk) whose GPT holds the ESP.", valueName: "FILE"))
