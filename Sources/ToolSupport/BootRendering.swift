@@ -53,8 +53,10 @@ public enum BootRendering {
             for entry in entries {
                 let tries = entry.counter.map { " tries left \($0.triesLeft), done \($0.triesDone)" } ?? ""
                 let mark = entry.baseName == booted ? " (booted)" : entry.isBad ? " (bad)" : ""
+                // Profiles after the first of a multi-profile UKI share its path; their ID tells them apart.
+                let id = entry.profile > 0 ? " (\(entry.id))" : ""
                 lines.append(
-                    "  \(entry.path)\t\(entry.title ?? "")\(entry.version.map { " " + $0 } ?? "")\(tries)\(mark)")
+                    "  \(entry.path)\(id)\t\(entry.title ?? "")\(entry.version.map { " " + $0 } ?? "")\(tries)\(mark)")
             }
         }
         return lines.map { $0 + "\n" }.joined()
@@ -79,7 +81,8 @@ public enum BootRendering {
                         .array(
                             entries.map { entry in
                                 .object([
-                                    ("id", .string(entry.id)), ("path", .string(entry.path)),
+                                    ("id", .string(entry.id)), ("profile", .integer(entry.profile)),
+                                    ("path", .string(entry.path)),
                                     ("type", .string(entry.kind.rawValue)), ("title", optional(entry.title)),
                                     ("version", optional(entry.version)), ("sort_key", optional(entry.sortKey)),
                                     ("tries_left", entry.counter.map { .integer($0.triesLeft) } ?? .null),
