@@ -152,7 +152,7 @@ import Testing
         for name in ["other.efi", "alpha.efi"] {
             try FileManager.default.copyItem(atPath: TestPaths.fixture("uki-unsigned.efi"), toPath: "\(linux)/\(name)")
         }
-        let options = ["--efivars=\(vars)", "--esp=\(directory.path)/esp"]
+        let options = ["--efivars=\(vars)", "--esp=\(directory.path)/esp", "--staged"]
         let text = try BootctlCLITests.bootctl(["status"] + options)
         #expect(
             text.stdout == """
