@@ -88,8 +88,10 @@ public struct EFIVariableDirectory: VariableStore, Sendable {
             let descriptor = open(file.string, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
             guard descriptor >= 0 else { throw Self.failure(file, "cannot open for writing") }
             defer { close(descriptor) }
-            // The kernel makes a new non-standard variable immutable at creation.
-            if created { Self.setImmutable(descriptor, false) }
+            // The kernel makes a new non-standard variable immutable at creation: cleared for the
+            // write and set again after it, as systemd does, so the variable stays as the kernel made it.
+            let madeImmutable = created && Self.setImmutable(descriptor, false)
+            defer { if madeImmutable { Self.setImmutable(descriptor, true) } }
             let written = content.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
             guard written == content.count else {
                 let failure = Self.failure(file, "writing the variable failed")
