@@ -34,10 +34,11 @@ let package = Package(
             pkgConfig: "tss2-esys",
             providers: [.apt(["libtss2-dev"])]
         ),
+        .systemLibrary(name: "CLinux"),
         .target(name: "JSON"),
         .target(
             name: "BinaryIO",
-            dependencies: [.product(name: "SystemPackage", package: "swift-system")]
+            dependencies: ["CLinux", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .target(
             name: "BootCrypto",

@@ -8,7 +8,11 @@ import SystemPackage
 /// (an error on the way), the temporary file is removed, so no half-written output is left.
 public final class AtomicOutputFile {
     public let destination: FilePath
-    private let temporaryPath: FilePath
+    /// The destination's directory: the temporary file is created, renamed and removed in it by
+    /// name, never through a symbolic link.
+    private let directory: DirectoryHandle
+    private let name: String
+    private let temporaryName: String
     private var descriptor: FileDescriptor?
     private var committed = false
     /// Bytes appended so far, and how far writeback has been started.
@@ -19,29 +23,45 @@ public final class AtomicOutputFile {
     private static let writebackWindow = 8 << 20
 
     /// Creates the temporary file next to `destination`. `permissions` are filtered by the umask.
-    public init(destination: FilePath, permissions: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]) throws
-    {
-        self.destination = destination
-        let directory = destination.removingLastComponent()
-        let name = destination.lastComponent?.string ?? "output"
-        var generator = SystemRandomNumberGenerator()
-        let suffix = String(generator.next() & 0xFFFF_FFFF, radix: 16)
-        temporaryPath = directory.appending(".\(name).tmp-\(suffix)")
+    public convenience init(
+        destination: FilePath, permissions: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]
+    ) throws {
+        let parent = destination.removingLastComponent()
+        let directory: DirectoryHandle
         do {
-            descriptor = try FileDescriptor.open(
-                temporaryPath, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec], permissions: permissions)
-        } catch let errno as Errno {
-            let directoryName = directory.isEmpty ? "." : directory.string
+            directory = try DirectoryHandle(path: parent.isEmpty ? "." : parent)
+        } catch let error as BinaryIOError {
             throw BinaryIOError(
                 .writeFailed, path: destination.string,
-                detail: "cannot create a file in \(directoryName): \(errno.osMessage)")
+                detail: "cannot create a file in \(error.path ?? parent.string): \(error.detail ?? error.message)")
         }
+        try self.init(in: directory, name: destination.lastComponent?.string ?? "output", permissions: permissions)
+    }
+
+    /// Creates the temporary file for `name` in `directory`.
+    public init(
+        in directory: DirectoryHandle, name: String,
+        permissions: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]
+    ) throws {
+        self.directory = directory
+        self.name = name
+        destination = directory.path.appending(name)
+        var generator = SystemRandomNumberGenerator()
+        temporaryName = ".\(name).tmp-\(String(generator.next() & 0xFFFF_FFFF, radix: 16))"
+        let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
+        let opened = openat(directory.descriptor.rawValue, temporaryName, flags, permissions.rawValue)
+        guard opened >= 0 else {
+            throw BinaryIOError(
+                .writeFailed, path: destination.string,
+                detail: "cannot create a file in \(directory.path): \(Errno(rawValue: errno).osMessage)")
+        }
+        descriptor = FileDescriptor(rawValue: opened)
     }
 
     deinit {
         if !committed {
             try? descriptor?.close()
-            _ = unlink(temporaryPath.string)
+            _ = unlinkat(directory.descriptor.rawValue, temporaryName, 0)
         }
     }
 
@@ -104,19 +124,15 @@ public final class AtomicOutputFile {
             guard fsync(descriptor.rawValue) == 0 else { throw Errno(rawValue: errno) }
             try descriptor.close()
             self.descriptor = nil
+            let directory = directory.descriptor.rawValue
             if replacing {
-                guard rename(temporaryPath.string, destination.string) == 0 else { throw Errno(rawValue: errno) }
+                guard renameat(directory, temporaryName, directory, name) == 0 else { throw Errno(rawValue: errno) }
             } else {
-                guard link(temporaryPath.string, destination.string) == 0 else { throw Errno(rawValue: errno) }
-                _ = unlink(temporaryPath.string)
+                guard linkat(directory, temporaryName, directory, name, 0) == 0 else { throw Errno(rawValue: errno) }
+                _ = unlinkat(directory, temporaryName, 0)
             }
             committed = true
-            let directory = destination.removingLastComponent()
-            let directoryDescriptor = try FileDescriptor.open(
-                directory.isEmpty ? "." : directory, .readOnly,
-                options: [.directory, .closeOnExec])
-            defer { try? directoryDescriptor.close() }
-            guard fsync(directoryDescriptor.rawValue) == 0 else { throw Errno(rawValue: errno) }
+            guard fsync(directory) == 0 else { throw Errno(rawValue: errno) }
         } catch let errno as Errno {
             throw BinaryIOError(.writeFailed, path: destination.string, detail: errno.osMessage)
         }

@@ -111,7 +111,15 @@ extension ByteSource {
     /// Writes the whole source to `destination` through an ``AtomicOutputFile`` (temporary file,
     /// fsync, rename, directory fsync), in chunks of 1 MiB.
     public func save(to destination: FilePath) throws {
-        let output = try AtomicOutputFile(destination: destination)
+        try save(into: try AtomicOutputFile(destination: destination))
+    }
+
+    /// ``save(to:)`` for the file `name` in `directory`, which is never left through a link.
+    public func save(in directory: DirectoryHandle, as name: String) throws {
+        try save(into: try AtomicOutputFile(in: directory, name: name))
+    }
+
+    private func save(into output: AtomicOutputFile) throws {
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
         defer { scratch.deallocate() }
         try forEachChunk(scratch: scratch) { try output.write($0) }

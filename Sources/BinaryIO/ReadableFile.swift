@@ -39,14 +39,19 @@ public final class ReadableFile: Sendable {
             path: FilePath(path.string + ":" + name), size: count, descriptor: descriptor, base: base + offset)
     }
 
-    public init(path: FilePath) throws {
-        self.path = path
+    public convenience init(path: FilePath) throws {
         let descriptor: FileDescriptor
         do {
             descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
         } catch let errno as Errno {
             throw BinaryIOError(.cannotOpen, path: path.string, detail: errno.osMessage)
         }
+        try self.init(path: path, opened: descriptor)
+    }
+
+    /// Takes over `descriptor`, open on `path`: closed here when it is not a regular file whose
+    /// size is its length.
+    init(path: FilePath, opened descriptor: FileDescriptor) throws {
         var status = stat()
         guard fstat(descriptor.rawValue, &status) == 0 else {
             let detail = Errno(rawValue: errno).osMessage
@@ -60,6 +65,11 @@ public final class ReadableFile: Sendable {
             }
             throw BinaryIOError(.notRegularFile, path: path.string)
         }
+        if let kind = FileSystemType(descriptor: descriptor)?.unsizedKind {
+            try? descriptor.close()
+            throw BinaryIOError(.notRegularFile, path: path.string, detail: "a \(kind) file reports no real size")
+        }
+        self.path = path
         self.descriptor = OpenDescriptor(descriptor)
         self.size = Int(status.st_size)
         self.base = 0
@@ -104,20 +114,11 @@ public final class ReadableFile: Sendable {
 }
 
 extension ReadableFile {
-    /// The whole content of a small input (a key, a certificate, a config file, `@PATH` text): a
-    /// regular file, or a pipe read to its end (`--cmdline=@<(...)`). More than `limit` bytes is an error.
+    /// The whole content of a small input (a key, a certificate, a config file, `@PATH` text, a
+    /// procfs or sysfs file, an EFI variable): read to end of file whatever size the file reports
+    /// (procfs says 0, sysfs 4096), so pipes (`--cmdline=@<(...)`) work too. More than `limit`
+    /// bytes is an error.
     public static func readAll(path: FilePath, limit: Int) throws -> [UInt8] {
-        do {
-            return try FileRegion(wholeFile: ReadableFile(path: path)).readAll(limit: limit)
-        } catch let error as BinaryIOError where error.code == .notRegularFile {
-            return try readStream(path: path, limit: limit)
-        } catch var error as BinaryIOError where error.code == .tooLarge {
-            error.path = path.string
-            throw error
-        }
-    }
-
-    private static func readStream(path: FilePath, limit: Int) throws -> [UInt8] {
         let descriptor: FileDescriptor
         do {
             descriptor = try FileDescriptor.open(path, .readOnly, options: [.closeOnExec])
@@ -131,8 +132,10 @@ extension ReadableFile {
             let count: Int
             do {
                 count = try buffer.withUnsafeMutableBytes { try descriptor.read(into: $0, retryOnInterrupt: true) }
+            } catch Errno.isDirectory {
+                throw BinaryIOError(.cannotOpen, path: path.string, detail: "is a directory")
             } catch let errno as Errno {
-                throw BinaryIOError(.readFailed, path: path.string, detail: errno.osMessage)
+                throw BinaryIOError(.readFailed, path: path.string, offset: result.count, detail: errno.osMessage)
             }
             if count == 0 { return result }
             guard result.count + count <= limit else {

@@ -100,7 +100,7 @@ public struct ABSlots: Sendable {
             let entry = positions.min().map { order[$0] } ?? entries.first
             return SlotState(
                 slot: slot, entry: entry, entries: entries,
-                fileExists: location(slot).esp.resolve(file(slot)) != nil, orderPosition: positions.min(),
+                fileExists: location(slot).esp.contains(file(slot)), orderPosition: positions.min(),
                 isNext: configuration.bootNext.map(entries.contains) ?? false,
                 isBooted: configuration.bootCurrent.map(entries.contains) ?? false)
         }
@@ -113,15 +113,13 @@ public struct ABSlots: Sendable {
     public struct Installation: Sendable {
         public let slot: Slot
         public let entry: UInt16
-        /// true: armed as BootNext for one trial boot; false: the first slot, made primary.
-        public let trial: Bool
     }
 
     /// Writes `uki` to the slot that is not booted (and not primary), makes sure its Boot####
-    /// exists, takes it out of BootOrder (it is untested) and arms it as BootNext. With no slot in
-    /// BootOrder yet it becomes the head of BootOrder instead (there is nothing to fall back to).
-    /// Refused while a trial is running (the booted slot is not the primary one): mark it good or
-    /// bad first.
+    /// exists, takes it out of BootOrder (it is untested) and arms it as BootNext for one trial
+    /// boot, the first install included: until `markGood` nothing boots it twice, so a kernel that
+    /// fails falls back to whatever BootOrder held. Refused while a trial is running (the booted
+    /// slot is not the primary one): mark it good or bad first.
     public func install(_ uki: FilePath, manager: inout BootManager) throws -> Installation {
         let image = try PEImage(file: try ReadableFile(path: uki))
         guard image.section(named: ".linux") != nil else {
@@ -137,27 +135,15 @@ public struct ABSlots: Sendable {
         let slot = (status.booted ?? status.primary)?.other ?? .a
         let target = status.state(slot)
         try location(slot).esp.writeFile(copying: uki, to: file(slot))
-        let option = try loadOption(slot)
-        guard status.primary != nil else {
-            let (number, created) = try entry(target.entry, option, manager: &manager, position: .first)
-            if !created { try manager.setOrder([number] + status.order.filter { $0 != number }) }
-            return Installation(slot: slot, entry: number, trial: false)
-        }
         let untested = status.order.filter { !target.entries.contains($0) }
         if untested != status.order { try manager.setOrder(untested) }
-        let (number, created) = try entry(target.entry, option, manager: &manager, position: .next)
-        if !created { try manager.setNext(number) }
-        return Installation(slot: slot, entry: number, trial: true)
-    }
-
-    /// Reuses the slot's entry (rewritten if it differs from `option`; created: false) or adds one
-    /// at `position` (created: true).
-    private func entry(
-        _ existing: UInt16?, _ option: LoadOption, manager: inout BootManager, position: BootManager.Position
-    ) throws -> (number: UInt16, created: Bool) {
-        guard let existing else { return (try manager.add(option, position: position), true) }
-        try manager.replace(existing, with: option)
-        return (existing, false)
+        let option = try loadOption(slot)
+        if let existing = target.entry {
+            try manager.replace(existing, with: option)
+            try manager.setNext(existing)
+            return Installation(slot: slot, entry: existing)
+        }
+        return Installation(slot: slot, entry: try manager.add(option, position: .next))
     }
 
     /// Promotes `slot` (default: the booted one) to the head of BootOrder. Refused for a slot other

@@ -18,11 +18,11 @@ public enum BootAssessment: String, Sendable {
     public static func of(_ bootCountPath: String?, on esp: ESP) throws -> BootAssessment {
         guard let bootCountPath else { return .clean }
         let counter = try BootCounter(blessBootPath: bootCountPath)
-        if esp.resolve(ESP.relativePath(bootCountPath)) != nil {
+        if esp.contains(ESP.relativePath(bootCountPath)) {
             return counter.triesLeft > 0 ? .indeterminate : .dirty
         }
-        if esp.resolve(ESP.relativePath(counter.goodName)) != nil { return .good }
-        if esp.resolve(ESP.relativePath(counter.badName)) != nil { return .bad }
+        if esp.contains(ESP.relativePath(counter.goodName)) { return .good }
+        if esp.contains(ESP.relativePath(counter.badName)) { return .bad }
         throw BootEntryError(.notFound, "\(bootCountPath): neither it nor its good or bad name is on \(esp.root)")
     }
 
@@ -33,16 +33,10 @@ public enum BootAssessment: String, Sendable {
     public static func mark(_ bootCountPath: String, good: Bool, on esp: ESP) throws -> (from: String, to: String)? {
         let counter = try BootCounter(blessBootPath: bootCountPath)
         let target = ESP.relativePath(good ? counter.goodName : counter.badName)
-        if esp.resolve(target) != nil { return nil }
-        for source in [ESP.relativePath(bootCountPath), ESP.relativePath(good ? counter.badName : counter.goodName)] {
-            guard let from = esp.resolve(source) else { continue }
-            let to = from.removingLastComponent().appending(String(target.split(separator: "/").last ?? ""))
-            guard rename(from.string, to.string) == 0 else {
-                throw BinaryIOError(
-                    .writeFailed, path: from.string,
-                    detail: "cannot rename to \(to): \(Errno(rawValue: errno).osMessage)")
-            }
-            try esp.syncDirectory(to.removingLastComponent())
+        if esp.contains(target) { return nil }
+        for source in [ESP.relativePath(bootCountPath), ESP.relativePath(good ? counter.badName : counter.goodName)]
+        where esp.contains(source) {
+            try esp.rename(source, to: String(target.split(separator: "/").last ?? ""))
             return (source, target)
         }
         throw BootEntryError(.notFound, "\(bootCountPath): the booted entry is not on \(esp.root)")

@@ -14,23 +14,51 @@ public struct ESP: Sendable {
         self.root = root
     }
 
+    /// Whether `root` is the root of a mounted FAT file system, as systemd checks an ESP: FAT by
+    /// `statfs`, and on another device than its parent directory (or `/` itself). Needs no /proc.
+    public var isMountedFAT: Bool {
+        guard FileSystemType(path: root) == .fat else { return false }
+        var own = stat()
+        var parent = stat()
+        guard stat(root.string, &own) == 0, stat(root.appending("..").string, &parent) == 0 else { return false }
+        return own.st_dev != parent.st_dev || own.st_ino == parent.st_ino
+    }
+
     static let uki = "EFI/Linux"
     static let type1 = "loader/entries"
 
-    /// The existing path of `relative` (`/`-separated), each component matched case-insensitively
-    /// as FAT does; nil when some component does not exist.
-    public func resolve(_ relative: String) -> FilePath? {
-        var path = root
-        for component in relative.split(separator: "/") {
-            guard let match = Self.existingName(String(component), in: path) else { return nil }
-            path.append(match)
-        }
-        return path
+    /// The directory holding `relative` (`/`-separated) and the name its last component has
+    /// there, each component matched case-insensitively as FAT does and walked from the root
+    /// without following links; nil unless it is a regular file.
+    func locate(_ relative: String) -> (directory: DirectoryHandle, name: String)? {
+        let components = relative.split(separator: "/").map(String.init)
+        guard let last = components.last, let directory = try? existingDirectory(components.dropLast()),
+            let (name, kind) = Self.existingEntry(last, in: directory), kind == .regular
+        else { return nil }
+        return (directory, name)
     }
 
-    /// The name in `directory` equal to `name` ignoring case.
-    static func existingName(_ name: String, in directory: FilePath) -> String? {
-        try? directoryEntries(directory).first { $0.lowercased() == name.lowercased() }
+    /// Whether `relative` is a regular file on the ESP (see ``locate(_:)``).
+    public func contains(_ relative: String) -> Bool { locate(relative) != nil }
+
+    /// The directory `components` below the root, matched as FAT does; nil when one is missing,
+    /// an error when one is not a directory (a symbolic link is never followed).
+    func existingDirectory(_ components: some Sequence<String>) throws -> DirectoryHandle? {
+        var directory = try DirectoryHandle(path: root)
+        for component in components {
+            guard let (name, kind) = Self.existingEntry(component, in: directory) else { return nil }
+            guard kind == .directory else {
+                throw BootEntryError(
+                    .invalid, "\(directory.path.appending(name)): not a directory (links are not followed on an ESP)")
+            }
+            directory = try directory.directory(name)
+        }
+        return directory
+    }
+
+    /// The entry of `directory` whose name equals `name` ignoring case, and what it is.
+    static func existingEntry(_ name: String, in directory: DirectoryHandle) -> (String, DirectoryHandle.Kind)? {
+        try? directory.entries().first { $0.name.lowercased() == name.lowercased() }
     }
 
     /// The Type #1 and Type #2 entries (of `kinds`; with `baseName`, only that entry's copies),
@@ -39,14 +67,15 @@ public struct ESP: Sendable {
     public func entries(_ kinds: Set<ESPEntry.Kind> = [.type1, .type2], baseName: String? = nil) throws -> [ESPEntry] {
         var entries: [ESPEntry] = []
         for (directory, kind) in [(Self.type1, ESPEntry.Kind.type1), (Self.uki, .type2)] where kinds.contains(kind) {
-            guard let path = resolve(directory) else { continue }
-            let relative = String(path.string.dropFirst(root.string.count).drop { $0 == "/" })
-            for name in try directoryEntries(path).sorted()
+            guard let handle = try existingDirectory(directory.split(separator: "/").map(String.init)) else { continue }
+            let relative = String(handle.path.string.dropFirst(root.string.count).drop { $0 == "/" })
+            // Only regular files: a FIFO or device is skipped without being opened.
+            for name in try handle.entries().filter({ $0.kind == .regular }).map(\.name).sorted()
             where name.lowercased().hasSuffix(kind.suffix) && !name.hasPrefix(".")
                 && !name.lowercased().hasPrefix("auto-")
                 && baseName.map({ ESPEntry.baseName(of: name, kind: kind) == $0 }) ?? true
             {
-                let file = path.appending(name)
+                guard let file = try? handle.file(name) else { continue }
                 let fields = kind == .type1 ? Self.type1Fields(file) : Self.osReleaseFields(file)
                 guard let fields else { continue }
                 entries.append(
@@ -61,8 +90,8 @@ public struct ESP: Sendable {
     typealias Fields = (title: String?, version: String?, sortKey: String?, machineID: String?)
 
     /// `title`, `version`, `sort-key`, `machine-id` of a Type #1 file (first word is the key).
-    static func type1Fields(_ file: FilePath) -> Fields? {
-        guard let bytes = try? ReadableFile.readAll(path: file, limit: 1 << 20) else { return nil }
+    static func type1Fields(_ file: ReadableFile) -> Fields? {
+        guard let bytes = try? FileRegion(wholeFile: file).readAll(limit: 1 << 20) else { return nil }
         var values: [String: String] = [:]
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where !line.hasPrefix("#") {
             let parts = line.split(maxSplits: 1, whereSeparator: { $0 == " " || $0 == "\t" })
@@ -74,7 +103,7 @@ public struct ESP: Sendable {
 
     /// Title, version and sort key from a UKI's `.osrel` as systemd-boot picks them
     /// (`bootspec_pick_name_version_sort_key`); nil when the file is not a PE with a named `.osrel`.
-    static func osReleaseFields(_ file: FilePath) -> Fields? {
+    static func osReleaseFields(_ file: ReadableFile) -> Fields? {
         guard let text = try? osRelease(of: file) else { return nil }
         func first(_ keys: String...) -> String? { keys.lazy.compactMap { text[$0] }.first }
         guard let title = first("PRETTY_NAME", "IMAGE_ID", "NAME", "ID") else { return nil }
@@ -82,10 +111,10 @@ public struct ESP: Sendable {
     }
 
     /// The `.osrel` of a UKI as key/value pairs (shell-style quotes removed).
-    static func osRelease(of file: FilePath) throws -> [String: String] {
-        let image = try PEImage(file: try ReadableFile(path: file))
+    static func osRelease(of file: ReadableFile) throws -> [String: String] {
+        let image = try PEImage(file: file)
         guard let section = image.section(named: ".osrel") else {
-            throw BootEntryError(.invalid, "\(file): not a UKI (no .osrel section)")
+            throw BootEntryError(.invalid, "\(file.path): not a UKI (no .osrel section)")
         }
         let count = min(Int(section.virtualSize), Int(section.sizeOfRawData), 1 << 16)
         let bytes = try image.file.read(at: Int(section.pointerToRawData), count: count, field: ".osrel")
@@ -129,21 +158,22 @@ extension ESPEntry {
 }
 
 extension ESP {
-    /// Where a file of the ESP lives: its directory created (case-insensitively reused) if needed.
-    func directory(_ relative: String) throws -> FilePath {
-        var path = root
+    /// The directory `relative` of the ESP, made where missing: each component walked from the
+    /// root as FAT matches names, links never followed, new directories made durable.
+    func directory(_ relative: String) throws -> DirectoryHandle {
+        var directory = try DirectoryHandle(path: root)
         for component in relative.split(separator: "/").map(String.init) {
-            if let existing = Self.existingName(component, in: path) {
-                path.append(existing)
+            guard let (name, kind) = Self.existingEntry(component, in: directory) else {
+                directory = try directory.makeDirectory(component)
                 continue
             }
-            path.append(component)
-            guard mkdir(path.string, 0o755) == 0 else {
-                throw BinaryIOError(.writeFailed, path: path.string, detail: Errno(rawValue: errno).osMessage)
+            guard kind == .directory else {
+                throw BootEntryError(
+                    .invalid, "\(directory.path.appending(name)): not a directory (links are not followed on an ESP)")
             }
-            try syncDirectory(path.removingLastComponent())
+            directory = try directory.directory(name)
         }
-        return path
+        return directory
     }
 
     /// An ESP path as a loader or device path spells it (`\EFI\Linux\x.efi`), relative to the ESP
@@ -152,14 +182,21 @@ extension ESP {
         loaderPath.split(whereSeparator: { $0 == "\\" || $0 == "/" }).joined(separator: "/")
     }
 
-    /// Copies `source` to `relative` on the ESP: temporary file, fsync, rename, directory fsync.
+    /// Copies `source` to `relative` on the ESP: temporary file, fsync, rename, directory fsync,
+    /// all inside the directory reached from the root without following links.
     public func writeFile(copying source: FilePath, to relative: String) throws {
         let input = try ReadableFile(path: source)
         let wanted = String(relative.split(separator: "/").last ?? "")
         let directory = try directory(String(relative.dropLast(wanted.count)))
         // FAT has one file for both spellings; a staging directory must not get two.
-        let name = Self.existingName(wanted, in: directory) ?? wanted
-        try FileRegion(wholeFile: input).save(to: directory.appending(name))
+        var name = wanted
+        if let (existing, kind) = Self.existingEntry(wanted, in: directory) {
+            guard kind == .regular else {
+                throw BootEntryError(.invalid, "\(directory.path.appending(existing)): not a regular file")
+            }
+            name = existing
+        }
+        try FileRegion(wholeFile: input).save(in: directory, as: name)
     }
 
     /// Installs a UKI as `EFI/Linux/<name>.efi`, or with `tries` as `<name>+<tries>-0.efi` (the
@@ -182,7 +219,7 @@ extension ESP {
         if let tries, !(1...Int(Int32.max)).contains(tries) {
             throw BootEntryError(.invalid, "--tries \(tries): give a number of tries from 1")
         }
-        let fields = try Self.osRelease(of: uki)
+        let fields = try Self.osRelease(of: try ReadableFile(path: uki))
         guard ["PRETTY_NAME", "IMAGE_ID", "NAME", "ID"].contains(where: { fields[$0] != nil }) else {
             throw BootEntryError(
                 .invalid, "\(uki): its .osrel has no PRETTY_NAME, IMAGE_ID, NAME or ID (systemd-boot would not list it)"
@@ -206,20 +243,17 @@ extension ESP {
 
     /// Deletes a file of the ESP and fsyncs its directory.
     public func remove(_ relative: String) throws {
-        guard let path = resolve(relative) else {
+        guard let (directory, name) = locate(relative) else {
             throw BootEntryError(.notFound, "\(root)/\(relative) does not exist")
         }
-        guard unlink(path.string) == 0 else {
-            throw BinaryIOError(.writeFailed, path: path.string, detail: Errno(rawValue: errno).osMessage)
-        }
-        try syncDirectory(path.removingLastComponent())
+        try directory.remove(name)
     }
 
-    func syncDirectory(_ directory: FilePath) throws {
-        let descriptor = try FileDescriptor.open(directory, .readOnly, options: [.directory, .closeOnExec])
-        defer { try? descriptor.close() }
-        guard fsync(descriptor.rawValue) == 0 else {
-            throw BinaryIOError(.writeFailed, path: directory.string, detail: Errno(rawValue: errno).osMessage)
+    /// Renames a file of the ESP within its directory and fsyncs the directory.
+    func rename(_ relative: String, to newName: String) throws {
+        guard let (directory, name) = locate(relative) else {
+            throw BootEntryError(.notFound, "\(root)/\(relative) does not exist")
         }
+        try directory.rename(name, to: newName)
     }
 }

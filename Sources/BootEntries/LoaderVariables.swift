@@ -22,6 +22,11 @@ public struct LoaderVariables: Sendable {
         self.values = values
     }
 
+    /// No variables: an ESP looked at without a machine's variables (`--no-variables`).
+    public static let absent = LoaderVariables(values: [])
+
+    private init(values: [(name: String, value: String)]) { self.values = values }
+
     public subscript(name: String) -> String? { values.first { $0.name == name }?.value }
 
     /// The string in `data` when it is UTF-16LE text ending in its only NUL.

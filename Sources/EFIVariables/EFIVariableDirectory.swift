@@ -41,7 +41,7 @@ public struct EFIVariableDirectory: VariableStore, Sendable {
 
     public init(_ path: FilePath = live) {
         self.path = path
-        isEfivarfs = MountTable().mount(containing: path)?.mount.type == "efivarfs"
+        isEfivarfs = FileSystemType(path: path) == .efivarfs
     }
 
     /// The variable, or nil when it does not exist. An unreadable directory or a file too short

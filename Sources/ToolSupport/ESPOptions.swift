@@ -4,39 +4,57 @@ import BootEntries
 import EFIVariables
 import SystemPackage
 
-/// `--esp PATH`: the EFI System Partition (a mount point, or a staging directory for an image).
-/// Without it, the first of /efi, /boot/efi, /boot that is a mounted FAT file system.
+/// `--esp PATH`: the EFI System Partition, the root of a mounted FAT file system (checked as
+/// systemd checks it), or with `--staged` a directory staged for an ESP image. Without `--esp`, the
+/// first of /efi, /boot/efi, /boot that is a mounted FAT file system.
 public struct ESPLocation: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "The ESP: its mount point, or a directory staged for an image (default: /efi, /boot/efi or /boot, if FAT).",
+            "The ESP's mount point (default: /efi, /boot/efi or /boot, the first that is a FAT mount).",
             valueName: "PATH"))
     public var esp: String?
+    @Flag(help: "--esp (and --esp-b) name directories staged for an ESP image, not mounted ESPs.")
+    public var staged = false
 
     public init() {}
 
-    public func root() throws -> ESP {
-        if let esp { return ESP(root: FilePath(esp)) }
-        let table = MountTable()
-        guard let found = ["/efi", "/boot/efi", "/boot"].first(where: { Self.isFATMount(FilePath($0), in: table) })
-        else {
-            throw ToolError("no ESP found (/efi, /boot/efi, /boot are not FAT mounts); give --esp PATH")
-        }
-        return ESP(root: FilePath(found))
+    public func validate() throws {
+        if staged && esp == nil { throw ValidationError("--staged needs --esp") }
     }
 
-    /// Whether `path` is the mount point of a FAT file system.
-    static func isFATMount(_ path: FilePath, in table: MountTable) -> Bool {
-        guard let (mount, realPath) = table.mount(containing: path) else { return false }
-        return mount.point == realPath && ["vfat", "msdos"].contains(mount.type)
+    public func root() throws -> ESP {
+        if let esp { return try self.esp(at: FilePath(esp)) }
+        guard let found = Self.defaultLocations.map({ ESP(root: FilePath($0)) }).first(where: \.isMountedFAT) else {
+            throw ToolError("no ESP found (/efi, /boot/efi, /boot are not FAT mounts); give --esp PATH")
+        }
+        return found
     }
+
+    /// The ESP at `path` given on the command line: a FAT mount's root, or anything with --staged.
+    public func esp(at path: FilePath) throws -> ESP {
+        let esp = ESP(root: path)
+        guard staged || esp.isMountedFAT else {
+            throw ToolError(
+                "\(path) is not the root of a mounted FAT file system; give --staged for a directory staged for an ESP image"
+            )
+        }
+        return esp
+    }
+
+    /// `--esp` when given (checked), else the first default location that is a FAT mount, else nil.
+    public func optionalRoot() throws -> ESP? {
+        if let esp { return try self.esp(at: FilePath(esp)) }
+        return Self.defaultLocations.map { ESP(root: FilePath($0)) }.first(where: \.isMountedFAT)
+    }
+
+    static let defaultLocations = ["/efi", "/boot/efi", "/boot"]
 }
 
 /// The ESP and the GPT partition firmware device paths name: `--disk IMAGE --part N` reads the
-/// image's (or disk's) GPT; otherwise the partition that holds the mounted ESP (sysfs and udev).
+/// GPT of an image or a block device; otherwise the partition that holds the mounted ESP.
 public struct ESPPartitionOptions: ParsableArguments {
     @OptionGroup public var location: ESPLocation
-    @Option(help: ArgumentHelp("A disk image (or whole disk) whose GPT holds the ESP.", valueName: "FILE"))
+    @Option(help: ArgumentHelp("A disk image or block device whose GPT holds the ESP.", valueName: "FILE"))
     public var disk: String?
     @Option(help: ArgumentHelp("The ESP's partition number on --disk.", valueName: "N")) public var part: UInt32?
 
@@ -46,20 +64,18 @@ public struct ESPPartitionOptions: ParsableArguments {
         guard (disk == nil) == (part == nil) else { throw ValidationError("--disk and --part go together") }
     }
 
-    /// The partition firmware device paths name. Without --disk the ESP must be a mounted FAT
-    /// file system (a staging directory would name the partition it happens to sit on).
+    /// The partition firmware device paths name for the ESP (``ESPLocation/root()``).
     public func partition() throws -> GPTPartition {
         if let disk, let part { return try GPTPartition.read(disk: FilePath(disk), number: part) }
-        return try Self.mountedPartition(of: try location.root().root)
+        return try partition(of: try location.root())
     }
 
-    /// The partition a mounted FAT ESP sits on; refused for anything else.
-    public static func mountedPartition(of root: FilePath) throws -> GPTPartition {
-        guard ESPLocation.isFATMount(root, in: MountTable()) else {
-            throw ToolError(
-                "\(root) is not a mounted FAT file system; for a staged ESP give --disk IMAGE --part N",
-                exitCode: ExitStatus.usage)
+    /// The partition a mounted ESP sits on; a staged directory has none (it would name the
+    /// partition it happens to sit on).
+    public func partition(of esp: ESP) throws -> GPTPartition {
+        guard !location.staged else {
+            throw ToolError("\(esp.root) is staged, not mounted: give --disk IMAGE --part N for its partition")
         }
-        return try GPTPartition.containing(root)
+        return try GPTPartition.containing(esp.root)
     }
 }

@@ -97,3 +97,20 @@ func describe(_ error: any Error) -> (String, Int32) {
         (String(describing: error), ExitStatus.dataError)
     }
 }
+
+extension ParsableCommand {
+    /// Parses this process's arguments and runs the command, as `main()` does, but refuses to
+    /// run when the arguments could not be read at all: the Swift runtime reads them from
+    /// /proc/self/cmdline on Linux, and without /proc (a chroot, an early initramfs) it would
+    /// otherwise run the default subcommand with no arguments instead of what was asked.
+    /// `rewrite` adjusts the arguments (after the program name) before parsing.
+    public static func mainReadingArguments(_ rewrite: ([String]) -> [String] = { $0 }) {
+        guard !CommandLine.arguments.isEmpty else {
+            printDiagnostic(
+                "\(configuration.commandName ?? "tool"): cannot read this process's arguments "
+                    + "(/proc/self/cmdline): mount /proc (mount -t proc proc /proc) and run again")
+            Self.exit(withError: ExitCode(ExitStatus.unavailable))
+        }
+        main(rewrite(Array(CommandLine.arguments.dropFirst())))
+    }
+}

@@ -78,9 +78,7 @@ public struct MeasureSectionOptions: ParsableArguments {
             return (try UKIProfileSections.sections(of: image, profile: profile.flatMap { Int($0) } ?? 0), rules)
         }
         let sections = try sectionFiles.compactMap { kind, path in
-            try path.map {
-                MeasuredSection(kind: kind, content: FileRegion(wholeFile: try ReadableFile(path: FilePath($0))))
-            }
+            try path.map { MeasuredSection(kind: kind, content: try TextOrFile.file(FilePath($0)).source()) }
         }
         return (sections, .current)
     }

@@ -18,23 +18,23 @@ public struct VariableStoreOptions: ParsableArguments {
         if efivars != nil && varstore != nil { throw ValidationError("--efivars and --varstore exclude each other") }
     }
 
+    /// The selected store. Without --efivars/--varstore it is this machine's efivarfs, and a
+    /// machine without one (not booted through UEFI, efivarfs not mounted) is an error, never an
+    /// empty store.
     public func open() throws -> any VariableStore {
+        try open(alternatives: "give --efivars=DIR or --varstore=FILE")
+    }
+
+    func open(alternatives: String) throws -> any VariableStore {
         if let varstore { return try OVMFVarStore.load(FilePath(varstore)) }
-        return EFIVariableDirectory(efivars.map { FilePath($0) } ?? EFIVariableDirectory.live)
-    }
-
-    /// systemd's loader variables in the selected store; nil as for ``optionalStore()``.
-    public func loaderVariables() throws -> LoaderVariables? {
-        try optionalStore().map { try LoaderVariables(store: $0) }
-    }
-
-    /// The selected store; nil when it is the default (efivarfs) and that is absent: this
-    /// machine did not boot through UEFI, so nothing on an ESP is booted now.
-    public func optionalStore() throws -> (any VariableStore)? {
-        if efivars == nil, varstore == nil, !EFIVariableDirectory.isReadableDirectory(EFIVariableDirectory.live) {
-            return nil
+        if let efivars { return EFIVariableDirectory(FilePath(efivars)) }
+        guard EFIVariableDirectory.isReadableDirectory(EFIVariableDirectory.live) else {
+            throw ToolError(
+                "\(EFIVariableDirectory.live) is not readable (not booted through UEFI, or efivarfs is not mounted); "
+                    + alternatives,
+                exitCode: ExitStatus.unavailable)
         }
-        return try open()
+        return EFIVariableDirectory(EFIVariableDirectory.live)
     }
 
     /// Runs `change` on a boot manager over the selected store and commits the store.
@@ -43,6 +43,34 @@ public struct VariableStoreOptions: ParsableArguments {
         let result = try change(&manager)
         try manager.store.commit()
         return result
+    }
+}
+
+/// The EFI variables an ESP command consults (the booted entry, what Boot#### entries start):
+/// this machine's, a copy (--efivars, --varstore), or explicitly none (--no-variables) for an ESP
+/// copy or an image being built. Missing variables are never taken to mean "nothing is booted".
+public struct ESPVariableOptions: ParsableArguments {
+    @OptionGroup public var store: VariableStoreOptions
+    @Flag(help: "Work on the ESP alone, without EFI variables (an ESP copy or an image being built).")
+    public var noVariables = false
+
+    public init() {}
+
+    public func validate() throws {
+        if noVariables && (store.efivars != nil || store.varstore != nil) {
+            throw ValidationError("--no-variables excludes --efivars and --varstore")
+        }
+    }
+
+    /// The store; nil with --no-variables.
+    public func optionalStore() throws -> (any VariableStore)? {
+        if noVariables { return nil }
+        return try store.open(alternatives: "give --efivars=DIR, --varstore=FILE, or --no-variables for the ESP alone")
+    }
+
+    /// systemd's loader variables; nil with --no-variables.
+    public func loaderVariables() throws -> LoaderVariables? {
+        try optionalStore().map { try LoaderVariables(store: $0) }
     }
 }
 

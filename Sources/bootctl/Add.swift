@@ -25,7 +25,7 @@ struct Add: ParsableCommand {
             let location = try DevicePath(partition: try partition.partition(), loader: loader)
             if partition.disk == nil || partition.location.esp != nil {
                 let esp = try partition.location.root()
-                guard esp.resolve(ESP.relativePath(loader)) != nil else {
+                guard esp.contains(ESP.relativePath(loader)) else {
                     throw ToolError("\(loader): no such file on the ESP \(esp.root)", exitCode: ExitStatus.noInput)
                 }
             }

@@ -22,14 +22,14 @@ struct Install: ParsableCommand {
     )
     var tries: Int?
     @OptionGroup var location: ESPLocation
-    @OptionGroup var store: VariableStoreOptions
+    @OptionGroup var variables: ESPVariableOptions
 
     func run() throws {
         try reportingErrors(tool: "bootctl") {
             let file = FilePath(uki)
             var stem = file.lastComponent?.string ?? uki
             if stem.lowercased().hasSuffix(".efi") { stem = String(stem.dropLast(4)) }
-            let booted = try store.loaderVariables().flatMap(ESPEntry.bootedBaseName)
+            let booted = try variables.loaderVariables().flatMap(ESPEntry.bootedBaseName)
             let result = try location.root().installUKI(file, name: name ?? stem, tries: tries, booted: booted)
             for removed in result.removed { printDiagnostic("bootctl: removed the earlier \(removed)") }
             print(result.path)
@@ -45,12 +45,17 @@ struct BlessOptions: ParsableArguments {
             valueName: "ENTRY"))
     var entry: String?
     @OptionGroup var location: ESPLocation
-    @OptionGroup var store: VariableStoreOptions
+    @OptionGroup var variables: ESPVariableOptions
 
     func mark(good: Bool) throws {
         try reportingErrors(tool: "bootctl") {
             var path = entry
-            if path == nil { path = try store.loaderVariables()?["LoaderBootCountPath"] }
+            if path == nil {
+                guard let loader = try variables.loaderVariables() else {
+                    throw ToolError("without EFI variables there is no LoaderBootCountPath: name the ENTRY")
+                }
+                path = loader["LoaderBootCountPath"]
+            }
             guard var path else {
                 printDiagnostic("bootctl: this boot was not counted (no LoaderBootCountPath); nothing to do")
                 return
@@ -93,13 +98,13 @@ struct Cleanup: ParsableCommand {
 
     @Option(help: ArgumentHelp("Entries to keep, the booted one included.", valueName: "N")) var keep: Int = 2
     @OptionGroup var location: ESPLocation
-    @OptionGroup var store: VariableStoreOptions
+    @OptionGroup var variables: ESPVariableOptions
 
     func run() throws {
         try reportingErrors(tool: "bootctl") {
-            let variables = try store.optionalStore()
-            let booted = try variables.map { try LoaderVariables(store: $0) }.flatMap(ESPEntry.bootedBaseName)
-            let referenced = try variables.map { try BootConfiguration(store: $0) }?.entries.compactMap(\.option)
+            let store = try variables.optionalStore()
+            let booted = try store.map { try LoaderVariables(store: $0) }.flatMap(ESPEntry.bootedBaseName)
+            let referenced = try store.map { try BootConfiguration(store: $0) }?.entries.compactMap(\.option)
                 .flatMap(\.filePath.filePaths)
             for removed in try location.root().cleanup(keep: keep, booted: booted, referenced: referenced ?? []) {
                 print(removed)

@@ -20,4 +20,6 @@ struct Bootctl: ParsableCommand {
         ],
         defaultSubcommand: List.self
     )
+
+    static func main() { mainReadingArguments() }
 }

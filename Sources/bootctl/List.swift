@@ -9,37 +9,33 @@ struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show BootCurrent, BootNext, Timeout, BootOrder and every Boot#### entry.", aliases: ["status"])
 
-    @Option(
-        help: ArgumentHelp(
-            "Also list the Boot Loader Specification entries on this ESP, with boot counters.", valueName: "PATH"))
-    var esp: String?
-    @OptionGroup var store: VariableStoreOptions
+    @OptionGroup var location: ESPLocation
+    @OptionGroup var variables: ESPVariableOptions
     @OptionGroup var output: JSONOptions
 
     func run() throws {
         try reportingErrors(tool: "bootctl") {
-            let opened = try store.open()
-            let configuration = try BootConfiguration(store: opened)
-            let loader = try LoaderVariables(store: opened)
-            let partition = esp.map { ESP(root: FilePath($0)) }
-            let entries = try partition?.entries() ?? []
+            let store = try variables.optionalStore()
+            let esp = try location.optionalRoot()
+            guard store != nil || esp != nil else { throw ToolError("--no-variables needs an ESP (--esp PATH)") }
+            let configuration = try store.map { try BootConfiguration(store: $0) }
+            let loader = try store.map { try LoaderVariables(store: $0) } ?? .absent
+            let entries = try esp?.entries() ?? []
             var assessment: BootAssessment?
-            if let partition {
+            if let esp, store != nil {
                 do {
-                    assessment = try BootAssessment.of(loader["LoaderBootCountPath"], on: partition)
+                    assessment = try BootAssessment.of(loader["LoaderBootCountPath"], on: esp)
                 } catch {
                     printDiagnostic("bootctl: this boot's assessment is unknown: \(error)")
                 }
             }
             if output.effective == .off {
-                print(BootRendering.text(configuration), terminator: "")
-                print(
-                    BootRendering.text(loader, esp: partition, entries: entries, assessment: assessment), terminator: ""
-                )
+                print(configuration.map(BootRendering.text) ?? "", terminator: "")
+                print(BootRendering.text(loader, esp: esp, entries: entries, assessment: assessment), terminator: "")
             } else {
                 let all = JSONValue.object(
-                    BootRendering.json(configuration)
-                        + BootRendering.json(loader, esp: partition, entries: entries, assessment: assessment))
+                    (configuration.map(BootRendering.json) ?? [])
+                        + BootRendering.json(loader, esp: esp, entries: entries, assessment: assessment))
                 print(all.rendered(output.effective, dialect: .systemd))
             }
         }

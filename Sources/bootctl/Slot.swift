@@ -43,11 +43,11 @@ struct SlotOptions: ParsableArguments {
         let a = ABSlots.Location(esp: try partition.location.root(), partition: try partition.partition())
         var b = a
         if espB != nil || partB != nil {
-            let esp = espB.map { ESP(root: FilePath($0)) } ?? a.esp
+            let esp = try espB.map { try partition.location.esp(at: FilePath($0)) } ?? a.esp
             let disk = diskB ?? partition.disk
             let gpt =
                 if let partB, let disk { try GPTPartition.read(disk: FilePath(disk), number: partB) } else {
-                    try ESPPartitionOptions.mountedPartition(of: esp.root)
+                    try partition.partition(of: esp)
                 }
             b = ABSlots.Location(esp: esp, partition: gpt)
         }
@@ -94,8 +94,7 @@ struct SlotInstall: ParsableCommand {
             let installation = try options.store.changing { try slots.install(FilePath(uki), manager: &$0) }
             printDiagnostic(
                 "bootctl: installed \(slots.file(installation.slot)) (slot \(installation.slot.letter)); "
-                    + (installation.trial
-                        ? "it boots once at the next start (BootNext)" : "first slot: head of BootOrder"))
+                    + "it boots once at the next start (BootNext) until 'bootctl slot mark-good'")
             print(BootConfiguration.variableName(installation.entry))
         }
     }

@@ -16,7 +16,5 @@ struct Measure: ParsableCommand {
         defaultSubcommand: Status.self
     )
 
-    static func main() {
-        main(PCRSelectionOptions.normalizingEmptyPhase(Array(CommandLine.arguments.dropFirst())))
-    }
+    static func main() { mainReadingArguments(PCRSelectionOptions.normalizingEmptyPhase) }
 }

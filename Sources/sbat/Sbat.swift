@@ -14,4 +14,6 @@ struct Sbat: ParsableCommand {
         version: "0.1.0",
         subcommands: [Show.self, Check.self, Lint.self, Level.self, ESPCheck.self]
     )
+
+    static func main() { mainReadingArguments() }
 }

@@ -15,4 +15,6 @@ struct Ukify: ParsableCommand {
             Build.self, Inspect.self, Sign.self, Verify.self, Digest.self, Attach.self, Unsign.self, GenKey.self,
         ]
     )
+
+    static func main() { mainReadingArguments() }
 }

@@ -27,6 +27,21 @@ import Testing
         }
     }
 
+    /// procfs reports size 0 and sysfs one page: such files are read to end of file, and refused
+    /// as random-access files (whose size must be their length).
+    @Test func pseudoFilesAreReadToEndOfFile() throws {
+        #expect(try ReadableFile.readAll(path: "/proc/sys/kernel/ostype", limit: 64) == Array("Linux\n".utf8))
+        let mounts = try ReadableFile.readAll(path: "/proc/self/mounts", limit: 4 << 20)
+        #expect(String(decoding: mounts, as: UTF8.self).contains(" /proc proc "))
+        #expect(try ReadableFile.readAll(path: "/sys/kernel/mm/transparent_hugepage/enabled", limit: 4096).count < 4096)
+        for path in ["/proc/sys/kernel/ostype", "/sys/kernel/mm/transparent_hugepage/enabled"] {
+            #expect(throws: BinaryIOError.self) { try ReadableFile(path: FilePath(path)) }
+        }
+        #expect(throws: BinaryIOError(.tooLarge, path: "/proc/self/mounts", detail: "more than 8 bytes")) {
+            try ReadableFile.readAll(path: "/proc/self/mounts", limit: 8)
+        }
+    }
+
     @Test func sourcesStreamInChunksOfTheScratchSize() throws {
         let directory = try TemporaryDirectory()
         let path = try directory.write("data", Array(repeating: 7, count: 1000))

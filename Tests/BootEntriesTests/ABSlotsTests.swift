@@ -39,20 +39,24 @@ import Testing
             a: Self.location(directory), b: Self.location(directory), name: "os", label: "Test OS")
         try FileManager.default.createDirectory(atPath: directory.file("esp"), withIntermediateDirectories: true)
 
-        // First install: slot A becomes BootOrder's head directly (nothing to fall back to).
+        // First install: slot A is a trial too (BootNext only); marked good, it heads BootOrder.
         let first = try slots.install(Self.uki, manager: &manager)
-        #expect(first.slot == .a && !first.trial)
-        let option = try #require(try manager.configuration().entries.first?.option)
+        #expect(first.slot == .a)
+        var configuration = try manager.configuration()
+        #expect((configuration.bootOrder ?? []).isEmpty && configuration.bootNext == first.entry)
+        let option = try #require(configuration.entries.first?.option)
         #expect(option.description == "Test OS A")
         #expect(
             option.filePath.text
                 == "HD(1,GPT,0F6B3A52-9E1D-4C7B-8A25-6D3E1F4B9C70,0x800,0x20000)/\\EFI\\Linux\\os-a.efi")
         #expect(try Self.firmwareBoots(&manager) == first.entry)
+        #expect(try slots.markGood(nil, manager: &manager) == .a)
+        #expect(try manager.configuration().bootOrder == [first.entry])
 
         // Second install goes to B and is armed once through BootNext; A stays first.
         let second = try slots.install(Self.uki, manager: &manager)
-        #expect(second.slot == .b && second.trial)
-        var configuration = try manager.configuration()
+        #expect(second.slot == .b)
+        configuration = try manager.configuration()
         #expect(configuration.bootOrder == [first.entry] && configuration.bootNext == second.entry)
         #expect(throws: BootEntryError.self) { try slots.markGood(.b, manager: &manager) }
         #expect(slots.status(configuration).trial == .b && slots.status(configuration).primary == .a)
@@ -89,6 +93,26 @@ import Testing
         ) { try slots.markBad(nil, manager: &manager) }
     }
 
+    /// The first install from a machine that booted something else leaves BootOrder alone: if
+    /// the new UKI fails, the next boot is the old head of BootOrder.
+    @Test func firstInstallIsATrialThatFallsBack() throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.file("vars"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory.file("esp"), withIntermediateDirectories: true)
+        var manager = BootManager(store: EFIVariableDirectory(FilePath(directory.file("vars"))))
+        let installer = try manager.add(
+            LoadOption(
+                attributes: LoadOption.active, description: "installer",
+                filePath: try DevicePath(partition: Self.partition, loader: "/EFI/BOOT/BOOTX64.EFI")),
+            position: .first)
+        let slots = ABSlots(a: Self.location(directory), b: Self.location(directory), name: "os", label: "os")
+        let trial = try slots.install(Self.uki, manager: &manager)
+        #expect(try manager.configuration().bootOrder == [installer])
+        #expect(try Self.firmwareBoots(&manager) == trial.entry)
+        #expect(try Self.firmwareBoots(&manager) == installer)
+        #expect(slots.status(try manager.configuration()).primary == nil)
+    }
+
     @Test func markBadNeedsAFallback() throws {
         let directory = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory.file("vars"), withIntermediateDirectories: true)
@@ -122,6 +146,8 @@ import Testing
             a: Self.location(directory), b: Self.location(directory, esp: "esp-b", partition: second), name: "os",
             label: "os")
         _ = try slots.install(Self.uki, manager: &manager)
+        _ = try Self.firmwareBoots(&manager)
+        _ = try slots.markGood(nil, manager: &manager)
         let installed = try slots.install(Self.uki, manager: &manager)
         #expect(FileManager.default.fileExists(atPath: directory.file("esp/EFI/Linux/os-a.efi")))
         #expect(FileManager.default.fileExists(atPath: directory.file("esp-b/EFI/Linux/os-b.efi")))

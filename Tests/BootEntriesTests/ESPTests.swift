@@ -1,6 +1,7 @@
 import BinaryIO
 import BootEntries
 import Foundation
+import Glibc
 import SystemPackage
 import TestSupport
 import Testing
@@ -12,6 +13,43 @@ import Testing
 
     static func files(_ directory: TemporaryDirectory, _ relative: String) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: directory.file(relative)).sorted()
+    }
+
+    /// Links in a staged tree are never followed: a linked EFI/Linux is refused for install,
+    /// status and cleanup, and nothing outside the ESP is written or deleted; linked UKIs and
+    /// FIFOs in EFI/Linux are skipped without being opened.
+    @Test func linksAndSpecialFilesNeverLeadOutOfTheESP() throws {
+        let directory = try TemporaryDirectory()
+        let outside = directory.file("outside")
+        try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.uki, toPath: outside + "/os-1.efi")
+        let esp = ESP(root: FilePath(directory.file("esp")))
+        try FileManager.default.createDirectory(atPath: directory.file("esp/EFI"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            atPath: directory.file("esp/EFI/Linux"), withDestinationPath: outside)
+        let refusal = BootEntryError(
+            .invalid, "\(directory.file("esp/EFI/Linux")): not a directory (links are not followed on an ESP)")
+        #expect(throws: refusal) { try esp.installUKI(FilePath(Self.uki), name: "os-2", tries: 3, booted: nil) }
+        #expect(throws: refusal) { try esp.entries() }
+        #expect(throws: refusal) { try esp.cleanup(keep: 1, booted: nil, referenced: []) }
+        #expect(try Self.files(directory, "outside") == ["os-1.efi"])
+
+        try FileManager.default.removeItem(atPath: directory.file("esp/EFI/Linux"))
+        try FileManager.default.createDirectory(
+            atPath: directory.file("esp/EFI/Linux"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            atPath: directory.file("esp/EFI/Linux/linked.efi"), withDestinationPath: outside + "/os-1.efi")
+        #expect(mkfifo(directory.file("esp/EFI/Linux/fifo.efi"), 0o600) == 0)
+        _ = try esp.installUKI(FilePath(Self.uki), name: "os-2", tries: nil, booted: nil)
+        _ = try esp.installUKI(FilePath(Self.uki), name: "os-3", tries: nil, booted: nil)
+        #expect(try esp.entries().map(\.path) == ["EFI/Linux/os-3.efi", "EFI/Linux/os-2.efi"])
+        #expect(try esp.cleanup(keep: 1, booted: nil, referenced: []) == ["EFI/Linux/os-2.efi"])
+        #expect(!esp.contains("EFI/Linux/linked.efi"))
+        #expect(try Self.files(directory, "esp/EFI/Linux") == ["fifo.efi", "linked.efi", "os-3.efi"])
+        #expect(try Self.files(directory, "outside") == ["os-1.efi"])
+        #expect(throws: BootEntryError.self) {
+            try esp.installUKI(FilePath(Self.uki), name: "fifo", tries: nil, booted: nil)
+        }
     }
 
     @Test func installWritesTheCounterAndReplacesEarlierCopies() throws {

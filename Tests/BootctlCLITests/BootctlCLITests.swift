@@ -70,6 +70,36 @@ import Testing
     }
 
     /// Copies the efivarfs vector's global variables into `directory`; returns their names.
+    /// Without /proc the Swift runtime cannot read argv: refused, never run as a bare `bootctl`.
+    @Test func withoutProcTheToolRefusesToGuessItsArguments() throws {
+        let directory = try TemporaryDirectory()
+        let before = try Self.copyFixtureStore(into: directory)
+        let result = try run(
+            "unshare",
+            [
+                "-rm", "sh", "-c", "mount -t tmpfs none /proc && exec \"$0\" remove 0003 --efivars=\"$1\"",
+                TestPaths.bootctl, directory.path,
+            ])
+        #expect(result.status == 69)
+        #expect(
+            result.stderr
+                == "bootctl: cannot read this process's arguments (/proc/self/cmdline): mount /proc (mount -t proc proc /proc) and run again\n"
+        )
+        #expect(result.stdout.isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == before)
+    }
+
+    /// What OVMF does when it starts entry `number`: BootNext deleted, BootCurrent set.
+    static func firmwareBoots(_ number: UInt16, vars: String) throws {
+        let global = "8be4df61-93ca-11d2-aa0d-00e098032b8c"
+        try? FileManager.default.removeItem(atPath: "\(vars)/BootNext-\(global)")
+        guard
+            FileManager.default.createFile(
+                atPath: "\(vars)/BootCurrent-\(global)",
+                contents: Data([6, 0, 0, 0, UInt8(number & 0xFF), UInt8(number >> 8)]))
+        else { throw TestFailure("cannot write BootCurrent in \(vars)") }
+    }
+
     static func copyFixtureStore(into directory: TemporaryDirectory) throws -> [String] {
         let names = try FileManager.default.contentsOfDirectory(atPath: TestPaths.fixture("efi/efivarfs"))
             .filter { $0.contains("-8be4df61-") }.sorted()

@@ -79,7 +79,7 @@ import Testing
         for path in [esp, vars] {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         }
-        let options = ["--esp=\(esp)", "--efivars=\(vars)"]
+        let options = ["--esp=\(esp)", "--staged", "--efivars=\(vars)"]
         let uki = TestPaths.fixture("uki-unsigned.efi")
         let installed = try BootctlCLITests.bootctl(["install", uki, "--name=os-1", "--tries=3"] + options)
         #expect(installed.stdout == "EFI/Linux/os-1+3-0.efi\n", "\(installed.stderr)")
@@ -92,13 +92,13 @@ import Testing
         _ = try directory.write(
             "vars/LoaderBootCountPath-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f",
             [6, 0, 0, 0] + bootCountPath.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] } + [0, 0])
-        let status = try BootctlCLITests.bootctl(["list", "--efivars=\(vars)", "--esp=\(esp)", "--json=short"])
+        let status = try BootctlCLITests.bootctl(["list", "--json=short"] + options)
         #expect(status.stdout.contains("\"assessment\":\"indeterminate\""), "\(status.stdout)")
         #expect(
             status.stdout.contains(
                 "\"id\":\"os-1+2-1.efi\",\"path\":\"EFI/Linux/os-1+2-1.efi\",\"type\":\"type2\",\"title\":\"Test OS 1\",\"version\":\"1\",\"sort_key\":\"testos\",\"tries_left\":2,\"tries_done\":1,\"bad\":false,\"booted\":true"
             ), "\(status.stdout)")
-        let text = try BootctlCLITests.bootctl(["status", "--efivars=\(vars)", "--esp=\(esp)"])
+        let text = try BootctlCLITests.bootctl(["status"] + options)
         #expect(
             text.stdout.contains(
                 "ESP: \(esp) (this boot: indeterminate)\n  EFI/Linux/os-1+2-1.efi\tTest OS 1 1 tries left 2, done 1 (booted)\n  EFI/Linux/os-0.efi\tTest OS 1 1\n"
@@ -123,9 +123,18 @@ import Testing
         for path in [esp, vars] {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         }
-        let options = ["--esp=\(esp)", "--disk=\(disk)", "--part=1", "--efivars=\(vars)", "--name=os", "--label=Linux"]
+        let options = [
+            "--esp=\(esp)", "--staged", "--disk=\(disk)", "--part=1", "--efivars=\(vars)", "--name=os", "--label=Linux",
+        ]
         let uki = TestPaths.fixture("uki-unsigned.efi")
-        #expect(try BootctlCLITests.bootctl(["slot", "install", uki] + options).stdout == "Boot0000\n")
+        // The first install is a trial too; once it has booted (BootCurrent) it is marked good.
+        let first = try BootctlCLITests.bootctl(["slot", "install", uki] + options)
+        #expect(first.stdout == "Boot0000\n" && first.stderr.contains("(slot A); it boots once"), "\(first.stderr)")
+        #expect(try BootctlCLITests.bootctl(["list", "--efivars=\(vars)"]).stdout.hasPrefix("BootNext: 0000\n"))
+        try BootctlCLITests.firmwareBoots(0, vars: vars)
+        #expect(try BootctlCLITests.bootctl(["slot", "mark-good"] + options).stdout == "a\n")
+        // From here on the store is looked at offline: nothing is booted.
+        try FileManager.default.removeItem(atPath: "\(vars)/BootCurrent-8be4df61-93ca-11d2-aa0d-00e098032b8c")
         let second = try BootctlCLITests.bootctl(["slot", "install", uki] + options)
         #expect(second.stdout == "Boot0001\n")
         #expect(second.stderr.contains("EFI/Linux/os-b.efi (slot B); it boots once at the next start (BootNext)"))
@@ -155,10 +164,13 @@ import Testing
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         }
         let options = [
-            "--esp=\(espA)", "--disk=\(disk)", "--part=1", "--esp-b=\(espB)", "--part-b=2", "--efivars=\(vars)",
+            "--esp=\(espA)", "--staged", "--disk=\(disk)", "--part=1", "--esp-b=\(espB)", "--part-b=2",
+            "--efivars=\(vars)",
         ]
         let uki = TestPaths.fixture("uki-unsigned.efi")
         #expect(try BootctlCLITests.bootctl(["slot", "install", uki] + options).stdout == "Boot0000\n")
+        try BootctlCLITests.firmwareBoots(0, vars: vars)
+        #expect(try BootctlCLITests.bootctl(["slot", "mark-good"] + options).stdout == "a\n")
         #expect(try BootctlCLITests.bootctl(["slot", "install", uki] + options).stdout == "Boot0001\n")
         #expect(FileManager.default.fileExists(atPath: "\(espB)/EFI/Linux/os-b.efi"))
         let listed = try BootctlCLITests.bootctl(["list", "--efivars=\(vars)"]).stdout
@@ -168,7 +180,7 @@ import Testing
             ),
             "\(listed)")
         let lonely = try BootctlCLITests.bootctl([
-            "slot", "status", "--esp=\(espA)", "--disk-b=\(disk)", "--efivars=\(vars)",
+            "slot", "status", "--esp=\(espA)", "--staged", "--disk-b=\(disk)", "--efivars=\(vars)",
         ])
         #expect(lonely.status == 64 && lonely.stderr.contains("--disk-b needs --part-b"))
     }
@@ -202,7 +214,7 @@ import Testing
                 "bootctl: /nonexistent.img: cannot open: No such file or directory\n"
             ),
             (
-                add + ["--disk=\(disk)", "--part=1", "--esp=\(vars)"], 66,
+                add + ["--disk=\(disk)", "--part=1", "--esp=\(vars)", "--staged"], 66,
                 "bootctl: \\EFI\\x.efi: no such file on the ESP \(vars)\n"
             ),
             (
@@ -211,14 +223,22 @@ import Testing
             ),
             (
                 ["add", "--efivars=\(vars)", "--label=x", "--loader=\\EFI\\x.efi", "--esp=\(vars)"], 64,
-                "bootctl: \(vars) is not a mounted FAT file system; for a staged ESP give --disk IMAGE --part N\n"
+                "bootctl: \(vars) is not the root of a mounted FAT file system; give --staged for a directory staged for an ESP image\n"
             ),
             (
-                ["mark-good", "--esp=\(vars)", "--efivars=\(vars)", "os.efi"], 65,
+                ["add", "--efivars=\(vars)", "--label=x", "--loader=\\EFI\\x.efi", "--esp=\(vars)", "--staged"], 64,
+                "bootctl: \(vars) is staged, not mounted: give --disk IMAGE --part N for its partition\n"
+            ),
+            (
+                ["install", TestPaths.fixture("uki-unsigned.efi"), "--esp=\(vars)", "--efivars=\(vars)"], 64,
+                "bootctl: \(vars) is not the root of a mounted FAT file system; give --staged for a directory staged for an ESP image\n"
+            ),
+            (
+                ["mark-good", "--esp=\(vars)", "--staged", "--efivars=\(vars)", "os.efi"], 65,
                 "bootctl: \\EFI\\Linux\\os.efi: the file name has no boot counter (+LEFT[-DONE])\n"
             ),
             (
-                ["install", "/nonexistent.efi", "--esp=\(vars)", "--efivars=\(vars)"], 66,
+                ["install", "/nonexistent.efi", "--esp=\(vars)", "--staged", "--efivars=\(vars)"], 66,
                 "bootctl: /nonexistent.efi: cannot open: No such file or directory\n"
             ),
         ] {
@@ -228,6 +248,43 @@ import Testing
             #expect(result.stdout.isEmpty)
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: vars).filter { $0.hasPrefix("Boot") }.isEmpty)
+    }
+
+    /// Without efivarfs (here: /sys/firmware hidden by an empty tmpfs) the ESP verbs that consult
+    /// variables refuse instead of taking "no variables" for "nothing booted"; --no-variables
+    /// makes working on the ESP alone explicit.
+    @Test func missingVariablesAreAnErrorUnlessNoVariablesIsGiven() throws {
+        let directory = try TemporaryDirectory()
+        let esp = directory.file("esp")
+        try FileManager.default.createDirectory(atPath: esp + "/EFI/Linux", withIntermediateDirectories: true)
+        for name in ["os-1.efi", "os-2.efi"] {
+            try FileManager.default.copyItem(
+                atPath: TestPaths.fixture("uki-unsigned.efi"), toPath: "\(esp)/EFI/Linux/\(name)")
+        }
+        func withoutEFI(_ arguments: [String]) throws -> ProcessResult {
+            try run(
+                "unshare",
+                ["-rm", "sh", "-c", "mount -t tmpfs none /sys/firmware && exec \"$0\" \"$@\"", TestPaths.bootctl]
+                    + arguments)
+        }
+        let refusal =
+            "bootctl: /sys/firmware/efi/efivars is not readable (not booted through UEFI, or efivarfs is not mounted); give --efivars=DIR, --varstore=FILE, or --no-variables for the ESP alone\n"
+        for verb in [["cleanup", "--keep=1"], ["status"], ["install", TestPaths.fixture("uki-unsigned.efi")]] {
+            let result = try withoutEFI(verb + ["--esp=\(esp)", "--staged"])
+            #expect(result.status == 69 && result.stderr == refusal, "\(verb): \(result.stderr)")
+        }
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: "\(esp)/EFI/Linux").sorted() == [
+                "os-1.efi", "os-2.efi",
+            ])
+        let listed = try withoutEFI(["status", "--esp=\(esp)", "--staged", "--no-variables"])
+        #expect(
+            listed.stdout == "ESP: \(esp)\n  EFI/Linux/os-2.efi\tTest OS 1 1\n  EFI/Linux/os-1.efi\tTest OS 1 1\n",
+            "\(listed.stderr)")
+        let cleaned = try withoutEFI(["cleanup", "--keep=1", "--esp=\(esp)", "--staged", "--no-variables"])
+        #expect(cleaned.stdout == "EFI/Linux/os-1.efi\n", "\(cleaned.stderr)")
+        let unnamed = try withoutEFI(["mark-good", "--esp=\(esp)", "--staged", "--no-variables"])
+        #expect(unnamed.status == 64 && unnamed.stderr.contains("name the ENTRY"), "\(unnamed.stderr)")
     }
 
     /// A store mounted read-only (a bind mount in a user namespace): one line, exit 74, and no change.

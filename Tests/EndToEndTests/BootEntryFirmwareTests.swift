@@ -66,9 +66,13 @@ import Testing
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         let vars = directory.file("persistent-vars.fd")
         try FileManager.default.copyItem(atPath: FirmwareVM.ovmfVars, toPath: vars)
-        let options = ["--esp=\(staging)", "--disk=\(disk)", "--part=1", "--varstore=\(vars)"]
+        let options = ["--esp=\(staging)", "--staged", "--disk=\(disk)", "--part=1", "--varstore=\(vars)"]
 
+        // The first install is a trial too: it boots once, and only mark-good puts it in BootOrder.
         let entryA = try Self.bootctl(["slot", "install", a] + options)
+        try vm.fillESP(disk: disk, from: staging)
+        #expect(try Self.booted(vm, disk: disk, vars: vars).slot == "A")
+        #expect(try Self.bootctl(["slot", "mark-good", "--slot=a"] + options) == "a")
         let entryB = try Self.bootctl(["slot", "install", b] + options)
         #expect(entryA != entryB)
         try vm.fillESP(disk: disk, from: staging)

@@ -45,6 +45,14 @@ import Testing
         #expect(ours.stdout == (try run(TestPaths.systemdMeasure, arguments)).stdout)
     }
 
+    /// A procfs file (size 0 by stat) is measured with its content, as systemd-measure does.
+    @Test func procfsSectionFilesAreMeasuredWhole() throws {
+        let arguments = ["calculate", "--cmdline=/proc/sys/kernel/ostype", "--bank=sha256", "--phase=", "--json=short"]
+        let ours = try run(TestPaths.measure, arguments)
+        #expect(ours.status == 0, "\(ours.stderr)")
+        #expect(ours.stdout == (try run(TestPaths.systemdMeasure, arguments)).stdout)
+    }
+
     /// systemd-measure 252 needs a TPM to sign; it runs against swtpm here. Our `sign` needs none.
     @Test(arguments: [[String](), ["--phase="]])
     func signMatchesSystemdMeasureOnSwtpm(phases: [String]) throws {

@@ -138,6 +138,27 @@ func sectionNamesByObjdump(_ path: String) throws -> [String] {
         #expect(inspect.stdout.contains("\"text\": \"from a pipe\""), "\(inspect.stdout)")
     }
 
+    /// procfs files report size 0: their text is read to end of file, for --cmdline as for --section.
+    @Test func procfsInputsAreReadWhole() throws {
+        let directory = try TemporaryDirectory()
+        let result = try run(
+            TestPaths.ukify,
+            [
+                "build", "--stub=\(TestPaths.fixture("linuxx64.efi.stub"))", "--cmdline=@/proc/sys/kernel/ostype",
+                "--section=.ostype:@/proc/sys/kernel/ostype", "-o", directory.file("p.efi"),
+            ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let inspect = try run(
+            TestPaths.ukify,
+            ["inspect", "--json=short", "--section=.cmdline", "--section=.ostype", directory.file("p.efi")])
+        #expect(inspect.stdout.contains("\"text\": \"Linux\\n\""), "\(inspect.stdout)")
+        // sha256sum of "Linux\n"
+        #expect(
+            inspect.stdout.contains(
+                "\".ostype\": {\"size\": 6, \"sha256\": \"533e1007b450ba293f5e2cb35b768cf963d0a74c6943558059086eda254939c2\"}"
+            ), "\(inspect.stdout)")
+    }
+
     @Test func sectionSpecsTakeExactlyOneColon() throws {
         let directory = try TemporaryDirectory()
         let result = try ukifyBuild(directory, ["--section=.x:a:measure"])
