@@ -261,7 +261,8 @@ func kernelModules(_ names: [String]) throws -> [String] {
         String(path.split(separator: "/").last ?? path).replacingOccurrences(of: ".ko", with: "")
             .replacingOccurrences(of: "-", with: "_")
     }
-    let builtin = Set(try String(contentsOfFile: tree + "/modules.builtin", encoding: .utf8).split(separator: "\n").map(moduleName))
+    let builtin = Set(
+        try String(contentsOfFile: tree + "/modules.builtin", encoding: .utf8).split(separator: "\n").map(moduleName))
     var files: [String: String] = [:]
     for case let path as String in FileManager.default.enumerator(atPath: tree + "/kernel")!
     where path.hasSuffix(".ko") {

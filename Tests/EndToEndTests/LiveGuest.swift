@@ -5,7 +5,7 @@ import TestSupport
 /// the guest"). Its GPT disk and varstore persist across boots. The ESP holds UKIs A and B
 /// (`\EFI\Linux\a.efi`, `b.efi`, A also as the fallback `\EFI\BOOT\BOOTX64.EFI` for the first boot
 /// of the empty varstore) and Debian's systemd-boot. Their initrd holds busybox, our static bootctl,
-/// Debian's efibootmgr and lsattr; its /init mounts efivarfs and the ESP (/mnt/esp), runs the step
+/// Debian's efibootmgr, lsattr and chattr; its /init mounts efivarfs and the ESP (/mnt/esp), runs the step
 /// script the host put on the ESP, and powers off. The step records each command's exit status,
 /// stdout and stderr in bootchain-test/results on the ESP, which the host reads with mtools.
 final class LiveGuest {
@@ -27,7 +27,7 @@ final class LiveGuest {
         }
         let programs = [
             "/bin/bootctl": bootctl, "/usr/bin/efibootmgr": try which("efibootmgr"),
-            "/usr/bin/lsattr": try which("lsattr"),
+            "/usr/bin/lsattr": try which("lsattr"), "/usr/bin/chattr": try which("chattr"),
         ]
         let initrd = try makeBusyboxInitrd(
             in: directory, modules: ["virtio_pci", "virtio_blk", "vfat", "nls_cp437", "nls_ascii", "efivarfs"],
@@ -132,8 +132,11 @@ struct Outcome: CustomStringConvertible {
     let stdout: String
     let stderr: String
 
-    /// stdout without surrounding white space (an entry name, a path).
+    /// stdout without surrounding white space (a path, a slot).
     var text: String { stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
+
+    /// The entry number in a `Boot####` that bootctl printed (the spelling of BootOrder and the listings).
+    var entry: String { String(text.dropFirst("Boot".count)) }
 
     var description: String { "exit \(status.map(String.init) ?? "none"), stdout [\(stdout)], stderr [\(stderr)]" }
 }
@@ -187,7 +190,7 @@ struct BootState {
         self.variables = variables
     }
 
-    /// BootCurrent, BootNext, BootOrder, Timeout and the entries' names, labels and active flags
+    /// BootCurrent, BootNext, BootOrder, Timeout and the entries' numbers, labels and active flags
     /// decoded from the raw variables.
     var raw: BootListing {
         func words(_ name: String) -> [String] {
@@ -202,11 +205,12 @@ struct BootState {
             let units = stride(from: 10, to: bytes.count - 1, by: 2).lazy.map {
                 UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8
             }.prefix { $0 != 0 }
-            entries[name] = BootListing.Entry(
+            entries[String(name.dropFirst(4))] = BootListing.Entry(
                 active: bytes[4] & 1 == 1, label: String(decoding: Array(units), as: UTF16.self), devicePath: nil)
         }
         return BootListing(
-            current: words("BootCurrent").first, next: words("BootNext").first, timeout: words("Timeout").first
+            current: words("BootCurrent").first, next: words("BootNext").first,
+            timeout: words("Timeout").first
                 .flatMap { Int($0, radix: 16) }, order: words("BootOrder"), entries: entries)
     }
 }
@@ -216,7 +220,8 @@ struct BootListing: Equatable {
     struct Entry: Equatable {
         var active: Bool
         var label: String
-        /// Device path text, normalised (see ``normalizedDevicePath(_:)``); nil where not decoded.
+        /// Device path text and load options as `efibootmgr -v` shows them, in one notation (see
+        /// ``normalizedDevicePath(_:)``); nil where not decoded.
         var devicePath: String?
     }
 
@@ -224,7 +229,7 @@ struct BootListing: Equatable {
     var next: String?
     var timeout: Int?
     var order: [String]
-    /// By variable name (Boot0003).
+    /// By number (0003 for Boot0003).
     var entries: [String: Entry]
 
     /// Without device paths, to compare with what ``BootState/raw`` decodes.
@@ -254,9 +259,11 @@ struct BootListing: Equatable {
         var entries: [String: Entry] = [:]
         for entry in object["entries"] as? [[String: Any]] ?? [] {
             guard let name = entry["name"] as? String else { continue }
-            entries[name] = Entry(
+            entries[String(name.dropFirst("Boot".count))] = Entry(
                 active: entry["active"] as? Bool ?? false, label: entry["description"] as? String ?? "",
-                devicePath: (entry["device_path"] as? String).map(normalizedDevicePath))
+                devicePath: normalizedDevicePath(
+                    (entry["device_path"] as? String ?? "")
+                        + (try efibootmgrOptionalData(entry["optional_data"] as? String ?? ""))))
         }
         self.entries = entries
     }
@@ -278,11 +285,12 @@ struct BootListing: Equatable {
             } else if let value = line.value(after: "BootOrder: ") {
                 order = value.split(separator: ",").map(String.init)
             } else if line.count > 9, line.hasPrefix("Boot"), UInt16(line.dropFirst(4).prefix(4), radix: 16) != nil {
-                let name = String(line.prefix(8))
+                let number = String(line.dropFirst(4).prefix(4))
                 let rest = line.dropFirst(10)
-                let (label, path) = rest.firstIndex(of: "\t").map { (rest[..<$0], rest[rest.index(after: $0)...]) }
+                let (label, path) =
+                    rest.firstIndex(of: "\t").map { (rest[..<$0], rest[rest.index(after: $0)...]) }
                     ?? (rest, "")
-                entries[name] = Entry(
+                entries[number] = Entry(
                     active: line.dropFirst(8).first == "*", label: String(label),
                     devicePath: normalizedDevicePath(String(path)))
             }
@@ -292,13 +300,24 @@ struct BootListing: Equatable {
 }
 
 /// Device path text in one spelling for EDK2's (bootctl) and libefivar's (efibootmgr) notation:
-/// lower case, libefivar's `File(PATH)` as EDK2's bare `PATH`, `FvVol(` as `Fv(`.
+/// lower case, libefivar's `File(PATH)` nodes as EDK2's bare `PATH`, `FvVol(` as `Fv(`.
 func normalizedDevicePath(_ text: String) -> String {
     var text = text.lowercased().replacingOccurrences(of: "fvvol(", with: "fv(")
-    while let start = text.range(of: "file("), let end = text[start.upperBound...].firstIndex(of: ")") {
-        text = String(text[..<start.lowerBound] + text[start.upperBound..<end] + text[text.index(after: end)...])
+    for prefix in ["/file(", "file("] {
+        while let start = text.range(of: prefix), start.lowerBound == text.startIndex || prefix.hasPrefix("/"),
+            let end = text[start.upperBound...].firstIndex(of: ")")
+        {
+            let separator = prefix.hasPrefix("/") ? "/" : ""
+            text =
+                text[..<start.lowerBound] + separator + text[start.upperBound..<end] + text[text.index(after: end)...]
+        }
     }
     return text
+}
+
+/// Load options as efibootmgr 17 prints them after the device path: each byte, `.` when not printable ASCII.
+func efibootmgrOptionalData(_ hex: String) throws -> String {
+    String(try hexBytes(Substring(hex)).map { (0x20...0x7E).contains($0) ? Character(UnicodeScalar($0)) : "." })
 }
 
 func hex4(_ number: UInt16) -> String {
