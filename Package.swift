@@ -30,6 +30,11 @@ let package = Package(
             providers: [.apt(["libelf-dev"])]
         ),
         .systemLibrary(
+            name: "CEFIVar",
+            pkgConfig: "efiboot",
+            providers: [.apt(["libefiboot-dev", "libefivar-dev"])]
+        ),
+        .systemLibrary(
             name: "CTSS2",
             pkgConfig: "tss2-esys",
             providers: [.apt(["libtss2-dev"])]
@@ -60,7 +65,7 @@ let package = Package(
         ),
         .target(
             name: "EFIVariables",
-            dependencies: ["BinaryIO", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: ["CEFIVar", "BinaryIO", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .target(
             name: "BootEntries",

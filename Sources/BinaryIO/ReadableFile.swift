@@ -150,3 +150,36 @@ extension Errno {
     /// The C library's message for this error number (`strerror`).
     public var osMessage: String { String(cString: strerror(rawValue)) }
 }
+
+extension ReadableFile {
+    /// A block device (a whole disk or a partition) opened read-only as a file of the device's
+    /// size (`BLKGETSIZE64`), with its logical sector size (`BLKSSZGET`: the unit of LBAs on it,
+    /// 512 or 4096). Anything else is a ``BinaryIOError/Code/cannotOpen`` error.
+    public static func blockDevice(path: FilePath) throws -> (file: ReadableFile, logicalSectorSize: Int) {
+        // <linux/fs.h>: _IOR(0x12, 114, size_t) and _IO(0x12, 104), in the generic ioctl encoding.
+        let getSize64: UInt = 0x8008_1272
+        let getSectorSize: UInt = 0x1268
+        let descriptor: OpenDescriptor
+        do {
+            descriptor = OpenDescriptor(try FileDescriptor.open(path, .readOnly, options: [.closeOnExec]))
+        } catch let errno as Errno {
+            throw BinaryIOError(.cannotOpen, path: path.string, detail: errno.osMessage)
+        }
+        let fd = descriptor.descriptor.rawValue
+        var status = stat()
+        guard fstat(fd, &status) == 0 else {
+            throw BinaryIOError(.cannotOpen, path: path.string, detail: Errno(rawValue: errno).osMessage)
+        }
+        guard (status.st_mode & S_IFMT) == S_IFBLK else {
+            throw BinaryIOError(.cannotOpen, path: path.string, detail: "not a block device")
+        }
+        var size: UInt64 = 0
+        var sectorSize: Int32 = 0
+        guard ioctl(fd, getSize64, &size) == 0, ioctl(fd, getSectorSize, &sectorSize) == 0 else {
+            throw BinaryIOError(.readFailed, path: path.string, detail: Errno(rawValue: errno).osMessage)
+        }
+        guard let byteCount = Int(exactly: size) else { throw BinaryIOError(.overflow, path: path.string) }
+        let file = ReadableFile(path: path, size: byteCount, descriptor: descriptor, base: 0)
+        return (file, Int(sectorSize))
+    }
+}

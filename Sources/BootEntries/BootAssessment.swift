@@ -52,7 +52,7 @@ extension ESP {
     public func cleanup(keep: Int, booted: String?, referenced: [String]) throws -> [String] {
         guard keep >= 1 else { throw BootEntryError(.invalid, "--keep \(keep): keep at least one entry") }
         let protected = Set(referenced.map { Self.relativePath($0).lowercased() })
-        let ukis = try entries([.type2]).filter { !protected.contains($0.path.lowercased()) }
+        let ukis = try entries([.type2]).firstOfEachFile.filter { !protected.contains($0.path.lowercased()) }
         var kept = ukis.contains { $0.baseName == booted && !$0.isBad } ? 1 : 0
         var doomed: [ESPEntry] = []
         for entry in ukis where entry.baseName != booted {

@@ -76,8 +76,11 @@ public struct ESP: Sendable {
                 && baseName.map({ ESPEntry.baseName(of: name, kind: kind) == $0 }) ?? true
             {
                 guard let file = try? handle.file(name) else { continue }
-                let fields = kind == .type1 ? Self.type1Fields(file) : Self.osReleaseFields(file)
-                guard let fields else { continue }
+                guard kind == .type1 else {
+                    entries += (try? Self.ukiEntries(file, path: relative + "/" + name)) ?? []
+                    continue
+                }
+                guard let fields = Self.type1Fields(file) else { continue }
                 entries.append(
                     ESPEntry(
                         kind: kind, path: relative + "/" + name, title: fields.title, version: fields.version,
@@ -102,22 +105,26 @@ public struct ESP: Sendable {
     }
 
     /// Title, version and sort key from a UKI's `.osrel` as systemd-boot picks them
-    /// (`bootspec_pick_name_version_sort_key`); nil when the file is not a PE with a named `.osrel`.
-    static func osReleaseFields(_ file: ReadableFile) -> Fields? {
-        guard let text = try? osRelease(of: file) else { return nil }
-        func first(_ keys: String...) -> String? { keys.lazy.compactMap { text[$0] }.first }
+    /// (`bootspec_pick_name_version_sort_key`); nil when it names nothing.
+    static func osReleaseFields(_ osRelease: [String: String]) -> Fields? {
+        func first(_ keys: String...) -> String? { keys.lazy.compactMap { osRelease[$0] }.first }
         guard let title = first("PRETTY_NAME", "IMAGE_ID", "NAME", "ID") else { return nil }
         return (title, first("IMAGE_VERSION", "VERSION", "VERSION_ID", "BUILD_ID"), first("IMAGE_ID", "ID"), nil)
     }
 
-    /// The `.osrel` of a UKI as key/value pairs (shell-style quotes removed).
+    /// The first `.osrel` of a UKI as key/value pairs.
     static func osRelease(of file: ReadableFile) throws -> [String: String] {
         let image = try PEImage(file: file)
         guard let section = image.section(named: ".osrel") else {
             throw BootEntryError(.invalid, "\(file.path): not a UKI (no .osrel section)")
         }
-        let count = min(Int(section.virtualSize), Int(section.sizeOfRawData), 1 << 16)
-        let bytes = try image.file.read(at: Int(section.pointerToRawData), count: count, field: ".osrel")
+        return try keyValues(image.memoryContent(of: section))
+    }
+
+    /// The key/value pairs of env-file text (`.osrel`, `.profile`) up to its first NUL, shell-style
+    /// quotes removed; at most 1 MiB is read.
+    static func keyValues(_ content: any ByteSource) throws -> [String: String] {
+        let bytes = try content.readAll(limit: 1 << 20)
         var values: [String: String] = [:]
         for line in String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self).split(separator: "\n") {
             let pair = line.split(separator: "=", maxSplits: 1)
@@ -230,7 +237,7 @@ extension ESP {
             throw BootEntryError(
                 .refused, "EFI/Linux/\(name).efi is the entry this system booted; install under another name")
         }
-        let previous = try entries([.type2], baseName: baseName)
+        let previous = try entries([.type2], baseName: baseName).firstOfEachFile
         let path = "\(Self.uki)/\(name)" + (tries.map { "+\($0)-0" } ?? "") + ".efi"
         try writeFile(copying: uki, to: path)
         var removed: [String] = []

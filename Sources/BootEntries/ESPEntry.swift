@@ -12,9 +12,15 @@ public struct ESPEntry: Sendable {
     public let kind: Kind
     /// Relative to the ESP, with `/` separators (`EFI/Linux/os+3-0.efi`).
     public let path: String
-    /// systemd-boot's ID: the file name, lowercased, counter and suffix included.
-    public var id: String { fileName.lowercased() }
+    /// systemd-boot's ID (what LoaderEntryDefault and LoaderEntryOneShot match): ``idWithoutProfile``,
+    /// and for a profile after the first of a multi-profile UKI `@` and the `.profile`'s ID= (or
+    /// the profile number), as `boot_entry_add_type2` of systemd-boot 257 spells it.
+    public let id: String
+    /// systemd-boot 257's ID of the file: its name, lowercased, counter and suffix included.
+    public var idWithoutProfile: String { fileName.lowercased() }
     public var fileName: String { String(path.split(separator: "/").last ?? "") }
+    /// The profile of a multi-profile UKI this entry boots; 0 for Type #1 entries and other UKIs.
+    public let profile: Int
     /// nil when the file name has no boot counter.
     public let counter: BootCounter?
     public let title: String?
@@ -22,16 +28,21 @@ public struct ESPEntry: Sendable {
     public let sortKey: String?
     public let machineID: String?
 
+    /// `profileID` is the ID= of the profile's `.profile` section (used for profiles after the first).
     public init(
-        kind: Kind, path: String, title: String?, version: String?, sortKey: String?, machineID: String?
+        kind: Kind, path: String, title: String?, version: String?, sortKey: String?, machineID: String?,
+        profile: Int = 0, profileID: String? = nil
     ) {
+        let fileName = String(path.split(separator: "/").last ?? "")
         self.kind = kind
         self.path = path
-        counter = BootCounter(loaderFileName: String(path.split(separator: "/").last ?? ""), suffix: kind.suffix)
+        counter = BootCounter(loaderFileName: fileName, suffix: kind.suffix)
         self.title = title
         self.version = version
         self.sortKey = sortKey
         self.machineID = machineID
+        self.profile = profile
+        id = fileName.lowercased() + (profile == 0 ? "" : "@\(profileID ?? String(profile))")
     }
 
     /// Counted with no tries left: sorted last, and what `cleanup` removes.
@@ -54,7 +65,11 @@ public struct ESPEntry: Sendable {
             { bothHaveSortKeys ? order(a.sortKey, b.sortKey) : 0 },
             { bothHaveSortKeys ? order(a.machineID, b.machineID) : 0 },
             { bothHaveSortKeys ? -compareVersions(a.version ?? "", b.version ?? "") : 0 },
-            { -compareVersions(a.id, b.id) },
+            // `id_without_profile ?: id`, then profiles of one UKI by number; profile 0 has no
+            // id_without_profile in systemd-boot, so it compares equal to the others (a stable sort
+            // keeps it first, where it was added).
+            { -compareVersions(a.idWithoutProfile, b.idWithoutProfile) },
+            { a.profile > 0 && b.profile > 0 ? order(a.profile, b.profile) : 0 },
             { a.counter != nil && b.counter != nil ? order(b.counter!.triesLeft, a.counter!.triesLeft) : 0 },
             { a.counter != nil && b.counter != nil ? order(a.counter!.triesDone, b.counter!.triesDone) : 0 },
         ]
@@ -63,5 +78,14 @@ public struct ESPEntry: Sendable {
             if result != 0 { return result }
         }
         return 0
+    }
+}
+
+extension [ESPEntry] {
+    /// The first entry of each file, in order: what file operations (install, cleanup) work on, as a
+    /// multi-profile UKI makes several entries.
+    var firstOfEachFile: [ESPEntry] {
+        var seen: Set<String> = []
+        return filter { seen.insert($0.path).inserted }
     }
 }

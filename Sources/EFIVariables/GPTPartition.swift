@@ -1,5 +1,4 @@
 import BinaryIO
-import Glibc
 import SystemPackage
 
 /// A GPT partition as a firmware device path names it: number, first LBA, size in LBAs and the
@@ -25,13 +24,21 @@ public struct GPTPartition: Sendable, Equatable {
                 + uniqueGUID.bytes + [0x02, 0x02])
     }
 
-    /// Partition `number` (1-based) of the GPT in a disk image. The sector size is found where
-    /// the header is (512, else 4096); the header and entry-array CRCs and the entry's place
-    /// between the usable LBAs are checked, as firmware does before it trusts the table.
+    /// Partition `number` (1-based) of the GPT on a disk: a block device, opened read-only, whose
+    /// LBAs are its logical sectors, or a disk image, where the sector size is found where the
+    /// header is (512, else 4096). The header and entry-array CRCs and the entry's place between
+    /// the usable LBAs are checked, as firmware does before it trusts the table.
     public static func read(disk path: FilePath, number: UInt32) throws -> GPTPartition {
-        let file = try ReadableFile(path: path)
+        let file: ReadableFile
+        let sectorSizes: [Int]
+        do {
+            (file, sectorSizes) = (try ReadableFile(path: path), [512, 4096])
+        } catch let error as BinaryIOError where error.code == .notRegularFile {
+            let device = try ReadableFile.blockDevice(path: path)
+            (file, sectorSizes) = (device.file, [device.logicalSectorSize])
+        }
         func fail(_ why: String) -> EFIVariableError { EFIVariableError(.malformed, "\(path): \(why)") }
-        let sectorSize = try [512, 4096].first { size in
+        let sectorSize = try sectorSizes.first { size in
             try file.size >= 2 * size && file.read(at: size, count: 8, field: "GPT header") == Array("EFI PART".utf8)
         }
         guard let sectorSize else { throw fail("no GPT partition table (no 'EFI PART' header at LBA 1)") }
@@ -95,68 +102,33 @@ extension String {
 }
 
 extension GPTPartition {
-    /// The partition holding `path` on this machine (a mounted ESP): the block device from
-    /// `stat`, number/start/size from sysfs (512-byte units, converted to the disk's logical
-    /// blocks) and the PARTUUID from udev's database, the properties systemd and kernel-bootcfg
-    /// use (spec digest §3.6). `sysfs` and `udevData` are the roots to read (tests use copies).
-    public static func containing(
-        _ path: FilePath, sysfs: FilePath = "/sys", udevData: FilePath = "/run/udev/data"
-    ) throws -> GPTPartition {
-        var status = stat()
-        guard stat(path.string, &status) == 0 else {
-            throw EFIVariableError(.notFound, "\(path): \(Errno(rawValue: errno).osMessage)")
-        }
-        let device = UInt64(status.st_dev)
-        // glibc's gnu_dev_major / gnu_dev_minor.
-        let major = (device >> 8) & 0xFFF | (device >> 32) & 0xFFFF_F000
-        let minor = device & 0xFF | (device >> 12) & 0xFFFF_FF00
-        return try partition(device: "\(major):\(minor)", holding: path.string, sysfs: sysfs, udevData: udevData)
+    /// The partition an `HD(…,GPT,…)` node names (the inverse of ``hardDriveNode``); nil for an
+    /// MBR partition or any other node.
+    public init?(hardDriveNode node: DevicePathNode) {
+        var reader = ByteReader(node.data)
+        guard let number = try? reader.readUInt32(field: "partition number"),
+            let start = try? reader.readUInt64(field: "partition start"),
+            let size = try? reader.readUInt64(field: "partition size"),
+            let signature = try? reader.readBytes(16, field: "partition signature")
+        else { return nil }
+        self.init(number: number, startLBA: start, sizeLBA: size, uniqueGUID: EFIGUID(bytes: signature))
+        guard hardDriveNode == node else { return nil }
     }
 
-    /// The partition of block device `device` (`MAJOR:MINOR`), read from sysfs and udev.
-    public static func partition(
-        device: String, holding path: String, sysfs: FilePath = "/sys", udevData: FilePath = "/run/udev/data"
-    ) throws -> GPTPartition {
-        let node = sysfs.appending("dev/block/\(device)")
-        func attribute(_ file: FilePath) throws -> UInt64? {
-            guard let bytes = try? ReadableFile.readAll(path: file, limit: 64) else { return nil }
-            return UInt64(String(decoding: bytes, as: UTF8.self).trimmingWhitespace)
+    /// The partition holding `path` on this machine (a mounted ESP): the `HD()` node of the
+    /// path's device path from libefiboot (``DevicePath/ofFile(_:)``), which reads the disk's GPT
+    /// itself, as efibootmgr does.
+    public static func containing(_ path: FilePath) throws -> GPTPartition {
+        let devicePath = try DevicePath.ofFile(path)
+        guard let node = devicePath.nodes.first(where: { $0.type == 4 && $0.subtype == 1 }) else {
+            throw EFIVariableError(.notFound, "\(path): not on a disk partition (\(devicePath.text))")
         }
-        func fail(_ why: String) -> EFIVariableError {
-            EFIVariableError(.notFound, "\(path) (block device \(device)): \(why); give --disk IMAGE --part N instead")
+        guard let partition = GPTPartition(hardDriveNode: node) else {
+            throw EFIVariableError(
+                .notFound,
+                "\(path): \(DevicePathText.node(node)) is not a GPT partition (no valid GPT on its disk; firmware HD() "
+                    + "entries need one)")
         }
-        guard let number = try attribute(node.appending("partition")),
-            let start = try attribute(node.appending("start")),
-            let size = try attribute(node.appending("size"))
-        else { throw fail("not on a disk partition (no \(node)/partition)") }
-        let logicalBlockSize = try attribute(node.appending("../queue/logical_block_size")) ?? 512
-        guard logicalBlockSize >= 512, logicalBlockSize % 512 == 0 else {
-            throw fail("logical block size \(logicalBlockSize) is not a multiple of 512")
-        }
-        let udevFile = udevData.appending("b\(device)")
-        guard let database = try? ReadableFile.readAll(path: udevFile, limit: 1 << 20) else {
-            throw fail("udev has no data for it (\(udevFile))")
-        }
-        var properties: [String: String] = [:]
-        for line in String(decoding: database, as: UTF8.self).split(separator: "\n") where line.hasPrefix("E:") {
-            let pair = line.dropFirst(2).split(separator: "=", maxSplits: 1)
-            if pair.count == 2 { properties[String(pair[0])] = String(pair[1]) }
-        }
-        guard properties["ID_PART_ENTRY_SCHEME"] == "gpt" else {
-            throw fail("the disk has no GPT (firmware HD() entries need one)")
-        }
-        guard let uuid = properties["ID_PART_ENTRY_UUID"].flatMap(EFIGUID.init) else {
-            throw fail("udev knows no PARTUUID for it")
-        }
-        let sectorsPerBlock = logicalBlockSize / 512
-        return GPTPartition(
-            number: UInt32(truncatingIfNeeded: number), startLBA: start / sectorsPerBlock,
-            sizeLBA: size / sectorsPerBlock, uniqueGUID: uuid)
-    }
-}
-
-extension String {
-    var trimmingWhitespace: String {
-        String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+        return partition
     }
 }

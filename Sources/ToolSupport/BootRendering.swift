@@ -28,15 +28,25 @@ public enum BootRendering {
         return lines.map { $0 + "\n" }.joined()
     }
 
-    /// Load options after the device path: ` args "TEXT"` when they are printable UCS-2 (a UKI's
-    /// command line), else ` data HEX`; nothing when empty.
+    /// Load options after the device path: ` args "TEXT"` when they are a command line, else
+    /// ` data HEX` (binary, such as the 16-byte GUID EDK2 puts in the entries it creates); nothing
+    /// when empty.
     static func optionalData(_ data: [UInt8]) -> String {
         guard !data.isEmpty else { return "" }
-        let text = UCS2.decode(data[...])
-        let printable =
-            data.count % 2 == 0 && text.utf16.count * 2 >= data.count - 2
-            && text.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }
-        return printable && !text.isEmpty ? " args \"\(text)\"" : " data \(data.hexString)"
+        return commandLine(data).map { " args \"\($0)\"" } ?? " data \(data.hexString)"
+    }
+
+    /// The text of load options that are a command line in UCS-2 (efibootmgr -u, kernel-bootcfg,
+    /// our `add --args`): an even number of bytes, printable ASCII characters only (so no
+    /// surrogates and no control characters), and NUL at most as the last character. Binary
+    /// data that happens to decode as UCS-2 (CJK or Hangul characters, say) is not text.
+    static func commandLine(_ data: [UInt8]) -> String? {
+        var units = UCS2.units(data[...])
+        if units.last == 0 { units.removeLast() }
+        guard data.count % 2 == 0, !units.isEmpty, units.allSatisfy({ (0x20...0x7E).contains($0) }) else {
+            return nil
+        }
+        return String(decoding: units, as: UTF16.self)
     }
 
     /// systemd's loader variables (`Name: value`), then the ESP's entries in systemd-boot's order
@@ -53,8 +63,10 @@ public enum BootRendering {
             for entry in entries {
                 let tries = entry.counter.map { " tries left \($0.triesLeft), done \($0.triesDone)" } ?? ""
                 let mark = entry.baseName == booted ? " (booted)" : entry.isBad ? " (bad)" : ""
+                // Profiles after the first of a multi-profile UKI share its path; their ID tells them apart.
+                let id = entry.profile > 0 ? " (\(entry.id))" : ""
                 lines.append(
-                    "  \(entry.path)\t\(entry.title ?? "")\(entry.version.map { " " + $0 } ?? "")\(tries)\(mark)")
+                    "  \(entry.path)\(id)\t\(entry.title ?? "")\(entry.version.map { " " + $0 } ?? "")\(tries)\(mark)")
             }
         }
         return lines.map { $0 + "\n" }.joined()
@@ -79,7 +91,8 @@ public enum BootRendering {
                         .array(
                             entries.map { entry in
                                 .object([
-                                    ("id", .string(entry.id)), ("path", .string(entry.path)),
+                                    ("id", .string(entry.id)), ("profile", .integer(entry.profile)),
+                                    ("path", .string(entry.path)),
                                     ("type", .string(entry.kind.rawValue)), ("title", optional(entry.title)),
                                     ("version", optional(entry.version)), ("sort_key", optional(entry.sortKey)),
                                     ("tries_left", entry.counter.map { .integer($0.triesLeft) } ?? .null),

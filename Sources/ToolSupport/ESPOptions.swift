@@ -51,7 +51,7 @@ public struct ESPLocation: ParsableArguments {
 }
 
 /// The ESP and the GPT partition firmware device paths name: `--disk IMAGE --part N` reads the
-/// GPT of an image or a block device; otherwise the partition that holds the mounted ESP.
+/// GPT of an image or a block device; otherwise the partition that holds the mounted ESP (libefiboot).
 public struct ESPPartitionOptions: ParsableArguments {
     @OptionGroup public var location: ESPLocation
     @Option(help: ArgumentHelp("A disk image or block device whose GPT holds the ESP.", valueName: "FILE"))

@@ -4,7 +4,10 @@ import ToolSupport
 
 /// The pattern and store of `set-default` and `set-oneshot`.
 struct LoaderEntryPattern: ParsableArguments {
-    @Argument(help: ArgumentHelp("Entry ID or glob, e.g. 'os-a*' (IDs include the boot counter).", valueName: "ID"))
+    @Argument(
+        help: ArgumentHelp(
+            "Entry ID or glob, e.g. 'os-a*' or 'os-a*@debug' (IDs include the boot counter; a UKI's profiles after the first add @ and the profile's ID or number; status --json lists them).",
+            valueName: "ID"))
     var id: String
     @OptionGroup var store: VariableStoreOptions
 

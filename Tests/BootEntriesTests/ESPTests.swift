@@ -110,6 +110,25 @@ import Testing
         #expect(listed.last?.isBad == true)
     }
 
+    /// systemd's multi-profile vector makes two entries (profile 1 named by its .profile's ID= and
+    /// TITLE=) but is one file: replacing it and cleaning up remove it once.
+    @Test func multiProfileUKIsAreOneFileForInstallAndCleanup() throws {
+        let directory = try TemporaryDirectory()
+        let esp = ESP(root: FilePath(directory.path))
+        let multi = FilePath(TestPaths.fixture("uki-multiprofile.efi"))
+        _ = try esp.installUKI(multi, name: "os-1", tries: nil, booted: nil)
+        _ = try esp.installUKI(multi, name: "os-2", tries: 3, booted: nil)
+        let listed = try esp.entries()
+        #expect(
+            listed.map(\.id) == ["os-2+3-0.efi", "os-2+3-0.efi@factory-reset", "os-1.efi", "os-1.efi@factory-reset"])
+        #expect(listed.map(\.profile) == [0, 1, 0, 1])
+        #expect(listed.prefix(2).map(\.title) == ["Test OS 1 (Main boot)", "Test OS 1 (Factory Reset)"])
+        let replaced = try esp.installUKI(multi, name: "os-2", tries: 2, booted: nil)
+        #expect(replaced.removed == ["EFI/Linux/os-2+3-0.efi"])
+        #expect(try esp.cleanup(keep: 1, booted: nil, referenced: []) == ["EFI/Linux/os-1.efi"])
+        #expect(try Self.files(directory, "EFI/Linux") == ["os-2+2-0.efi"])
+    }
+
     @Test func blessBootRenamesTheBootedEntry() throws {
         let directory = try TemporaryDirectory()
         let esp = ESP(root: FilePath(directory.path))

@@ -69,6 +69,24 @@ import Testing
         #expect(!listed.stdout.contains("Boot0003"))
     }
 
+    /// OVMF's own entries carry EDK2's 16-byte auto-created-option GUID as load options: hex, not
+    /// the CJK and Hangul characters those bytes make as UCS-2; a command line stays text.
+    @Test func binaryLoadOptionsPrintAsHex() throws {
+        let directory = try TemporaryDirectory()
+        let store = directory.file("after-boot.fd")
+        try check(
+            run(
+                "/bin/sh",
+                ["-c", "gzip -dc \"$1\" > \"$2\"", "sh", TestPaths.fixture("efi/after-ovmf-http-boot.fd.gz"), store]))
+        let listed = try Self.bootctl(["list", "--varstore=\(store)"]).stdout
+        #expect(
+            listed.contains(
+                "Boot0001* UEFI QEMU DVD-ROM QM00005 \tPciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x2,0xFFFF,0x0) data 4eac0881119f594d850ee21a522c59b2\n"
+            ), "\(listed)")
+        #expect(listed.components(separatedBy: " data 4eac0881119f594d850ee21a522c59b2\n").count == 6, "five entries")
+        #expect(!listed.contains(" args "))
+    }
+
     /// Copies the efivarfs vector's global variables into `directory`; returns their names.
     /// Without /proc the Swift runtime cannot read argv: refused, never run as a bare `bootctl`.
     @Test func withoutProcTheToolRefusesToGuessItsArguments() throws {

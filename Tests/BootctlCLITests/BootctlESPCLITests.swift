@@ -96,7 +96,7 @@ import Testing
         #expect(status.stdout.contains("\"assessment\":\"indeterminate\""), "\(status.stdout)")
         #expect(
             status.stdout.contains(
-                "\"id\":\"os-1+2-1.efi\",\"path\":\"EFI/Linux/os-1+2-1.efi\",\"type\":\"type2\",\"title\":\"Test OS 1\",\"version\":\"1\",\"sort_key\":\"testos\",\"tries_left\":2,\"tries_done\":1,\"bad\":false,\"booted\":true"
+                "\"id\":\"os-1+2-1.efi\",\"profile\":0,\"path\":\"EFI/Linux/os-1+2-1.efi\",\"type\":\"type2\",\"title\":\"Test OS 1\",\"version\":\"1\",\"sort_key\":\"testos\",\"tries_left\":2,\"tries_done\":1,\"bad\":false,\"booted\":true"
             ), "\(status.stdout)")
         let text = try BootctlCLITests.bootctl(["status"] + options)
         #expect(
@@ -113,6 +113,70 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(esp)/EFI/Linux") == ["os-1.efi"])
         let replace = try BootctlCLITests.bootctl(["install", uki, "--name=os-1", "--tries=3"] + options)
         #expect(replace.status == 65 && replace.stderr.contains("this system booted"), "\(replace.stderr)")
+    }
+
+    /// A 3-profile UKI built by our ukify lists as systemd-boot 257 lists it (`boot_entry_add_type2`,
+    /// `boot_entry_compare`): profile 0 with its TITLE= and the plain file ID; profile 1 titled by its
+    /// ID= and suffixed `@debug`; profile 2 (its own .osrel, a .profile without ID= or TITLE=) as
+    /// "Profile #3" and `@2`. The profiles keep their file's place between other.efi and alpha.efi
+    /// (IDs newest first: "other" > "multi" > "alpha"); a UKI whose profile 0 has no name in its
+    /// .osrel lists only profile 1, still numbered 1.
+    @Test func multiProfileUKIsListOneEntryPerProfile() throws {
+        let directory = try TemporaryDirectory()
+        let linux = "\(directory.path)/esp/EFI/Linux"
+        let vars = directory.file("vars")
+        for path in [linux, vars] {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        }
+        func ukify(_ arguments: [String]) throws {
+            try check(run(TestPaths.ukify, ["build", "--stub=\(TestPaths.fixture("linuxx64.efi.stub"))"] + arguments))
+        }
+        try ukify(["--profile=ID=debug", "--cmdline=debug", "-o", directory.file("debug.efi")])
+        try ukify([
+            "--profile=NOTE=neither ID nor TITLE",
+            "--os-release=ID=testos\nVERSION_ID=1\nPRETTY_NAME=\"Test OS rescue\"",
+            "--cmdline=rescue", "-o", directory.file("rescue.efi"),
+        ])
+        let kernel = ["--linux=\(TestPaths.fixture("linux.bin"))", "--uname=6.1"]
+        try ukify(
+            kernel + [
+                "--os-release=@\(TestPaths.fixture("os-release"))", "--profile=ID=main\nTITLE=Main boot",
+                "--join-profile=\(directory.file("debug.efi"))", "--join-profile=\(directory.file("rescue.efi"))",
+                "-o", "\(linux)/Multi+3-0.efi",
+            ])
+        try ukify(
+            kernel + [
+                "--os-release=VERSION_ID=1", "--profile=ID=nameless", "--join-profile=\(directory.file("rescue.efi"))",
+                "-o", "\(linux)/nameless.efi",
+            ])
+        for name in ["other.efi", "alpha.efi"] {
+            try FileManager.default.copyItem(atPath: TestPaths.fixture("uki-unsigned.efi"), toPath: "\(linux)/\(name)")
+        }
+        let options = ["--efivars=\(vars)", "--esp=\(directory.path)/esp", "--staged"]
+        let text = try BootctlCLITests.bootctl(["status"] + options)
+        #expect(
+            text.stdout == """
+                ESP: \(directory.path)/esp (this boot: clean)
+                  EFI/Linux/other.efi\tTest OS 1 1
+                  EFI/Linux/nameless.efi (nameless.efi@1)\tTest OS rescue (Profile #2) 1
+                  EFI/Linux/Multi+3-0.efi\tTest OS 1 (Main boot) 1 tries left 3, done 0
+                  EFI/Linux/Multi+3-0.efi (multi+3-0.efi@debug)\tTest OS 1 (debug) 1 tries left 3, done 0
+                  EFI/Linux/Multi+3-0.efi (multi+3-0.efi@2)\tTest OS rescue (Profile #3) 1 tries left 3, done 0
+                  EFI/Linux/alpha.efi\tTest OS 1 1
+
+                """, "\(text.stderr)")
+        let json = try JSONValue(
+            parsing: Array(try BootctlCLITests.bootctl(["status", "--json=short"] + options).stdout.utf8))
+        let entries = json["esp"]?["entries"]?.arrayValue ?? []
+        #expect(
+            entries.map { "\($0["id"]?.stringValue ?? "?") \($0["profile"]?.integerValue ?? -1)" } == [
+                "other.efi 0", "nameless.efi@1 1", "multi+3-0.efi 0", "multi+3-0.efi@debug 1", "multi+3-0.efi@2 2",
+                "alpha.efi 0",
+            ])
+        // systemd-boot matches LoaderEntryDefault against these IDs; a glob with `@` is stored as given.
+        #expect(try BootctlCLITests.bootctl(["set-default", "--efivars=\(vars)", "multi*@debug"]).status == 0)
+        let loader = try BootctlCLITests.bootctl(["status", "--json=short"] + options).stdout
+        #expect(loader.contains("\"loader\":{\"LoaderEntryDefault\":\"multi*@debug\"}"), "\(loader)")
     }
 
     @Test func slotStatusAndVerdictsOffline() throws {

@@ -47,7 +47,10 @@ import Testing
 
     /// A procfs file (size 0 by stat) is measured with its content, as systemd-measure does.
     @Test func procfsSectionFilesAreMeasuredWhole() throws {
-        let arguments = ["calculate", "--cmdline=/proc/sys/kernel/ostype", "--bank=sha256", "--phase=", "--json=short"]
+        let arguments = [
+            "calculate", "--linux=\(Self.fixtures)/tpmdata1", "--cmdline=/proc/sys/kernel/ostype", "--bank=sha256",
+            "--phase=", "--json=short",
+        ]
         let ours = try run(TestPaths.measure, arguments)
         #expect(ours.status == 0, "\(ours.stderr)")
         #expect(ours.stdout == (try run(TestPaths.systemdMeasure, arguments)).stdout)
