@@ -50,6 +50,11 @@ import Testing
             record remove-disk-twin bootctl remove "$(output add-disk)"
             record add-b bootctl add --esp=/mnt/esp --label='Linux B' --loader='\#(b)'
             record add-uri bootctl add-uri --label=netboot --uri=http://10.0.2.100/os.efi --last
+            control=b0075eed-5afe-4f11-8e1d-000000000002
+            printf '\007\000\000\000\001' >/tmp/control
+            record control-create dd if=/tmp/control of="$(var Control $control)" bs=5 count=1
+            record control-lsattr lsattr "$(var Control $control)"
+            record control-remove sh -c "chattr -i $(var Control $control) && rm $(var Control $control)"
             record make-immutable chattr +i "$(var BootOrder)"
             record order bootctl order "$(output add-b)" "$(output add-esp)" "$(output add-uri)"
             record timeout bootctl timeout 7
@@ -63,7 +68,8 @@ import Testing
             """#)
         for name in [
             "add-esp", "add-efibootmgr", "add-disk", "remove-efibootmgr-twin", "remove-disk-twin", "add-b", "add-uri",
-            "make-immutable", "order", "timeout", "set-default", "replace-default", "remove-default", "default-removed",
+            "control-create", "control-remove", "make-immutable", "order", "timeout", "set-default", "replace-default",
+            "remove-default", "default-removed",
         ] {
             Self.expectSuccess(first(name), name)
         }
@@ -91,8 +97,9 @@ import Testing
         #expect(
             Set(edited.efibootmgr.entries.keys)
                 == Set(initial.efibootmgr.entries.keys).union([entryA, entryB, entryURI]))
-        // BootOrder made immutable and the kernel's immutable LoaderEntryDefault: bootctl clears the
-        // flag to write and restores it.
+        // The kernel makes a new non-standard variable immutable (Control, written with dd). bootctl
+        // clears the flag to write BootOrder (made immutable) and LoaderEntryDefault, and restores it.
+        Self.expectImmutable(first("control-lsattr"))
         Self.expectImmutable(first("lsattr"))
         #expect(Array(first("default").stdout.utf8.dropFirst(4)) == Array("b*\0".utf16).flatMap { [UInt8($0), 0] })
 
@@ -210,6 +217,8 @@ import Testing
         #expect(installed.efibootmgr.next == entryA)
         #expect(!installed.efibootmgr.order.contains(entryA))
         #expect(installed.efibootmgr.entries[entryA]?.devicePath?.hasSuffix(#"/\efi\linux\os-a.efi"#) == true)
+        let status = try JSONSerialization.jsonObject(with: Data(first("status").stdout.utf8)) as? [String: Any]
+        #expect(status?["trial"] as? String == "a", "\(first("status"))")
 
         // Boot 2: slot A's trial; marked good, then B installed for its trial.
         let second = try guest.boot(
@@ -309,6 +318,11 @@ import Testing
                 }, as: UTF16.self)
                 == "\\EFI\\Linux\\counted+2-1.efi\0")
         #expect(seventh("before").stdout.split(separator: "\n").contains("counted+2-1.efi"), "\(seventh("before"))")
+        let listed = try JSONSerialization.jsonObject(with: Data(seventh("list").stdout.utf8)) as? [String: Any]
+        let espEntries = (listed?["esp"] as? [String: Any])?["entries"] as? [[String: Any]] ?? []
+        #expect(
+            espEntries.filter { $0["booted"] as? Bool == true }.map { $0["path"] as? String }
+                == ["EFI/Linux/counted+2-1.efi"], "\(seventh("list"))")
         #expect(seventh("mark-good").text == "EFI/Linux/counted.efi", "\(seventh("mark-good"))")
         #expect(seventh("mark-bad").text == "EFI/Linux/other+0.efi", "\(seventh("mark-bad"))")
         let names = try guest.vm.listESP(disk: guest.disk, directory: "/EFI/Linux")
