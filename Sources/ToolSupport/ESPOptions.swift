@@ -23,8 +23,7 @@ public struct ESPLocation: ParsableArguments {
     }
 
     public func root() throws -> ESP {
-        if let esp { return try self.esp(at: FilePath(esp)) }
-        guard let found = Self.defaultLocations.map({ ESP(root: FilePath($0)) }).first(where: \.isMountedFAT) else {
+        guard let found = try optionalRoot() else {
             throw ToolError("no ESP found (/efi, /boot/efi, /boot are not FAT mounts); give --esp PATH")
         }
         return found
