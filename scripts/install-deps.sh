@@ -5,6 +5,7 @@ packages=(
     libssl-dev libelf-dev libefivar-dev libefiboot-dev pkg-config   # C libraries PEKit/BootCrypto/EFIVariables wrap
     libtss2-dev libtss2-tcti-swtpm0                      # TPMPolicy (ESYS, tss2-mu) and its swtpm TCTI
     qemu-system-x86 ovmf swtpm swtpm-tools               # firmware boots
+    efibootmgr e2fsprogs                                 # independent readers inside test guests (lsattr)
     sbsigntool osslsigncode pesign                       # Authenticode cross-checks
     softhsm2 libengine-pkcs11-openssl opensc             # a PKCS#11 token for HSM signing
     busybox-static cpio gzip dosfstools mtools fdisk     # test initrd and ESP images (sfdisk: GPT disks)

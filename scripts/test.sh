@@ -8,4 +8,5 @@ swift build
 scripts/update-man.sh --check
 swift format lint --strict --recursive Sources Tests Package.swift Fuzz
 scripts/fuzz-sbat.sh 50000
+swift build -c release --static-swift-stdlib --product bootctl --scratch-path .build-static   # runs in test guests
 swift test

@@ -7,24 +7,9 @@ import Testing
 /// (trial through BootNext, fallback, promotion). Two UKIs A and B differ only in their command
 /// line (`bootchain.slot=A|B`), which the guest prints.
 @Suite(.serialized) struct BootEntryFirmwareTests {
-    /// UKIs A and B built by our ukify from Debian's kernel and a busybox initrd.
+    /// UKIs A and B whose busybox initrd prints their command line and BootCurrent.
     static func makeUKIs(in directory: TemporaryDirectory) throws -> (a: String, b: String) {
-        let kernel = try TestPaths.debianKernel()
-        let initrd = try makeBusyboxInitrd(in: directory, marker: "BOOTCHAIN-ENTRIES")
-        let osrel = try directory.write("os-release", "ID=bootchain-test\nPRETTY_NAME=\"bootchain test\"\n")
-        var ukis: [String] = []
-        for slot in ["A", "B"] {
-            let uki = directory.file("uki-\(slot).efi")
-            try check(
-                run(
-                    TestPaths.ukify,
-                    [
-                        "build", "--linux=\(kernel.vmlinuz)", "--initrd=\(initrd)", "--os-release=@\(osrel)",
-                        "--cmdline=console=ttyS0 panic=-1 quiet bootchain.slot=\(slot)", "-o", uki,
-                    ]))
-            ukis.append(uki)
-        }
-        return (ukis[0], ukis[1])
+        try makeSlotUKIs(in: directory, initrd: try makeBusyboxInitrd(in: directory, marker: "BOOTCHAIN-ENTRIES"))
     }
 
     static func bootctl(_ arguments: [String]) throws -> String {

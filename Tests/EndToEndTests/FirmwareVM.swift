@@ -17,6 +17,8 @@ struct FirmwareVM {
     }
 
     let directory: TemporaryDirectory
+    /// The ESP partition of ``makeGPTDisk()``.
+    var espSize = 64 << 20
 
     /// A FAT ESP holding `uki` as the removable-media fallback \EFI\BOOT\BOOTX64.EFI.
     func makeESP(uki: String) throws -> String {
@@ -27,7 +29,7 @@ struct FirmwareVM {
         return image
     }
 
-    /// A GPT disk image with one ESP partition (fixed PARTUUID, LBA 2048, 64 MiB), empty until
+    /// A GPT disk image with one ESP partition (fixed PARTUUID, LBA 2048, ``espSize``), empty until
     /// ``fillESP(disk:from:)`` puts a FAT file system on it.
     func makeGPTDisk() throws -> String {
         let disk = directory.file("disk.img")
@@ -35,20 +37,19 @@ struct FirmwareVM {
             label: gpt
             label-id: 5D1C0A3E-7B2F-4E8A-9C61-2B4F7A9D0E13
 
-            start=2048, size=\(Self.espSize / 512), type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=0F6B3A52-9E1D-4C7B-8A25-6D3E1F4B9C70, name="esp"
+            start=2048, size=\(espSize / 512), type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=0F6B3A52-9E1D-4C7B-8A25-6D3E1F4B9C70, name="esp"
             """
-        try makeGPTImage(disk, size: "\(Self.espOffset + Self.espSize + (1 << 20))", layout: layout)
+        try makeGPTImage(disk, size: "\(Self.espOffset + espSize + (1 << 20))", layout: layout)
         return disk
     }
 
     static let espOffset = 2048 * 512
-    static let espSize = 64 << 20
 
     /// Writes a fresh FAT file system holding the files under `staging` into the disk's ESP.
     func fillESP(disk: String, from staging: String) throws {
         let fat = directory.file("esp-partition.img")
         try? FileManager.default.removeItem(atPath: fat)
-        try check(run("mkfs.vfat", ["-C", fat, "\(Self.espSize / 1024)"]))
+        try check(run("mkfs.vfat", ["-C", fat, "\(espSize / 1024)"]))
         try check(run("/bin/sh", ["-c", "cd \"$2\" && mcopy -s -i \"$1\" ./* ::/", "sh", fat, staging]))
         try check(
             run(
@@ -59,13 +60,34 @@ struct FirmwareVM {
                 ]))
     }
 
+    /// mtools' name for the ESP inside a ``makeGPTDisk()`` image.
+    private static func espImage(_ disk: String) -> String { "\(disk)@@\(espOffset)" }
+
+    /// Copies a host file into the ESP of a ``makeGPTDisk()`` image as `target` (e.g. `/dir/name`), replacing it.
+    func copyIntoESP(disk: String, file: String, to target: String) throws {
+        try check(run("mcopy", ["-o", "-i", Self.espImage(disk), file, "::" + target]))
+    }
+
+    /// Copies a file or directory (recursively) of the ESP of a ``makeGPTDisk()`` image into `destination`.
+    func copyFromESP(disk: String, path: String, to destination: String) throws {
+        try check(run("mcopy", ["-s", "-n", "-o", "-i", Self.espImage(disk), "::" + path, destination]))
+    }
+
+    /// The names in a directory of the ESP of a ``makeGPTDisk()`` image.
+    func listESP(disk: String, directory: String) throws -> [String] {
+        let result = try run("mdir", ["-b", "-i", Self.espImage(disk), "::" + directory])
+        try check(result)
+        return result.stdout.split(separator: "\n").map { String($0.split(separator: "/").last ?? $0) }
+    }
+
     /// Boots until the guest powers off, or the firmware prints a Secure Boot refusal, and returns the
     /// serial log. `secureBootVars`: a varstore with enrolled keys, booted with the Secure Boot (SMM) build.
     /// `persistentVars`: a varstore the firmware uses in place, so its changes (BootNext consumed)
-    /// carry over to the next boot. `network`: a guestfwd rule (see ``httpNetwork(relayingTo:)``).
+    /// carry over to the next boot. `persistentDisk`: the guest writes `esp` in place (no snapshot), so its
+    /// files carry over. `network`: a guestfwd rule (see ``LoopbackHTTPServer/qemuNetwork``).
     func boot(
-        esp: String?, secureBootVars: String? = nil, persistentVars: String? = nil, network: [String] = [],
-        timeout: TimeInterval = 300
+        esp: String?, secureBootVars: String? = nil, persistentVars: String? = nil, persistentDisk: Bool = false,
+        network: [String] = [], timeout: TimeInterval = 300
     ) throws -> String {
         let code = secureBootVars == nil ? Self.ovmfCode : Self.ovmfSecureBootCode
         for file in [code, secureBootVars ?? Self.ovmfVars] where !FileManager.default.fileExists(atPath: file) {
@@ -111,7 +133,10 @@ struct FirmwareVM {
                 "-drive", "if=pflash,format=raw,unit=1,file=\(vars)",
             ]
             + (esp.map {
-                ["-drive", "file=\($0),format=raw,if=none,id=esp,snapshot=on", "-device", "virtio-blk-pci,drive=esp"]
+                [
+                    "-drive", "file=\($0),format=raw,if=none,id=esp" + (persistentDisk ? "" : ",snapshot=on"),
+                    "-device", "virtio-blk-pci,drive=esp",
+                ]
             } ?? []) + network + [
                 "-chardev", "file,id=ser0,path=\(serial)", "-serial", "chardev:ser0",
                 "-chardev", "socket,id=chrtpm,path=\(socket)", "-tpmdev", "emulator,id=tpm0,chardev=chrtpm",
@@ -151,36 +176,63 @@ struct FirmwareVM {
 /// initrd supplies it), PCR 11 (sha256) read through the kernel's TPM driver, the SecureBoot
 /// variable (through the kernel package's efivarfs module) and the lockdown mode, then powers off.
 func makeBusyboxInitrd(in directory: TemporaryDirectory, marker: String) throws -> String {
+    try makeBusyboxInitrd(
+        in: directory, modules: ["efivarfs"],
+        script: """
+            echo "\(marker)"
+            echo "CMDLINE=[$(cat /proc/cmdline)]"
+            echo "EXTRA=[$(cat /extra 2>/dev/null)]"
+            echo "PCR11=[$(cat /sys/class/tpm/tpm0/pcr-sha256/11 2>/dev/null)]"
+            mount -t efivarfs efivarfs /sys/firmware/efi/efivars
+            mount -t securityfs securityfs /sys/kernel/security
+            sb=/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c
+            echo "SECUREBOOT=[$(cat $sb | od -An -tu1 | awk '{ print $NF }')]"
+            echo "LOCKDOWN=[$(cat /sys/kernel/security/lockdown 2>/dev/null)]"
+            echo "BOOTCURRENT=[$(od -An -tx2 /sys/firmware/efi/efivars/BootCurrent-8be4df61-93ca-11d2-aa0d-00e098032b8c | awk '{ print $NF }')]"
+            poweroff -f
+            """)
+}
+
+/// A busybox-static initrd (cpio.gz) whose /init installs busybox's applets, mounts proc, sysfs
+/// and devtmpfs, loads `modules` (from the kernel package, dependencies first) and runs `script`.
+/// `programs` maps paths in the initrd to host executables, copied stripped with the shared
+/// libraries and the dynamic loader `ldd` names (at their host paths).
+func makeBusyboxInitrd(
+    in directory: TemporaryDirectory, modules: [String], programs: [String: String] = [:], script: String
+) throws -> String {
     let root = directory.file("initrd-root")
-    for sub in ["bin", "proc", "sys", "dev"] {
+    for sub in ["bin", "proc", "sys", "dev", "modules"] {
         try FileManager.default.createDirectory(atPath: root + "/" + sub, withIntermediateDirectories: true)
     }
     let busybox = "/bin/busybox"
     guard FileManager.default.fileExists(atPath: busybox) else { throw TestFailure("busybox-static is not installed") }
     try FileManager.default.copyItem(atPath: busybox, toPath: root + "/bin/busybox")
-    let modules = TestPaths.kernelDirectory + "/lib/modules"
-    guard let release = try FileManager.default.contentsOfDirectory(atPath: modules).first else {
-        throw TestFailure("no kernel modules under \(modules)")
+    var insmods: [String] = []
+    for module in try kernelModules(modules) {
+        let name = URL(fileURLWithPath: module).lastPathComponent
+        try FileManager.default.copyItem(atPath: module, toPath: root + "/modules/" + name)
+        insmods.append("insmod /modules/\(name)")
     }
-    try FileManager.default.copyItem(
-        atPath: "\(modules)/\(release)/kernel/fs/efivarfs/efivarfs.ko", toPath: root + "/efivarfs.ko")
+    for (target, program) in programs.sorted(by: { $0.key < $1.key }) {
+        try FileManager.default.createDirectory(
+            atPath: root + (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try check(run("strip", ["-o", root + target, program]))
+        for library in try sharedLibraries(of: program) where !FileManager.default.fileExists(atPath: root + library) {
+            try FileManager.default.createDirectory(
+                atPath: root + (library as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(
+                atPath: URL(fileURLWithPath: library).resolvingSymlinksInPath().path, toPath: root + library)
+        }
+    }
     let initScript = """
         #!/bin/busybox sh
         /bin/busybox --install -s /bin
+        export PATH=/bin:/usr/bin
         mount -t proc proc /proc
         mount -t sysfs sys /sys
         mount -t devtmpfs dev /dev
-        echo "\(marker)"
-        echo "CMDLINE=[$(cat /proc/cmdline)]"
-        echo "EXTRA=[$(cat /extra 2>/dev/null)]"
-        echo "PCR11=[$(cat /sys/class/tpm/tpm0/pcr-sha256/11 2>/dev/null)]"
-        insmod /efivarfs.ko && mount -t efivarfs efivarfs /sys/firmware/efi/efivars
-        mount -t securityfs securityfs /sys/kernel/security
-        sb=/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c
-        echo "SECUREBOOT=[$(cat $sb | od -An -tu1 | awk '{ print $NF }')]"
-        echo "LOCKDOWN=[$(cat /sys/kernel/security/lockdown 2>/dev/null)]"
-        echo "BOOTCURRENT=[$(od -An -tx2 /sys/firmware/efi/efivars/BootCurrent-8be4df61-93ca-11d2-aa0d-00e098032b8c | awk '{ print $NF }')]"
-        poweroff -f
+        \(insmods.joined(separator: "\n"))
+        \(script)
         """
     guard
         FileManager.default.createFile(
@@ -195,6 +247,71 @@ func makeBusyboxInitrd(in directory: TemporaryDirectory, marker: String) throws 
             "/bin/sh",
             ["-c", "cd \"$1\" && find . | cpio -o -H newc --quiet | gzip -n -9 > \"$2\"", "sh", root, output]))
     return output
+}
+
+/// The kernel package's module files for `names` and everything they depend on (the `depends=`
+/// field of each module's .modinfo), dependencies first; modules built into the kernel are skipped.
+func kernelModules(_ names: [String]) throws -> [String] {
+    let modules = TestPaths.kernelDirectory + "/lib/modules"
+    guard let release = try FileManager.default.contentsOfDirectory(atPath: modules).first else {
+        throw TestFailure("no kernel modules under \(modules)")
+    }
+    let tree = "\(modules)/\(release)"
+    func moduleName(_ path: Substring) -> String {
+        String(path.split(separator: "/").last ?? path).replacingOccurrences(of: ".ko", with: "")
+            .replacingOccurrences(of: "-", with: "_")
+    }
+    let builtin = Set(
+        try String(contentsOfFile: tree + "/modules.builtin", encoding: .utf8).split(separator: "\n").map(moduleName))
+    var files: [String: String] = [:]
+    for case let path as String in FileManager.default.enumerator(atPath: tree + "/kernel")!
+    where path.hasSuffix(".ko") {
+        files[moduleName(Substring(path))] = tree + "/kernel/" + path
+    }
+    var ordered: [String] = []
+    func add(_ name: String) throws {
+        let name = name.replacingOccurrences(of: "-", with: "_")
+        guard let file = files[name] else {
+            if builtin.contains(name) { return }
+            throw TestFailure("kernel module \(name) is neither in \(tree)/kernel nor built in")
+        }
+        guard !ordered.contains(file) else { return }
+        let info = String(decoding: try readBytes(file), as: UTF8.self)
+        let depends = info.range(of: "\0depends=").map { info[$0.upperBound...].prefix { $0 != "\0" } } ?? ""
+        for dependency in depends.split(separator: ",") { try add(String(dependency)) }
+        ordered.append(file)
+    }
+    for name in names { try add(name) }
+    return ordered
+}
+
+/// The shared libraries and the dynamic loader `ldd` lists for `program` (absolute host paths).
+func sharedLibraries(of program: String) throws -> [String] {
+    let result = try run("ldd", [program])
+    try check(result)
+    return result.stdout.split(separator: "\n").compactMap { line in
+        line.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("/") }.map(String.init)
+    }
+}
+
+/// UKIs A and B built by our ukify from Debian's kernel and `initrd`; they differ only in their
+/// command line (`bootchain.slot=A|B`), which the guest can print.
+func makeSlotUKIs(in directory: TemporaryDirectory, initrd: String) throws -> (a: String, b: String) {
+    let kernel = try TestPaths.debianKernel()
+    let osrel = try directory.write("os-release", "ID=bootchain-test\nPRETTY_NAME=\"bootchain test\"\n")
+    var ukis: [String] = []
+    for slot in ["A", "B"] {
+        let uki = directory.file("uki-\(slot).efi")
+        try check(
+            run(
+                TestPaths.ukify,
+                [
+                    "build", "--linux=\(kernel.vmlinuz)", "--initrd=\(initrd)", "--os-release=@\(osrel)",
+                    "--cmdline=console=ttyS0 panic=-1 quiet bootchain.slot=\(slot)", "-o", uki,
+                ]))
+        ukis.append(uki)
+    }
+    return (ukis[0], ukis[1])
 }
 
 /// An uncompressed cpio holding one file, /extra.

@@ -22,6 +22,12 @@ public enum TestPaths {
     /// The bootctl binary built by `swift build`.
     public static var bootctl: String { builtBinary("bootctl") }
 
+    /// bootctl linked with the static Swift standard library, to run inside a test guest (scripts/test.sh
+    /// builds it: `swift build -c release --static-swift-stdlib --product bootctl --scratch-path .build-static`).
+    public static var staticBootctl: String {
+        repositoryRoot.appendingPathComponent(".build-static/release/bootctl").path
+    }
+
     /// A binary of this package built by `swift build` (override with <NAME>_BIN).
     static func builtBinary(_ name: String) -> String {
         ProcessInfo.processInfo.environment[name.uppercased() + "_BIN"]
