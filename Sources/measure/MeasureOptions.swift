@@ -87,7 +87,7 @@ struct PCRSelectionOptions: ParsableArguments {
     @Option(
         name: .customLong("bank"),
         help: ArgumentHelp(
-            "PCR bank: sha1, sha256, sha384 or sha512; repeatable (default: all four).", valueName: "DIGEST"))
+            "PCR bank; repeatable (default: all four).", valueName: "DIGEST"))
     var banks: [DigestAlgorithm] = []
     @Option(
         name: .customLong("phase"),
