@@ -42,10 +42,10 @@ struct ESPLocation: ParsableArguments {
     /// `--esp` when given (checked), else the first default location that is a FAT mount, else nil.
     func optionalRoot() throws -> ESP? {
         if let esp { return try self.esp(at: esp) }
-        return Self.defaultLocations.map { ESP(root: FilePath($0)) }.first(where: \.isMountedFAT)
+        return Self.defaultLocations.map { ESP(root: $0) }.first(where: \.isMountedFAT)
     }
 
-    static let defaultLocations = ["/efi", "/boot/efi", "/boot"]
+    static let defaultLocations: [FilePath] = ["/efi", "/boot/efi", "/boot"]
 }
 
 /// The ESP and the GPT partition firmware device paths name: `--disk IMAGE --part N` reads the
