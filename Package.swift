@@ -54,8 +54,11 @@ let package = Package(
         ),
         .target(
             name: "PEKit",
-            dependencies: ["BinaryIO", "BootCrypto", "CElf", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: ["BinaryIO", "BootCrypto", .product(name: "SystemPackage", package: "swift-system")]
         ),
+        // Kernel release probing (`uname -r` of a bzImage, an ELF vmlinux through libelf, or any
+        // image): ukify's build path only, so tools that read PEs do not link libelf.
+        .target(name: "KernelProbe", dependencies: ["BinaryIO", "PEKit", "CElf"]),
         .target(
             name: "TPMPolicy",
             dependencies: [
@@ -79,18 +82,41 @@ let package = Package(
                 "BinaryIO", "PEKit", "EFIVariables", .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // What every tool shares: --json, errors → message + exit code, the INI reader, FilePath
+        // arguments. BootCrypto, PEKit, TPMPolicy, SBATKit, EFIVariables and BootEntries are here only
+        // for ErrorReporting.swift's error mapping.
         .target(
             name: "ToolSupport",
             dependencies: [
-                "BinaryIO", "BootCrypto", "PEKit", "JSON", "TPMPolicy", "SBATKit", "EFIVariables", "BootEntries",
+                "BinaryIO", "JSON", "BootCrypto", "PEKit", "TPMPolicy", "SBATKit", "EFIVariables", "BootEntries",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // The PCR 11 command line ukify and measure share: banks and phase paths as arguments,
+        // systemd-measure's output.
+        .target(
+            name: "PCRCLI",
+            dependencies: [
+                "BootCrypto", "TPMPolicy", "JSON", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // `ukify build`'s options and their resolution into a request (unit-tested).
+        .target(
+            name: "UkifyCLI",
+            dependencies: [
+                "BinaryIO", "BootCrypto", "PEKit", "TPMPolicy", "JSON", "PCRCLI", "ToolSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        // `bootctl list`'s rendering (unit-tested).
+        .target(name: "BootctlCLI", dependencies: ["BinaryIO", "BootEntries", "EFIVariables", "JSON"]),
         .executableTarget(
             name: "ukify",
             dependencies: [
-                "PEKit", "TPMPolicy", "JSON", "ToolSupport",
+                "BinaryIO", "BootCrypto", "PEKit", "KernelProbe", "SBATKit", "JSON", "PCRCLI", "ToolSupport",
+                "UkifyCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -98,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "measure",
             dependencies: [
-                "PEKit", "TPMPolicy", "BootCrypto", "JSON", "ToolSupport",
+                "BinaryIO", "BootCrypto", "PEKit", "TPMPolicy", "JSON", "PCRCLI", "ToolSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -106,7 +132,7 @@ let package = Package(
         .executableTarget(
             name: "sbat",
             dependencies: [
-                "PEKit", "SBATKit", "EFIVariables", "JSON", "ToolSupport",
+                "BinaryIO", "PEKit", "SBATKit", "EFIVariables", "JSON", "ToolSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -114,7 +140,7 @@ let package = Package(
         .executableTarget(
             name: "bootctl",
             dependencies: [
-                "EFIVariables", "BootEntries", "JSON", "ToolSupport",
+                "BinaryIO", "EFIVariables", "BootEntries", "JSON", "ToolSupport", "BootctlCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -128,7 +154,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SbatCLITests", dependencies: ["TestSupport"]),
-        .testTarget(name: "BootctlCLITests", dependencies: ["TestSupport", "JSON"]),
+        .testTarget(name: "BootctlCLITests", dependencies: ["BootctlCLI", "BinaryIO", "TestSupport", "JSON"]),
         .testTarget(
             name: "BootEntriesTests",
             dependencies: [
@@ -150,15 +176,23 @@ let package = Package(
         .testTarget(
             name: "PEKitTests",
             dependencies: [
-                "PEKit", "BinaryIO", "BootCrypto", "TestSupport",
+                "PEKit", "KernelProbe", "BinaryIO", "BootCrypto", "TestSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
-        .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport", "PEKit", "TestSupport"]),
+        .testTarget(
+            name: "KernelProbeTests",
+            dependencies: [
+                "KernelProbe", "PEKit", "BinaryIO", "TestSupport",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport", "PEKit", "BinaryIO", "TestSupport"]),
         .testTarget(
             name: "UkifyCLITests",
             dependencies: [
-                "PEKit", "BinaryIO", "TestSupport", .product(name: "SystemPackage", package: "swift-system"),
+                "UkifyCLI", "ToolSupport", "PEKit", "BinaryIO", "TestSupport",
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         .testTarget(name: "MeasureCLITests", dependencies: ["TestSupport"]),

@@ -104,7 +104,7 @@ public struct PEError: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// Runs `body`, turning BinaryIO errors into PEErrors and naming `path` in every PEError that
 /// does not name a file yet.
-func withPEErrors<T>(path: String, _ body: () throws -> T) throws -> T {
+package func withPEErrors<T>(path: String, _ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as PEError {

@@ -13,7 +13,7 @@ struct Install: ParsableCommand {
             of NAME (any counter) are removed afterwards; replacing the entry this system booted is refused.
             """)
 
-    @Argument(help: ArgumentHelp("The UKI to install.", valueName: "UKI")) var uki: String
+    @Argument(help: ArgumentHelp("The UKI to install.", valueName: "UKI")) var uki: FilePath
     @Option(
         help: ArgumentHelp("The entry's file name without counter and .efi (default: the UKI's).", valueName: "NAME"))
     var name: String?
@@ -26,11 +26,10 @@ struct Install: ParsableCommand {
 
     func run() throws {
         try reportingErrors(tool: "bootctl") {
-            let file = FilePath(uki)
-            var stem = file.lastComponent?.string ?? uki
+            var stem = uki.lastComponent?.string ?? uki.string
             if stem.lowercased().hasSuffix(".efi") { stem = String(stem.dropLast(4)) }
             let booted = try variables.loaderVariables().flatMap(ESPEntry.bootedBaseName)
-            let result = try location.root().installUKI(file, name: name ?? stem, tries: tries, booted: booted)
+            let result = try location.root().installUKI(uki, name: name ?? stem, tries: tries, booted: booted)
             for removed in result.removed { printDiagnostic("bootctl: removed the earlier \(removed)") }
             print(result.path)
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BootEntries
+import BootctlCLI
 import EFIVariables
 import JSON
 import SystemPackage

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BootEntries
+import BootctlCLI
 import EFIVariables
 import JSON
 import SystemPackage
@@ -26,10 +27,10 @@ struct SlotOptions: ParsableArguments {
     @OptionGroup var partition: ESPPartitionOptions
     @Option(
         help: ArgumentHelp("Slot B's ESP when each slot has its own (default: slot A's, --esp).", valueName: "PATH"))
-    var espB: String?
+    var espB: FilePath?
     @Option(help: ArgumentHelp("Slot B's partition number (on --disk-b, else --disk).", valueName: "N"))
     var partB: UInt32?
-    @Option(help: ArgumentHelp("The disk image holding slot B's partition.", valueName: "FILE")) var diskB: String?
+    @Option(help: ArgumentHelp("The disk image holding slot B's partition.", valueName: "FILE")) var diskB: FilePath?
     @OptionGroup var store: VariableStoreOptions
 
     func validate() throws {
@@ -43,10 +44,10 @@ struct SlotOptions: ParsableArguments {
         let a = ABSlots.Location(esp: try partition.location.root(), partition: try partition.partition())
         var b = a
         if espB != nil || partB != nil {
-            let esp = try espB.map { try partition.location.esp(at: FilePath($0)) } ?? a.esp
+            let esp = try espB.map { try partition.location.esp(at: $0) } ?? a.esp
             let disk = diskB ?? partition.disk
             let gpt =
-                if let partB, let disk { try GPTPartition.read(disk: FilePath(disk), number: partB) } else {
+                if let partB, let disk { try GPTPartition.read(disk: disk, number: partB) } else {
                     try partition.partition(of: esp)
                 }
             b = ABSlots.Location(esp: esp, partition: gpt)
@@ -85,13 +86,13 @@ struct SlotInstall: ParsableCommand {
         commandName: "install",
         abstract: "Write a UKI to the inactive slot, arm it as BootNext and print the slot's entry (Boot####).")
 
-    @Argument(help: ArgumentHelp("The UKI.", valueName: "UKI")) var uki: String
+    @Argument(help: ArgumentHelp("The UKI.", valueName: "UKI")) var uki: FilePath
     @OptionGroup var options: SlotOptions
 
     func run() throws {
         try reportingErrors(tool: "bootctl") {
             let slots = try options.slots()
-            let installation = try options.store.changing { try slots.install(FilePath(uki), manager: &$0) }
+            let installation = try options.store.changing { try slots.install(uki, manager: &$0) }
             printDiagnostic(
                 "bootctl: installed \(slots.file(installation.slot)) (slot \(installation.slot.letter)); "
                     + "it boots once at the next start (BootNext) until 'bootctl slot mark-good'")

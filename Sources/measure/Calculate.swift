@@ -1,5 +1,6 @@
 import ArgumentParser
 import JSON
+import PCRCLI
 import TPMPolicy
 import ToolSupport
 
@@ -19,8 +20,8 @@ struct Calculate: ParsableCommand {
     func run() throws {
         try reportingErrors(tool: "measure") {
             let (sections, rules) = try sections.measurement()
-            let banks = try selection.resolvedBanks()
-            let phases = try selection.resolvedPhases()
+            let banks = selection.resolvedBanks
+            let phases = selection.resolvedPhases
             if self.sections.uki != nil { printDiagnostic("measure: \(rules.summary)") }
             let prediction = try PCR11Prediction(sections: sections, banks: banks, rules: rules)
             let values = try prediction.values(phases: phases)

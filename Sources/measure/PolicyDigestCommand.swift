@@ -1,6 +1,7 @@
 import ArgumentParser
 import BinaryIO
 import JSON
+import PCRCLI
 import TPMPolicy
 import ToolSupport
 
@@ -20,14 +21,17 @@ struct PolicyDigestCommand: ParsableCommand {
     @OptionGroup var key: PCRKeyOptions
     @OptionGroup var output: JSONOptions
 
+    func validate() throws {
+        guard key.privateKey == nil else { throw ValidationError("policy-digest does not sign; drop --private-key") }
+    }
+
     func run() throws {
         try reportingErrors(tool: "measure") {
-            guard key.privateKey == nil else { throw ToolError("policy-digest does not sign; drop --private-key") }
             let fingerprint = try key.loadPublicKey().map { try TPMPublicKey($0).fingerprint }
             let (sections, rules) = try sections.measurement()
-            let banks = try selection.resolvedBanks()
+            let banks = selection.resolvedBanks
             let prediction = try PCR11Prediction(sections: sections, banks: banks, rules: rules)
-            let policies = try prediction.values(phases: try selection.resolvedPhases()).map {
+            let policies = try prediction.values(phases: selection.resolvedPhases).map {
                 try PCRPolicy($0, policyRef: key.policyRef)
             }
             let json = try PCRRendering.policyDigests(policies, banks: banks, keyFingerprint: fingerprint)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BinaryIO
 import JSON
+import PCRCLI
 import SystemPackage
 import TPMPolicy
 import ToolSupport
@@ -20,20 +21,24 @@ struct Sign: ParsableCommand {
         name: .customLong("append"),
         help: ArgumentHelp(
             "A .pcrsig document to add the new signatures to (printed, not modified).", valueName: "PATH"))
-    var append: String?
+    var append: FilePath?
     @OptionGroup var output: JSONOptions
+
+    func validate() throws {
+        guard key.privateKey != nil else { throw ValidationError("--private-key= is required") }
+    }
 
     func run() throws {
         try reportingErrors(tool: "measure") {
             var signatures =
                 try append.map { path in
                     try PCRSignatures(
-                        parsing: try ReadableFile.readAll(path: FilePath(path), limit: 16 << 20), origin: path)
+                        parsing: try ReadableFile.readAll(path: path, limit: 16 << 20), origin: path.string)
                 } ?? PCRSignatures()
             let signer = try key.makeSigner()
             let (sections, rules) = try sections.measurement()
-            let prediction = try PCR11Prediction(sections: sections, banks: try selection.resolvedBanks(), rules: rules)
-            for value in try prediction.values(phases: try selection.resolvedPhases()) {
+            let prediction = try PCR11Prediction(sections: sections, banks: selection.resolvedBanks, rules: rules)
+            for value in try prediction.values(phases: selection.resolvedPhases) {
                 signatures.append(try signer.sign(try PCRPolicy(value, policyRef: key.policyRef)), bank: value.bank)
             }
             print(PCRRendering.systemdText(signatures.json, style: output.effective), terminator: "")

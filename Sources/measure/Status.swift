@@ -1,6 +1,7 @@
 import ArgumentParser
 import BootCrypto
 import JSON
+import PCRCLI
 import TPMPolicy
 import ToolSupport
 
@@ -16,12 +17,12 @@ struct Status: ParsableCommand {
     @Option(
         name: .customLong("bank"),
         help: ArgumentHelp("PCR bank; repeatable (default: all four).", valueName: "DIGEST"))
-    var banks: [String] = []
+    var banks: [DigestAlgorithm] = []
     @OptionGroup var output: JSONOptions
 
     func run() throws {
         try reportingErrors(tool: "measure") {
-            let requested = try PCRSelectionOptions.resolvedBanks(banks)
+            let requested = PCRSelectionOptions.resolvedBanks(banks)
             let tpm = try TPMDevice(tcti: tpm2Device)
             let values = try requested.compactMap { bank in
                 try tpm.readPCR(PCRPolicy.pcr, bank: bank).map {

@@ -13,14 +13,14 @@ struct ESPCheck: ParsableCommand {
             binary that shim loads (a machine that boots nothing); 0 otherwise, also when some are revoked.
             """)
 
-    @Option(help: ArgumentHelp("The mounted ESP.", valueName: "PATH")) var esp: String
+    @Option(help: ArgumentHelp("The mounted ESP.", valueName: "PATH")) var esp: FilePath
     @OptionGroup var levelOptions: SBATLevelOptions
     @OptionGroup var output: JSONOptions
 
     func run() throws {
         try reportingErrors(tool: "sbat") {
             let (level, name) = try levelOptions.resolve()
-            let check = try SBATKit.ESPCheck(esp: FilePath(esp), level: level)
+            let check = try SBATKit.ESPCheck(esp: esp, level: level)
             if output.effective == .off {
                 print(SBATRendering.espText(check, level: name), terminator: "")
             } else {

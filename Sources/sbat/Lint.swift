@@ -11,7 +11,7 @@ struct Lint: ParsableCommand {
         discussion: "Prints one line per problem with its line number; exit status 1 when there is any.")
 
     @Argument(help: ArgumentHelp("A .sbat CSV file, a PE file, or - for standard input.", valueName: "FILE"))
-    var file: String
+    var file: FilePath
 
     func run() throws {
         try reportingErrors(tool: "sbat") {
@@ -19,14 +19,14 @@ struct Lint: ParsableCommand {
             if file == "-" {
                 text = try ReadableFile.readAll(path: "/dev/stdin", limit: ImageSBAT.limit)
             } else {
-                let input = try ReadableFile(path: FilePath(file))
+                let input = try ReadableFile(path: file)
                 if input.size >= 2, try input.read(at: 0, count: 2, field: "magic") == [0x4D, 0x5A] {
                     guard let data = try ImageSBAT.data(of: try PEImage(file: input)) else {
                         throw SBATError(.missingSection, "\(file): no .sbat section (shim refuses such images)")
                     }
                     text = data
                 } else {
-                    text = try ReadableFile.readAll(path: FilePath(file), limit: ImageSBAT.limit)
+                    text = try ReadableFile.readAll(path: file, limit: ImageSBAT.limit)
                 }
             }
             let problems = SBATLint.problems(text)

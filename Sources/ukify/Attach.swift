@@ -13,24 +13,24 @@ extension Ukify {
         )
 
         @Option(help: ArgumentHelp("DER PKCS#7 signature.", valueName: "PATH"))
-        var signature: String
+        var signature: FilePath
         @Option(
             name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Signed output.", valueName: "PATH"))
-        var output: String
+        var output: FilePath
         @Argument(help: "PE file the signature was made for.")
-        var file: String
+        var file: FilePath
 
         func run() throws {
             try reportingErrors(tool: "ukify") {
-                let pkcs7 = try ReadableFile.readAll(path: FilePath(signature), limit: 1 << 20)
+                let pkcs7 = try ReadableFile.readAll(path: signature, limit: 1 << 20)
                 let parsed = try AuthenticodeSignature(der: pkcs7)
-                let image = try PEImage(file: ReadableFile(path: FilePath(file)))
+                let image = try PEImage(file: ReadableFile(path: file))
                 guard try image.authenticodeDigest(parsed.digestAlgorithm) == parsed.imageDigest else {
                     throw ToolError(
                         "\(signature): signs another image (its digest does not match \(file))",
                         exitCode: ExitStatus.dataError)
                 }
-                let target = try AtomicOutputFile(destination: FilePath(output))
+                let target = try AtomicOutputFile(destination: output)
                 try image.write(appendingSignature: try AuthenticodeSignature.der(in: pkcs7), to: target)
                 try target.commit()
             }
@@ -47,15 +47,15 @@ extension Ukify {
             name: .customLong("signature-index"), help: "Remove only this signature (as `ukify verify` numbers them).")
         var index: Int?
         @Option(help: ArgumentHelp("Save the removed signature (one) here.", valueName: "PATH"))
-        var detached: String?
+        var detached: FilePath?
         @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Output.", valueName: "PATH"))
-        var output: String
+        var output: FilePath
         @Argument(help: "Signed PE file.")
-        var file: String
+        var file: FilePath
 
         func run() throws {
             try reportingErrors(tool: "ukify") {
-                let image = try PEImage(file: ReadableFile(path: FilePath(file)))
+                let image = try PEImage(file: ReadableFile(path: file))
                 let entries = try CertificateTable(image: image)?.entries ?? []
                 var kept: [WinCertificate] = []
                 if let index {
@@ -68,7 +68,7 @@ extension Ukify {
                     kept.remove(at: index)
                 }
                 let removed = index.map { [entries[$0]] } ?? entries
-                let target = try AtomicOutputFile(destination: FilePath(output))
+                let target = try AtomicOutputFile(destination: output)
                 try image.write(replacingCertificateTableWith: kept, to: target)
                 let saved = try detached.map { path in
                     guard removed.count == 1 else {
@@ -76,7 +76,7 @@ extension Ukify {
                             "\(file): --detached saves one signature; there are \(removed.count), pick one with --signature-index"
                         )
                     }
-                    let saved = try AtomicOutputFile(destination: FilePath(path))
+                    let saved = try AtomicOutputFile(destination: path)
                     try AuthenticodeSignature.der(in: removed[0].certificate).withUnsafeBytes { try saved.write($0) }
                     return saved
                 }

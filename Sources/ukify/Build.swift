@@ -1,6 +1,8 @@
 import ArgumentParser
+import KernelProbe
 import PEKit
 import ToolSupport
+import UkifyCLI
 
 extension Ukify {
     struct Build: ParsableCommand {

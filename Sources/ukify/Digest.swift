@@ -1,6 +1,7 @@
 import ArgumentParser
 import BinaryIO
 import BootCrypto
+import PCRCLI
 import PEKit
 import SystemPackage
 import ToolSupport
@@ -16,13 +17,13 @@ extension Ukify {
         )
 
         @Argument(help: "PE file.")
-        var file: String
+        var file: FilePath
         @Option(help: "Hash algorithm.")
         var hash: DigestAlgorithm = .sha256
 
         func run() throws {
             try reportingErrors(tool: "ukify") {
-                let image = try PEImage(file: ReadableFile(path: FilePath(file)))
+                let image = try PEImage(file: ReadableFile(path: file))
                 print(try image.authenticodeDigest(hash).hexString)
             }
         }

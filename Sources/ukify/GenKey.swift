@@ -19,11 +19,11 @@ extension Ukify {
         @Option(
             name: .customLong("secureboot-private-key"),
             help: ArgumentHelp("Where to write the signing key.", valueName: "PATH"))
-        var privateKey: String?
+        var privateKey: FilePath?
         @Option(
             name: .customLong("secureboot-certificate"),
             help: ArgumentHelp("Where to write the certificate.", valueName: "PATH"))
-        var certificate: String?
+        var certificate: FilePath?
         @Option(
             name: .customLong("secureboot-certificate-validity"),
             help: ArgumentHelp("Validity in days.", valueName: "DAYS"))
@@ -35,11 +35,11 @@ extension Ukify {
         @Option(
             name: .customLong("pcr-private-key"),
             help: ArgumentHelp("Where to write a PCR signing key.", valueName: "PATH"))
-        var pcrPrivateKey: String?
+        var pcrPrivateKey: FilePath?
         @Option(
             name: .customLong("pcr-public-key"), help: ArgumentHelp("Where to write its public key.", valueName: "PATH")
         )
-        var pcrPublicKey: String?
+        var pcrPublicKey: FilePath?
 
         func validate() throws {
             if (privateKey == nil) != (certificate == nil) {
@@ -61,12 +61,12 @@ extension Ukify {
         func run() throws {
             try reportingErrors(tool: "ukify") {
                 let targets = [privateKey, certificate, pcrPrivateKey, pcrPublicKey].compactMap { $0 }
-                for target in targets where access(target, F_OK) == 0 {
+                for target in targets where access(target.string, F_OK) == 0 {
                     throw ToolError("\(target) exists, refusing to overwrite it", exitCode: ExitStatus.dataError)
                 }
                 let secret: FilePermissions = [.ownerReadWrite]
                 let open: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]
-                var files: [(path: String, bytes: [UInt8], permissions: FilePermissions)] = []
+                var files: [(path: FilePath, bytes: [UInt8], permissions: FilePermissions)] = []
                 var notes: [String] = []
                 if let privateKey, let certificate {
                     let key = try KeyGeneration.rsa()
@@ -84,7 +84,7 @@ extension Ukify {
                 }
                 // Every file is written before any appears, so a failure leaves none behind.
                 let outputs = try files.map { file in
-                    let output = try AtomicOutputFile(destination: FilePath(file.path), permissions: file.permissions)
+                    let output = try AtomicOutputFile(destination: file.path, permissions: file.permissions)
                     try file.bytes.withUnsafeBytes { try output.write($0) }
                     return output
                 }

@@ -17,7 +17,7 @@ extension Ukify {
         )
 
         @Argument(help: "PE files to inspect.")
-        var files: [String]
+        var files: [FilePath]
         @OptionGroup var json: JSONOptions
         @Option(
             name: .customLong("section"),
@@ -34,7 +34,7 @@ extension Ukify {
         func run() throws {
             try reportingErrors(tool: "ukify") {
                 // Every file and every selected section is checked before anything is written.
-                let images = try files.map { try PEImage(file: ReadableFile(path: FilePath($0))) }
+                let images = try files.map { try PEImage(file: ReadableFile(path: $0)) }
                 for image in images {
                     for selector in sections where image.section(named: selector.name) == nil {
                         throw ToolError(
@@ -47,7 +47,7 @@ extension Ukify {
                     let inspection = try UKIInspection(image: image, textOverrides: overrides)
                     for selector in sections {
                         if let path = selector.path, let header = image.section(named: selector.name) {
-                            try image.saveContent(of: header, to: FilePath(path))
+                            try image.saveContent(of: header, to: path)
                         }
                     }
                     let wanted = Set(sections.map(\.name))
@@ -69,12 +69,12 @@ struct SectionSelector: ExpressibleByArgument {
     var name: String
     /// true: text, false: binary, nil: the kind's default.
     var text: Bool?
-    var path: String?
+    var path: FilePath?
 
     init?(argument: String) {
         var rest = Substring(argument)
         if let at = rest.firstIndex(of: "@") {
-            path = String(rest[rest.index(after: at)...])
+            path = FilePath(String(rest[rest.index(after: at)...]))
             rest = rest[..<at]
         }
         if let colon = rest.firstIndex(of: ":") {

@@ -1,9 +1,11 @@
 import ArgumentParser
 import BinaryIO
 import BootCrypto
+import PCRCLI
 import PEKit
 import SystemPackage
 import ToolSupport
+import UkifyCLI
 
 extension Ukify {
     struct Sign: ParsableCommand {
@@ -20,12 +22,12 @@ extension Ukify {
         @Option(help: "Digest algorithm of the signature.")
         var hash: DigestAlgorithm = .sha256
         @Option(help: ArgumentHelp("Write the DER PKCS#7 to PATH instead of a signed image.", valueName: "PATH"))
-        var detached: String?
+        var detached: FilePath?
         @Option(
             name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Signed output.", valueName: "PATH"))
-        var output: String?
+        var output: FilePath?
         @Argument(help: "PE file to sign.")
-        var file: String
+        var file: FilePath
 
         func validate() throws {
             guard signing.isSigning else {
@@ -40,15 +42,15 @@ extension Ukify {
             try reportingErrors(tool: "ukify") {
                 guard let (signer, warnings) = try signing.makeSigner() else { return }
                 for warning in warnings { printDiagnostic("ukify: warning: \(warning)") }
-                let image = try PEImage(file: ReadableFile(path: FilePath(file)))
+                let image = try PEImage(file: ReadableFile(path: file))
                 let signingTime = try signing.signingTimestamp(environment: ProcessInfoEnvironment.current)
                 if let detached {
                     let pkcs7 = try image.signature(by: signer, algorithm: hash, signingTime: signingTime)
-                    let output = try AtomicOutputFile(destination: FilePath(detached))
+                    let output = try AtomicOutputFile(destination: detached)
                     try pkcs7.withUnsafeBytes { try output.write($0) }
                     try output.commit()
                 } else if let output {
-                    let target = try AtomicOutputFile(destination: FilePath(output))
+                    let target = try AtomicOutputFile(destination: output)
                     try image.write(to: target, algorithm: hash) { digest in
                         try signer.signedData(imageDigest: digest, algorithm: hash, signingTime: signingTime)
                     }

@@ -17,21 +17,22 @@ extension Ukify {
         )
 
         @Option(name: .customLong("cert"), help: ArgumentHelp("Trusted certificate(s), PEM or DER.", valueName: "PATH"))
-        var certificate: String
+        var certificate: FilePath
         @OptionGroup var json: JSONOptions
         @Argument(help: "PE file to check.")
-        var file: String
+        var file: FilePath
 
         func run() throws {
             var verified = false
             try reportingErrors(tool: "ukify") {
-                let trusted = try Certificate.load(file: FilePath(certificate))
-                let image = try PEImage(file: ReadableFile(path: FilePath(file)))
+                let trusted = try Certificate.load(file: certificate)
+                let image = try PEImage(file: ReadableFile(path: file))
                 let checks = try image.verifySignatures(trusted: trusted)
                 verified = checks.contains(where: \.isValid)
                 switch json.effective {
-                case .off: print(SignatureRendering.text(checks, file: file), terminator: "")
-                case let style: print(SignatureRendering.json(checks, file: file, verified: verified).rendered(style))
+                case .off: print(SignatureRendering.text(checks, file: file.string), terminator: "")
+                case let style:
+                    print(SignatureRendering.json(checks, file: file.string, verified: verified).rendered(style))
                 }
             }
             if !verified { throw ExitCode(ExitStatus.negative) }

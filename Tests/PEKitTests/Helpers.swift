@@ -1,4 +1,5 @@
 import BinaryIO
+import KernelProbe
 import SystemPackage
 import TestSupport
 import Testing

@@ -35,7 +35,9 @@ public struct UKIBuild: Sendable {
     /// The most SBAT text read from one PE (real ones are a few hundred bytes).
     static let sbatLimit = 1 << 20
 
-    public init(_ request: UKIRequest) throws {
+    /// Plans `request`; `kernelRelease` finds the `.uname` of the kernel when the request has none
+    /// (KernelProbe's `UKIBuild(_:)` passes its `KernelRelease.detect`).
+    public init(_ request: UKIRequest, kernelRelease: (ReadableFile) throws -> String) throws {
         let stubFile = try Self.open(request.stub)
         let stub = try PEImage(file: stubFile)
         var collector = SectionCollector()
@@ -51,7 +53,7 @@ public struct UKIBuild: Sendable {
                 warnings.append(
                     "\(error); the kernel's SBAT entries are not merged (systemd-stub boots PE kernels only)")
             }
-            if uname == nil { uname = try KernelRelease.detect(in: linux) }
+            if uname == nil { uname = try kernelRelease(linux) }
         }
         let standaloneProfile = request.profile != nil && request.joinProfiles.isEmpty
 

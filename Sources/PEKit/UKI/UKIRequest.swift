@@ -47,7 +47,7 @@ public struct UKIRequest: Sendable {
     /// Literal command lines have their whitespace normalized (ukify); files are taken verbatim.
     public var cmdline: TextOrFile?
     public var osRelease: TextOrFile?
-    /// Detected from the kernel when absent (``KernelRelease``).
+    /// Detected from the kernel when absent (KernelProbe's `KernelRelease`).
     public var uname: String?
     public var splash: FilePath?
     public var devicetree: FilePath?

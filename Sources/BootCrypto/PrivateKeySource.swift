@@ -1,23 +1,22 @@
-import ArgumentParser
 import BinaryIO
-import BootCrypto
 import SystemPackage
 
 /// Where a private key lives: a file (PEM/DER, optionally encrypted), an OpenSSL engine, or an
 /// OpenSSL 3 provider (PKCS#11 tokens, TPM-resident keys). systemd spells it
 /// `--private-key-source=file|engine:NAME|provider:NAME`.
-public enum KeySource: Equatable, Sendable, ExpressibleByArgument {
-    case file(passphraseFile: String?)
+public enum PrivateKeySource: Equatable, Sendable {
+    case file(passphraseFile: FilePath?)
     case engine(String)
     case provider(String)
 
-    public init?(argument: String) {
-        if argument == "file" {
+    /// systemd's spelling: `file`, `engine:NAME` or `provider:NAME`.
+    public init?(systemdSpelling text: String) {
+        if text == "file" {
             self = .file(passphraseFile: nil)
-        } else if argument.hasPrefix("engine:"), argument.count > "engine:".count {
-            self = .engine(String(argument.dropFirst("engine:".count)))
-        } else if argument.hasPrefix("provider:"), argument.count > "provider:".count {
-            self = .provider(String(argument.dropFirst("provider:".count)))
+        } else if text.hasPrefix("engine:"), text.count > "engine:".count {
+            self = .engine(String(text.dropFirst("engine:".count)))
+        } else if text.hasPrefix("provider:"), text.count > "provider:".count {
+            self = .provider(String(text.dropFirst("provider:".count)))
         } else {
             return nil
         }
@@ -32,7 +31,7 @@ public enum KeySource: Equatable, Sendable, ExpressibleByArgument {
             return try PrivateKey.load(provider: provider, uri: reference)
         case .file(let passphraseFile):
             let passphrase = try passphraseFile.map { path in
-                let bytes = try ReadableFile.readAll(path: FilePath(path), limit: 4096)
+                let bytes = try ReadableFile.readAll(path: path, limit: 4096)
                 return String(decoding: bytes.prefix { $0 != 0x0A && $0 != 0x0D }, as: UTF8.self)
             }
             return try PrivateKey.load(file: FilePath(reference), passphrase: passphrase)

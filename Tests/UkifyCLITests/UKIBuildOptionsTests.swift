@@ -3,8 +3,9 @@ import PEKit
 import SystemPackage
 import TestSupport
 import Testing
+import ToolSupport
 
-@testable import ToolSupport
+@testable import UkifyCLI
 
 @Suite struct UKIBuildOptionsTests {
     @Test func commandLineWinsAndConfigListsComeFirst() throws {

@@ -1,10 +1,11 @@
 import BinaryIO
 import Foundation
+import PEKit
 import SystemPackage
 import TestSupport
 import Testing
 
-@testable import PEKit
+@testable import KernelProbe
 
 @Suite struct KernelReleaseTests {
     @Test func parsesTheSetupHeaderVersionString() {

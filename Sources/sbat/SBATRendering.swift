@@ -2,9 +2,9 @@ import JSON
 import SBATKit
 
 /// Output of the `sbat` tool.
-public enum SBATRendering {
+enum SBATRendering {
     /// `FILE:` then its rows as CSV; a UKI's kernel rows under `  .linux:`.
-    public static func text(_ image: SBATImage) -> String {
+    static func text(_ image: SBATImage) -> String {
         var output = "\(image.path):\n"
         for part in image.parts {
             if let label = part.label { output += "  \(label):\n" }
@@ -16,7 +16,7 @@ public enum SBATRendering {
     }
 
     /// `{"file":…,"sbat":[{component,generation,vendor_name,…}],"kernel_sbat":[…]}` (field names as SBAT.md).
-    public static func json(_ image: SBATImage) -> JSONValue {
+    static func json(_ image: SBATImage) -> JSONValue {
         var members: [(String, JSONValue)] = [("file", .string(image.path))]
         for part in image.parts {
             members.append((part.label == nil ? "sbat" : "kernel_sbat", .array(part.section.entries.map(json))))
@@ -33,7 +33,7 @@ public enum SBATRendering {
     }
 
     /// One line: `FILE: allowed by LEVEL` or `FILE: revoked by LEVEL: grub generation 3 < 4 (.linux)`.
-    public static func verdictLine(
+    static func verdictLine(
         path: String, result: (part: SBATImage.Part, verdict: SBATVerdict)?, level: String
     )
         -> String
@@ -45,7 +45,7 @@ public enum SBATRendering {
         return "\(path): revoked by \(level): \(component) generation \(generation) < \(minimum)\(where_)"
     }
 
-    public static func verdictJSON(
+    static func verdictJSON(
         path: String, result: (part: SBATImage.Part, verdict: SBATVerdict)?, level: String
     )
         -> JSONValue
@@ -65,7 +65,7 @@ public enum SBATRendering {
 }
 
 extension SBATRendering {
-    public static func levelText(_ level: SBATLevel, name: String) -> String {
+    static func levelText(_ level: SBATLevel, name: String) -> String {
         var output = "\(name)\n"
         let rows = firstRows(of: level)
         for row in rows { output += "  \(row.componentName) < \(row.generation) revoked\n" }
@@ -79,7 +79,7 @@ extension SBATRendering {
         return level.rows.dropFirst(level.hasHeader ? 1 : 0).filter { seen.insert($0.component).inserted }
     }
 
-    public static func levelJSON(_ level: SBATLevel, name: String) -> JSONValue {
+    static func levelJSON(_ level: SBATLevel, name: String) -> JSONValue {
         .object([
             ("name", .string(name)), ("datestamp", level.datestamp.map(JSONValue.string) ?? .null),
             (
@@ -93,7 +93,7 @@ extension SBATRendering {
     }
 
     /// Which level is newer by datestamp, and shim's decision when B meets A as the current variable.
-    public static func comparison(current: (SBATLevel, String), candidate: (SBATLevel, String)) -> String {
+    static func comparison(current: (SBATLevel, String), candidate: (SBATLevel, String)) -> String {
         let (a, aName) = current
         let (b, bName) = candidate
         let aStamp = a.datestamp ?? ""
@@ -110,7 +110,7 @@ extension SBATRendering {
 }
 
 extension SBATRendering {
-    static func describe(_ outcome: ESPCheck.Outcome) -> String {
+    static func describe(_ outcome: SBATKit.ESPCheck.Outcome) -> String {
         switch outcome {
         case .allowed: "allowed"
         case .revoked(let component, let generation, let minimum, let part):
@@ -120,7 +120,7 @@ extension SBATRendering {
         }
     }
 
-    static func verdictWord(_ outcome: ESPCheck.Outcome) -> String {
+    static func verdictWord(_ outcome: SBATKit.ESPCheck.Outcome) -> String {
         switch outcome {
         case .allowed: "allowed"
         case .revoked: "revoked"
@@ -129,14 +129,14 @@ extension SBATRendering {
         }
     }
 
-    public static func espText(_ check: ESPCheck, level: String) -> String {
+    static func espText(_ check: SBATKit.ESPCheck, level: String) -> String {
         var output = "level: \(level)\n"
         for binary in check.binaries { output += "\(binary.path): \(describe(binary.outcome))\n" }
         if check.binaries.isEmpty { output += "no EFI binaries found\n" }
         return output
     }
 
-    public static func espJSON(_ check: ESPCheck, level: String) -> JSONValue {
+    static func espJSON(_ check: SBATKit.ESPCheck, level: String) -> JSONValue {
         .object([
             ("level", .string(level)), ("boots", .bool(check.somethingBoots)),
             (

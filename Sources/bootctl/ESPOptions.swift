@@ -3,26 +3,25 @@ import BinaryIO
 import BootEntries
 import EFIVariables
 import SystemPackage
+import ToolSupport
 
 /// `--esp PATH`: the EFI System Partition, the root of a mounted FAT file system (checked as
 /// systemd checks it), or with `--staged` a directory staged for an ESP image. Without `--esp`, the
 /// first of /efi, /boot/efi, /boot that is a mounted FAT file system.
-public struct ESPLocation: ParsableArguments {
+struct ESPLocation: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "The ESP's mount point (default: /efi, /boot/efi or /boot, the first that is a FAT mount).",
             valueName: "PATH"))
-    public var esp: String?
+    var esp: FilePath?
     @Flag(help: "--esp (and --esp-b) name directories staged for an ESP image, not mounted ESPs.")
-    public var staged = false
+    var staged = false
 
-    public init() {}
-
-    public func validate() throws {
+    func validate() throws {
         if staged && esp == nil { throw ValidationError("--staged needs --esp") }
     }
 
-    public func root() throws -> ESP {
+    func root() throws -> ESP {
         guard let found = try optionalRoot() else {
             throw ToolError("no ESP found (/efi, /boot/efi, /boot are not FAT mounts); give --esp PATH")
         }
@@ -30,7 +29,7 @@ public struct ESPLocation: ParsableArguments {
     }
 
     /// The ESP at `path` given on the command line: a FAT mount's root, or anything with --staged.
-    public func esp(at path: FilePath) throws -> ESP {
+    func esp(at path: FilePath) throws -> ESP {
         let esp = ESP(root: path)
         guard staged || esp.isMountedFAT else {
             throw ToolError(
@@ -41,37 +40,35 @@ public struct ESPLocation: ParsableArguments {
     }
 
     /// `--esp` when given (checked), else the first default location that is a FAT mount, else nil.
-    public func optionalRoot() throws -> ESP? {
-        if let esp { return try self.esp(at: FilePath(esp)) }
-        return Self.defaultLocations.map { ESP(root: FilePath($0)) }.first(where: \.isMountedFAT)
+    func optionalRoot() throws -> ESP? {
+        if let esp { return try self.esp(at: esp) }
+        return Self.defaultLocations.map { ESP(root: $0) }.first(where: \.isMountedFAT)
     }
 
-    static let defaultLocations = ["/efi", "/boot/efi", "/boot"]
+    static let defaultLocations: [FilePath] = ["/efi", "/boot/efi", "/boot"]
 }
 
 /// The ESP and the GPT partition firmware device paths name: `--disk IMAGE --part N` reads the
 /// GPT of an image or a block device; otherwise the partition that holds the mounted ESP (libefiboot).
-public struct ESPPartitionOptions: ParsableArguments {
+struct ESPPartitionOptions: ParsableArguments {
     @OptionGroup public var location: ESPLocation
     @Option(help: ArgumentHelp("A disk image or block device whose GPT holds the ESP.", valueName: "FILE"))
-    public var disk: String?
+    var disk: FilePath?
     @Option(help: ArgumentHelp("The ESP's partition number on --disk.", valueName: "N")) public var part: UInt32?
 
-    public init() {}
-
-    public func validate() throws {
+    func validate() throws {
         guard (disk == nil) == (part == nil) else { throw ValidationError("--disk and --part go together") }
     }
 
     /// The partition firmware device paths name for the ESP (``ESPLocation/root()``).
-    public func partition() throws -> GPTPartition {
-        if let disk, let part { return try GPTPartition.read(disk: FilePath(disk), number: part) }
+    func partition() throws -> GPTPartition {
+        if let disk, let part { return try GPTPartition.read(disk: disk, number: part) }
         return try partition(of: try location.root())
     }
 
     /// The partition a mounted ESP sits on; a staged directory has none (it would name the
     /// partition it happens to sit on).
-    public func partition(of esp: ESP) throws -> GPTPartition {
+    func partition(of esp: ESP) throws -> GPTPartition {
         guard !location.staged else {
             throw ToolError("\(esp.root) is staged, not mounted: give --disk IMAGE --part N for its partition")
         }

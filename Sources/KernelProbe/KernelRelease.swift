@@ -1,6 +1,7 @@
 import BinaryIO
 internal import CElf
 import Glibc
+import PEKit
 
 /// Finds a Linux kernel's release string (`uname -r`) in a kernel image.
 ///

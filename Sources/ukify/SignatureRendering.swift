@@ -2,8 +2,8 @@ import JSON
 import PEKit
 
 /// `ukify verify` output: one block (text) or object (JSON) per signature.
-public enum SignatureRendering {
-    public static func text(_ checks: [SignatureCheck], file: String) -> String {
+enum SignatureRendering {
+    static func text(_ checks: [SignatureCheck], file: String) -> String {
         guard !checks.isEmpty else { return "\(file): no signatures\n" }
         var output = ""
         for check in checks {
@@ -21,7 +21,7 @@ public enum SignatureRendering {
         return output
     }
 
-    public static func json(_ checks: [SignatureCheck], file: String, verified: Bool) -> JSONValue {
+    static func json(_ checks: [SignatureCheck], file: String, verified: Bool) -> JSONValue {
         .object([
             ("file", .string(file)),
             ("verified", .bool(verified)),

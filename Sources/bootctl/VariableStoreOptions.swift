@@ -2,32 +2,31 @@ import ArgumentParser
 import BootEntries
 import EFIVariables
 import SystemPackage
+import ToolSupport
 
 /// Which EFI variables a command works on: this machine's (efivarfs), a directory of
 /// efivarfs-style files, or an OVMF varstore file (offline VM provisioning).
-public struct VariableStoreOptions: ParsableArguments {
+struct VariableStoreOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A directory of Name-GUID variable files instead of efivarfs.", valueName: "DIR"))
-    public var efivars: String?
+    var efivars: FilePath?
     @Option(
         help: ArgumentHelp("An OVMF/edk2 variable store file (OVMF_VARS*.fd) instead of efivarfs.", valueName: "FILE"))
-    public var varstore: String?
+    var varstore: FilePath?
 
-    public init() {}
-
-    public func validate() throws {
+    func validate() throws {
         if efivars != nil && varstore != nil { throw ValidationError("--efivars and --varstore exclude each other") }
     }
 
     /// The selected store. Without --efivars/--varstore it is this machine's efivarfs, and a
     /// machine without one (not booted through UEFI, efivarfs not mounted) is an error, never an
     /// empty store.
-    public func open() throws -> any VariableStore {
+    func open() throws -> any VariableStore {
         try open(alternatives: "give --efivars=DIR or --varstore=FILE")
     }
 
     func open(alternatives: String) throws -> any VariableStore {
-        if let varstore { return try OVMFVarStore.load(FilePath(varstore)) }
-        if let efivars { return EFIVariableDirectory(FilePath(efivars)) }
+        if let varstore { return try OVMFVarStore.load(varstore) }
+        if let efivars { return EFIVariableDirectory(efivars) }
         guard EFIVariableDirectory.isReadableDirectory(EFIVariableDirectory.live) else {
             throw ToolError(
                 "\(EFIVariableDirectory.live) is not readable (not booted through UEFI, or efivarfs is not mounted); "
@@ -38,7 +37,7 @@ public struct VariableStoreOptions: ParsableArguments {
     }
 
     /// Runs `change` on a boot manager over the selected store and commits the store.
-    public func changing<T>(_ change: (inout BootManager) throws -> T) throws -> T {
+    func changing<T>(_ change: (inout BootManager) throws -> T) throws -> T {
         var manager = BootManager(store: try open())
         let result = try change(&manager)
         try manager.store.commit()
@@ -49,33 +48,31 @@ public struct VariableStoreOptions: ParsableArguments {
 /// The EFI variables an ESP command consults (the booted entry, what Boot#### entries start):
 /// this machine's, a copy (--efivars, --varstore), or explicitly none (--no-variables) for an ESP
 /// copy or an image being built. Missing variables are never taken to mean "nothing is booted".
-public struct ESPVariableOptions: ParsableArguments {
+struct ESPVariableOptions: ParsableArguments {
     @OptionGroup public var store: VariableStoreOptions
     @Flag(help: "Work on the ESP alone, without EFI variables (an ESP copy or an image being built).")
-    public var noVariables = false
+    var noVariables = false
 
-    public init() {}
-
-    public func validate() throws {
+    func validate() throws {
         if noVariables && (store.efivars != nil || store.varstore != nil) {
             throw ValidationError("--no-variables excludes --efivars and --varstore")
         }
     }
 
     /// The store; nil with --no-variables.
-    public func optionalStore() throws -> (any VariableStore)? {
+    func optionalStore() throws -> (any VariableStore)? {
         if noVariables { return nil }
         return try store.open(alternatives: "give --efivars=DIR, --varstore=FILE, or --no-variables for the ESP alone")
     }
 
     /// systemd's loader variables; nil with --no-variables.
-    public func loaderVariables() throws -> LoaderVariables? {
+    func loaderVariables() throws -> LoaderVariables? {
         try optionalStore().map { try LoaderVariables(store: $0) }
     }
 }
 
 /// `--first|--last|--next`: where a new boot entry goes.
-public struct EntryPlacement: ParsableArguments {
+struct EntryPlacement: ParsableArguments {
     @Flag(help: "Where the entry goes: head of BootOrder (default), its end, or BootNext only (boot it once).")
     var choice: Choice = .first
 
@@ -83,9 +80,7 @@ public struct EntryPlacement: ParsableArguments {
         case first, last, next
     }
 
-    public init() {}
-
-    public var position: BootManager.Position {
+    var position: BootManager.Position {
         switch choice {
         case .first: .first
         case .last: .last
@@ -95,10 +90,10 @@ public struct EntryPlacement: ParsableArguments {
 }
 
 /// An entry named on the command line: `Boot0003` or `0003`.
-public struct BootEntryArgument: ExpressibleByArgument, Sendable {
-    public let number: UInt16
+struct BootEntryArgument: ExpressibleByArgument, Sendable {
+    let number: UInt16
 
-    public init?(argument: String) {
+    init?(argument: String) {
         guard let number = BootConfiguration.parseEntry(argument) else { return nil }
         self.number = number
     }

@@ -3,29 +3,28 @@ import BinaryIO
 import EFIVariables
 import SBATKit
 import SystemPackage
+import ToolSupport
 
 /// Which SbatLevel to judge by: a payload file, one of shim's built-in levels, or the level shim
 /// applied at this boot (`SbatLevelRT`).
-public struct SBATLevelOptions: ParsableArguments {
+struct SBATLevelOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "SbatLevel payload file (sbat,1,DATE then component,generation lines; an efivarfs copy works too).",
             valueName: "FILE"))
-    public var level: String?
+    var level: FilePath?
     @Option(
         help: ArgumentHelp(
             "One of shim's levels: automatic (default), previous (= automatic), latest, or a datestamp.",
             valueName: "NAME"))
-    public var policy: String?
+    var policy: String?
     @Flag(help: "The level shim applied at this boot (SbatLevelRT).") public var live = false
     @Option(
         help: ArgumentHelp(
             "Read EFI variables from this directory instead of efivarfs (with --live).", valueName: "DIR"))
-    public var efivars: String?
+    var efivars: FilePath?
 
-    public init() {}
-
-    public func validate() throws {
+    func validate() throws {
         guard [level != nil, policy != nil, live].filter({ $0 }).count <= 1 else {
             throw ValidationError("--level, --policy and --live exclude each other")
         }
@@ -33,10 +32,10 @@ public struct SBATLevelOptions: ParsableArguments {
     }
 
     /// The level and how to name it in output.
-    public func resolve() throws -> (level: SBATLevel, name: String) {
-        if let level { return (try Self.load(file: level), level) }
+    func resolve() throws -> (level: SBATLevel, name: String) {
+        if let level { return (try Self.load(file: level), level.string) }
         if live {
-            let directory = EFIVariableDirectory(efivars.map { FilePath($0) } ?? EFIVariableDirectory.live)
+            let directory = EFIVariableDirectory(efivars ?? EFIVariableDirectory.live)
             let level = try SBATLevel.live(from: directory)
             return (level, "SbatLevelRT \(level.datestamp ?? "(no datestamp)")")
         }
@@ -45,13 +44,13 @@ public struct SBATLevelOptions: ParsableArguments {
     }
 
     /// A level payload from a file: plain, or an efivarfs copy (4 attribute bytes first).
-    public static func load(file path: String) throws -> SBATLevel {
-        var bytes = try ReadableFile.readAll(path: FilePath(path), limit: 1 << 20)
+    static func load(file path: FilePath) throws -> SBATLevel {
+        var bytes = try ReadableFile.readAll(path: path, limit: 1 << 20)
         let header = Array("sbat,".utf8)
         if !bytes.starts(with: header), bytes.count > 4, bytes.dropFirst(4).starts(with: header) {
             bytes.removeFirst(4)
         }
-        let level = try SBATLevel(parsing: bytes, origin: path)
+        let level = try SBATLevel(parsing: bytes, origin: path.string)
         guard level.hasHeader else {
             throw SBATError(.invalidLevel, "\(path): not an SbatLevel (the first line must be sbat,1,YYYYMMDDCC)")
         }
@@ -59,14 +58,15 @@ public struct SBATLevelOptions: ParsableArguments {
     }
 
     /// A level named on the command line: one of shim's levels by name, else a file.
-    public static func named(_ argument: String) throws -> (level: SBATLevel, name: String) {
+    static func named(_ argument: String) throws -> (level: SBATLevel, name: String) {
         if let entry = try? BuiltinLevels.named(argument) { return (entry.level(), "SbatLevel \(entry.name)") }
-        guard (try? ReadableFile(path: FilePath(argument))) != nil else {
+        let path = FilePath(argument)
+        guard (try? ReadableFile(path: path)) != nil else {
             throw SBATError(
                 .unknownLevel,
                 "'\(argument)' is neither a level file nor one of shim's levels (automatic, previous, latest, "
                     + BuiltinLevels.all.map(\.name).joined(separator: ", ") + ")")
         }
-        return (try load(file: argument), argument)
+        return (try load(file: path), argument)
     }
 }

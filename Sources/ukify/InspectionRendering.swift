@@ -4,8 +4,8 @@ import PEKit
 /// `ukify inspect` output: ukify's text layout, and its JSON shape
 /// (`{".linux": {"size": N, "sha256": "..."}, ".cmdline": {..., "text": "..."}}`, profiles as an
 /// array under `"_profiles"`). A name repeated inside one group gets a `#N` suffix as its key.
-public enum InspectionRendering {
-    public static func text(_ inspection: UKIInspection, keep: (UKIInspection.Section) -> Bool) -> String {
+enum InspectionRendering {
+    static func text(_ inspection: UKIInspection, keep: (UKIInspection.Section) -> Bool) -> String {
         var output = ""
         func render(_ section: UKIInspection.Section, indent: String) {
             output += "\(indent)\(section.name):\n"
@@ -31,7 +31,7 @@ public enum InspectionRendering {
         return output
     }
 
-    public static func json(_ inspection: UKIInspection, keep: (UKIInspection.Section) -> Bool) -> JSONValue {
+    static func json(_ inspection: UKIInspection, keep: (UKIInspection.Section) -> Bool) -> JSONValue {
         func object(_ sections: [UKIInspection.Section]) -> [(String, JSONValue)] {
             var seen: [String: Int] = [:]
             return sections.filter(keep).map { section in

@@ -3,6 +3,7 @@ import BinaryIO
 import BootCrypto
 import Glibc
 import SystemPackage
+import ToolSupport
 
 /// Secure Boot signing options, spelled as systemd-ukify spells them.
 public struct SigningOptions: ParsableArguments {
@@ -15,11 +16,11 @@ public struct SigningOptions: ParsableArguments {
     @Option(
         name: .customLong("secureboot-certificate"),
         help: ArgumentHelp("Signer certificate (PEM or DER).", valueName: "PATH"))
-    public var certificate: String?
+    public var certificate: FilePath?
     @Option(
         name: .customLong("secureboot-private-key-passphrase-file"),
         help: ArgumentHelp("File whose first line is the passphrase of an encrypted key file.", valueName: "PATH"))
-    public var passphraseFile: String?
+    public var passphraseFile: FilePath?
     @Option(
         name: .customLong("signing-engine"),
         help: ArgumentHelp("OpenSSL engine holding the key (e.g. pkcs11).", valueName: "ENGINE"))
@@ -32,7 +33,7 @@ public struct SigningOptions: ParsableArguments {
     @Option(
         name: .customLong("addcert"),
         help: ArgumentHelp("Extra certificates to embed (intermediates); repeatable.", valueName: "PATH"))
-    public var extraCertificates: [String] = []
+    public var extraCertificates: [FilePath] = []
     @Flag(
         name: .customLong("signing-time"),
         help: "Add a signingTime attribute (SOURCE_DATE_EPOCH, else now); without it signatures are reproducible.")
@@ -50,7 +51,7 @@ public struct SigningOptions: ParsableArguments {
     }
 
     /// Where --secureboot-private-key (and ukify's PCR keys) live.
-    public var keySource: KeySource {
+    public var keySource: PrivateKeySource {
         if let engine { return .engine(engine) }
         if let provider { return .provider(provider) }
         return .file(passphraseFile: passphraseFile)
@@ -64,8 +65,8 @@ public struct SigningOptions: ParsableArguments {
             throw ToolError("--secureboot-private-key and --secureboot-certificate go together")
         }
         let key = try keySource.loadPrivateKey(privateKey)
-        let certificates = try Certificate.load(file: FilePath(certificate))
-        let chain = try extraCertificates.flatMap { try Certificate.load(file: FilePath($0)) }
+        let certificates = try Certificate.load(file: certificate)
+        let chain = try extraCertificates.flatMap { try Certificate.load(file: $0) }
         guard key.matches(certificates[0]) else {
             throw BootCryptoError(
                 .keyCertificateMismatch,
@@ -88,7 +89,7 @@ public struct SigningOptions: ParsableArguments {
     public func merging(config setting: (String) -> String?) -> SigningOptions {
         var merged = self
         merged.privateKey = privateKey ?? setting("SecureBootPrivateKey")
-        merged.certificate = certificate ?? setting("SecureBootCertificate")
+        merged.certificate = certificate ?? setting("SecureBootCertificate").map { FilePath($0) }
         merged.engine = engine ?? setting("SigningEngine")
         merged.provider = provider ?? setting("SigningProvider")
         return merged

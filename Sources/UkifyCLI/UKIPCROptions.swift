@@ -2,9 +2,11 @@ import ArgumentParser
 import BinaryIO
 import BootCrypto
 import JSON
+import PCRCLI
 import PEKit
 import SystemPackage
 import TPMPolicy
+import ToolSupport
 
 /// `ukify build`'s PCR options, with systemd-ukify's names: signing keys in groups (each
 /// `--pcr-private-key` with the `--pcr-public-key` and `--phases` at the same position, or a
@@ -18,17 +20,17 @@ public struct UKIPCROptions: ParsableArguments {
     @Option(
         name: .customLong("pcr-public-key"),
         help: ArgumentHelp("Public key of the group's --pcr-private-key (checked against it).", valueName: "PATH"))
-    public var publicKeys: [String] = []
+    public var publicKeys: [FilePath] = []
     @Option(
         name: .customLong("phases"),
         help: ArgumentHelp(
             "Space-separated phase paths the group signs for (default: the four of systemd-measure).",
             valueName: "PHASE-PATHS"))
-    public var phases: [String] = []
+    public var phases: [ArgumentList<PhasePath>] = []
     @Option(
         name: .customLong("pcr-banks"),
         help: ArgumentHelp("PCR banks to sign for, comma-separated; repeatable (default: sha256).", valueName: "BANKS"))
-    public var banks: [String] = []
+    public var banks: [ArgumentList<DigestAlgorithm>] = []
     @Flag(name: .customLong("measure"), help: "Print the PCR 11 values the UKI will produce (as measure calculate).")
     public var measure = false
     @Flag(
@@ -42,7 +44,7 @@ public struct UKIPCROptions: ParsableArguments {
     @Option(
         name: .customLong("join-pcrsig"),
         help: ArgumentHelp("Another .pcrsig document whose signatures are merged in; repeatable.", valueName: "PATH"))
-    public var joinPCRSignatures: [String] = []
+    public var joinPCRSignatures: [FilePath] = []
 
     public init() {}
 
@@ -59,7 +61,7 @@ public struct UKIPCRPlan: Sendable {
     public struct Group: Sendable {
         public var signer: PCRPolicySigner
         /// The public key file given for the signer, embedded as it is as `.pcrpkey`.
-        public var publicKeyFile: String?
+        public var publicKeyFile: FilePath?
         public var phases: [PhasePath]
     }
 
@@ -80,60 +82,64 @@ public struct UKIPCRPlan: Sendable {
     /// as given, else derived from the private key.
     public func defaultPCRPublicKey() throws -> TextOrFile? {
         guard groups.count == 1 else { return nil }
-        if let file = groups[0].publicKeyFile { return .file(FilePath(file)) }
+        if let file = groups[0].publicKeyFile { return .file(file) }
         return .text(String(decoding: try groups[0].signer.privateKey.publicKeyPEM(), as: UTF8.self))
     }
 
     init(
-        options: UKIPCROptions, keySource: KeySource, setting: (String) -> String?,
+        options: UKIPCROptions, keySource: PrivateKeySource, setting: (String) -> String?,
         configGroups: [(section: String, value: (String) -> String?)]
     ) throws {
-        func phasePaths(_ text: String?) throws -> [PhasePath] {
-            guard let text else { return PhasePath.defaults }
-            return try text.split(whereSeparator: \.isWhitespace).map { try PhasePath(parsing: String($0)) }
+        // Checked before any key is loaded; the signing groups may come from the config file.
+        if options.policyDigest && !(options.privateKeys.isEmpty && configGroups.isEmpty) {
+            throw ToolError("--policy-digest prints what to sign elsewhere; it excludes --pcr-private-key")
+        }
+        /// A config file's Phases=, parsed as --phases is.
+        func configPhases(_ text: String?) throws -> [PhasePath]? {
+            try text.map { try ArgumentList<PhasePath>.words($0).map { try PhasePath(parsing: $0) } }
         }
         var groups: [Group] = []
-        func group(privateKey: String, publicKeyFile: String?, phases: String?) throws -> Group {
-            let publicKey = try publicKeyFile.map { try PublicKey.load(file: FilePath($0)) }
+        func group(privateKey: String, publicKeyFile: FilePath?, phases: [PhasePath]?) throws -> Group {
+            let publicKey = try publicKeyFile.map { try PublicKey.load(file: $0) }
             return Group(
                 signer: try PCRPolicySigner(privateKey: try keySource.loadPrivateKey(privateKey), publicKey: publicKey),
-                publicKeyFile: publicKeyFile, phases: try phasePaths(phases))
+                publicKeyFile: publicKeyFile, phases: phases ?? PhasePath.defaults)
         }
         for (index, privateKey) in options.privateKeys.enumerated() {
             groups.append(
                 try group(
                     privateKey: privateKey, publicKeyFile: options.publicKeys.dropFirst(index).first,
-                    phases: options.phases.dropFirst(index).first))
+                    phases: options.phases.dropFirst(index).first?.elements))
         }
         for (section, value) in configGroups {
             guard let privateKey = value("PCRPrivateKey") else {
                 throw ToolError("[\(section)] needs PCRPrivateKey=")
             }
             groups.append(
-                try group(privateKey: privateKey, publicKeyFile: value("PCRPublicKey"), phases: value("Phases")))
+                try group(
+                    privateKey: privateKey, publicKeyFile: value("PCRPublicKey").map { FilePath($0) },
+                    phases: try configPhases(value("Phases"))))
         }
         if options.privateKeys.isEmpty, let phases = options.phases.first, !groups.isEmpty {
-            groups[0].phases = try phasePaths(phases)
+            groups[0].phases = phases.elements
         }
-        let bankNames = (options.banks.isEmpty ? [setting("PCRBanks") ?? "sha256"] : options.banks)
-            .flatMap { $0.split(whereSeparator: { $0 == "," || $0.isWhitespace }) }
-        banks = try DigestAlgorithm.banks(named: bankNames.map(String.init))
+        banks =
+            try options.banks.isEmpty
+            ? DigestAlgorithm.banks(named: ArgumentList<DigestAlgorithm>.words(setting("PCRBanks") ?? "sha256"))
+            : DigestAlgorithm.allCases.filter(options.banks.flatMap(\.elements).contains)
         self.groups = groups
         measure = options.measure
         policyDigestOnly = options.policyDigest
-        digestPhases = try phasePaths(options.phases.first)
+        digestPhases = options.phases.first?.elements ?? PhasePath.defaults
         digestKeyFingerprint = try options.publicKeys.first.map {
-            try TPMPublicKey(try PublicKey.load(file: FilePath($0))).fingerprint
+            try TPMPublicKey(try PublicKey.load(file: $0)).fingerprint
         }
         var attached: [(String, PCRSignatures)] = []
-        for document in (options.pcrsig.map { [$0] } ?? []) + options.joinPCRSignatures.map({ .file(FilePath($0)) }) {
+        for document in (options.pcrsig.map { [$0] } ?? []) + options.joinPCRSignatures.map(TextOrFile.file) {
             let bytes = try document.source().readAll(limit: 16 << 20)
             attached.append((document.origin, try PCRSignatures(parsing: bytes, origin: document.origin)))
         }
         self.attached = attached
-        if policyDigestOnly && !groups.isEmpty {
-            throw ToolError("--policy-digest prints what to sign elsewhere; it excludes --pcr-private-key")
-        }
     }
 
     /// Predicts PCR 11 for `build` (with the rules of its stub), prints what was asked for, and

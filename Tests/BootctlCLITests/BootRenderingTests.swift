@@ -1,7 +1,7 @@
 import BinaryIO
 import Testing
 
-@testable import ToolSupport
+@testable import BootctlCLI
 
 @Suite struct BootRenderingTests {
     static func ucs2(_ text: String) -> [UInt8] { text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] } }

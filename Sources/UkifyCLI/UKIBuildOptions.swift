@@ -2,17 +2,18 @@ import ArgumentParser
 import BinaryIO
 import PEKit
 import SystemPackage
+import ToolSupport
 
 /// The options of `ukify build`, with systemd-ukify's names, and their resolution against a
 /// config file into a ``UKIRequest`` (the command line wins; the config's Initrd= and
 /// DeviceTreeAuto= lists come before the command line's, as in ukify).
 public struct UKIBuildOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Kernel image (.linux). Without it an addon is built.", valueName: "PATH"))
-    public var linux: String?
+    public var linux: FilePath?
     @Option(help: ArgumentHelp("Initrd (.initrd); repeat to concatenate several.", valueName: "PATH"))
-    public var initrd: [String] = []
+    public var initrd: [FilePath] = []
     @Option(help: ArgumentHelp("Microcode initrd (.ucode).", valueName: "PATH"))
-    public var microcode: String?
+    public var microcode: FilePath?
     @Option(help: ArgumentHelp("Kernel command line (.cmdline).", valueName: "TEXT|@PATH"))
     public var cmdline: TextOrFile?
     @Option(
@@ -23,20 +24,20 @@ public struct UKIBuildOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Kernel release (.uname); detected from the kernel when absent.", valueName: "VERSION"))
     public var uname: String?
     @Option(help: ArgumentHelp("Splash image (.splash), a BMP.", valueName: "PATH"))
-    public var splash: String?
+    public var splash: FilePath?
     @Option(help: ArgumentHelp("Devicetree blob (.dtb).", valueName: "PATH"))
-    public var devicetree: String?
+    public var devicetree: FilePath?
     @Option(
         name: .customLong("devicetree-auto"),
         help: ArgumentHelp("Candidate devicetree (.dtbauto); repeatable.", valueName: "PATH"))
-    public var devicetreeAuto: [String] = []
+    public var devicetreeAuto: [FilePath] = []
     @Option(
         help: ArgumentHelp(
             "SBAT entries (.sbat), merged with the stub's and the kernel's; repeatable.",
             valueName: "TEXT|@PATH"))
     public var sbat: [TextOrFile] = []
     @Option(help: ArgumentHelp("Public key of the PCR signing key (.pcrpkey).", valueName: "PATH"))
-    public var pcrpkey: String?
+    public var pcrpkey: FilePath?
     @Option(
         name: .customLong("section"),
         help: ArgumentHelp("An extra section; repeatable.", valueName: "NAME:TEXT|@PATH"))
@@ -46,12 +47,12 @@ public struct UKIBuildOptions: ParsableArguments {
     @Option(
         name: .customLong("join-profile"),
         help: ArgumentHelp("A profile PE whose sections form one more profile; repeatable.", valueName: "PATH"))
-    public var joinProfiles: [String] = []
+    public var joinProfiles: [FilePath] = []
     @Option(
         help: ArgumentHelp(
             "systemd-stub to build on; default /usr/lib/systemd/boot/efi/linux<arch>.efi.stub "
                 + "(addon<arch> for addons).", valueName: "PATH"))
-    public var stub: String?
+    public var stub: FilePath?
     @Option(
         name: .customLong("efi-arch"),
         help: ArgumentHelp("EFI architecture of the default stub; default: the host's.", valueName: "ARCH"))
@@ -60,13 +61,13 @@ public struct UKIBuildOptions: ParsableArguments {
         name: [.customShort("o"), .customLong("output")],
         help: ArgumentHelp(
             "Output file; default <kernel file name>.unsigned.efi in the current directory.", valueName: "PATH"))
-    public var output: String?
+    public var output: FilePath?
     @Option(
         name: [.customShort("c"), .customLong("config")],
         help: ArgumentHelp(
             "INI configuration file ([UKI] section); default: the first ukify.conf in /etc/systemd, "
                 + "/run/systemd, /usr/local/lib/systemd, /usr/lib/systemd.", valueName: "PATH"))
-    public var config: String?
+    public var config: FilePath?
     @OptionGroup public var signing: SigningOptions
     @OptionGroup public var pcr: UKIPCROptions
     @Flag(
@@ -102,14 +103,17 @@ public struct UKIBuildOptions: ParsableArguments {
     ) throws -> Resolved {
         var notes: [String] = []
         var configPath = config
-        if configPath == nil, let found = configDirectories.map({ $0 + "/ukify.conf" }).first(where: isRegularFile) {
+        if configPath == nil,
+            let found = configDirectories.map({ FilePath($0).appending("ukify.conf") }).first(where: isRegularFile)
+        {
             notes.append("using config file \(found)")
             configPath = found
         }
-        let ini = try configPath.map { try INIFile(path: FilePath($0)) }
+        let ini = try configPath.map { try INIFile(path: $0) }
         func setting(_ key: String) -> String? { ini?.value(key, in: "UKI") }
-        func list(_ key: String) -> [String] {
-            setting(key)?.split(whereSeparator: \.isWhitespace).map(String.init) ?? []
+        func path(_ key: String) -> FilePath? { setting(key).map { FilePath($0) } }
+        func paths(_ key: String) -> [FilePath] {
+            setting(key)?.split(whereSeparator: \.isWhitespace).map { FilePath(String($0)) } ?? []
         }
         let known: Set<String> = [
             "Linux", "Initrd", "Microcode", "Cmdline", "OSRelease", "Uname", "Splash", "DeviceTree",
@@ -117,21 +121,22 @@ public struct UKIBuildOptions: ParsableArguments {
             "SecureBootCertificate", "SigningEngine", "SigningProvider", "SignKernel", "PCRBanks",
         ]
         let knownInPCRSignature: Set<String> = ["PCRPrivateKey", "PCRPublicKey", "Phases"]
+        let configName = configPath?.string ?? ""
         for entry in ini?.entries ?? []
         where entry.section.hasPrefix("PCRSignature:")
             ? !knownInPCRSignature.contains(entry.key) : (entry.section != "UKI" || !known.contains(entry.key))
         {
-            notes.append("warning: \(configPath ?? ""):\(entry.line): unknown setting [\(entry.section)] \(entry.key)=")
+            notes.append("warning: \(configName):\(entry.line): unknown setting [\(entry.section)] \(entry.key)=")
         }
 
-        let linux = self.linux ?? setting("Linux")
+        let linux = self.linux ?? path("Linux")
         let architecture: EFIArchitecture
         if let efiArch {
             architecture = efiArch
         } else if let arch = setting("EFIArch") {
             guard let parsed = EFIArchitecture(rawValue: arch) else {
                 let known = EFIArchitecture.allCases.map(\.rawValue).joined(separator: ", ")
-                throw ToolError("\(configPath ?? ""): EFIArch=\(arch) is not one of \(known)")
+                throw ToolError("\(configName): EFIArch=\(arch) is not one of \(known)")
             }
             architecture = parsed
         } else if let host = EFIArchitecture.host {
@@ -139,24 +144,22 @@ public struct UKIBuildOptions: ParsableArguments {
         } else {
             throw ToolError("unsupported host architecture: pass --efi-arch or --stub")
         }
-        let stub = self.stub ?? setting("Stub")
         var request = UKIRequest(
-            stub: stub.map { FilePath($0) }
-                ?? UKIRequest.defaultStub(architecture: architecture, addon: linux == nil))
-        request.linux = linux.map { FilePath($0) }
-        request.initrds = (list("Initrd") + initrd).map { FilePath($0) }
-        request.microcode = (microcode ?? setting("Microcode")).map { FilePath($0) }
+            stub: stub ?? path("Stub") ?? UKIRequest.defaultStub(architecture: architecture, addon: linux == nil))
+        request.linux = linux
+        request.initrds = paths("Initrd") + initrd
+        request.microcode = microcode ?? path("Microcode")
         request.cmdline = cmdline ?? setting("Cmdline").map(TextOrFile.init)
         request.osRelease = osRelease ?? setting("OSRelease").map(TextOrFile.init)
         if request.osRelease == nil, linux != nil { request.osRelease = .file(UKIRequest.defaultOSRelease()) }
         request.uname = uname ?? setting("Uname")
-        request.splash = (splash ?? setting("Splash")).map { FilePath($0) }
-        request.devicetree = (devicetree ?? setting("DeviceTree")).map { FilePath($0) }
-        request.devicetreeAuto = (list("DeviceTreeAuto") + devicetreeAuto).map { FilePath($0) }
+        request.splash = splash ?? path("Splash")
+        request.devicetree = devicetree ?? path("DeviceTree")
+        request.devicetreeAuto = paths("DeviceTreeAuto") + devicetreeAuto
         request.sbat = sbat.isEmpty ? (setting("SBAT").map { [TextOrFile($0)] } ?? []) : sbat
-        request.pcrpkey = (pcrpkey ?? setting("PCRPKey")).map { TextOrFile.file(FilePath($0)) }
+        request.pcrpkey = (pcrpkey ?? path("PCRPKey")).map(TextOrFile.file)
         request.profile = profile ?? setting("Profile").map(TextOrFile.init)
-        request.joinProfiles = joinProfiles.map { FilePath($0) }
+        request.joinProfiles = joinProfiles
         request.extraSections = sections.map { spec in
             let parts = spec.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
             return .init(name: String(parts[0]), content: TextOrFile(String(parts.last ?? "")))
@@ -184,10 +187,10 @@ public struct UKIBuildOptions: ParsableArguments {
 
         let outputPath: FilePath
         if let output {
-            outputPath = FilePath(output)
+            outputPath = output
         } else if let linux {
             let suffix = request.secureBoot == nil ? ".unsigned.efi" : ".efi"
-            outputPath = FilePath((FilePath(linux).lastComponent?.string ?? "uki") + suffix)
+            outputPath = FilePath((linux.lastComponent?.string ?? "uki") + suffix)
         } else {
             throw ToolError("--output is required when building an addon (no --linux)")
         }
@@ -206,6 +209,6 @@ extension UKIBuildOptions {
     }
 }
 
-private func isRegularFile(_ path: String) -> Bool {
-    (try? ReadableFile(path: FilePath(path))) != nil
+private func isRegularFile(_ path: FilePath) -> Bool {
+    (try? ReadableFile(path: path)) != nil
 }
