@@ -16,12 +16,12 @@ public struct GPTPartition: Sendable, Equatable {
         self.uniqueGUID = uniqueGUID
     }
 
-    /// The `HD(…,GPT,…)` node (signature type 2, partition format 2), as efibootmgr writes it.
+    /// The `HD(…,GPT,…)` node (GUID signature, GPT partition format), as efibootmgr writes it.
     public var hardDriveNode: DevicePathNode {
-        DevicePathNode(
-            type: 4, subtype: 1,
-            data: number.littleEndianBytes + startLBA.littleEndianBytes + sizeLBA.littleEndianBytes
-                + uniqueGUID.bytes + [0x02, 0x02])
+        HardDriveNode(
+            partitionNumber: number, partitionStart: startLBA, partitionSize: sizeLBA,
+            partitionSignature: uniqueGUID.bytes, format: HardDriveNode.gpt
+        ).node
     }
 
     /// Partition `number` (1-based) of the GPT on a disk: a block device, opened read-only, whose
@@ -92,7 +92,7 @@ extension DevicePath {
         guard path.hasPrefix("\\") else {
             throw EFIVariableError(.malformed, "'\(loader)': the loader path must be absolute on the ESP")
         }
-        self.init(nodes: [partition.hardDriveNode, try DevicePathTextParser.node(path), .endEntire])
+        self.init(nodes: [partition.hardDriveNode, try DevicePathNode(text: path), .endEntire])
     }
 }
 
@@ -105,14 +105,12 @@ extension GPTPartition {
     /// The partition an `HD(…,GPT,…)` node names (the inverse of ``hardDriveNode``); nil for an
     /// MBR partition or any other node.
     public init?(hardDriveNode node: DevicePathNode) {
-        var reader = ByteReader(node.data)
-        guard let number = try? reader.readUInt32(field: "partition number"),
-            let start = try? reader.readUInt64(field: "partition start"),
-            let size = try? reader.readUInt64(field: "partition size"),
-            let signature = try? reader.readBytes(16, field: "partition signature")
+        guard let hardDrive = node.hardDrive, hardDrive.partitionFormat == HardDriveNode.gpt,
+            let guid = hardDrive.partitionGUID
         else { return nil }
-        self.init(number: number, startLBA: start, sizeLBA: size, uniqueGUID: EFIGUID(bytes: signature))
-        guard hardDriveNode == node else { return nil }
+        self.init(
+            number: hardDrive.partitionNumber, startLBA: hardDrive.partitionStart, sizeLBA: hardDrive.partitionSize,
+            uniqueGUID: guid)
     }
 
     /// The partition holding `path` on this machine (a mounted ESP): the `HD()` node of the
@@ -120,13 +118,17 @@ extension GPTPartition {
     /// itself, as efibootmgr does.
     public static func containing(_ path: FilePath) throws -> GPTPartition {
         let devicePath = try DevicePath.ofFile(path)
-        guard let node = devicePath.nodes.first(where: { $0.type == 4 && $0.subtype == 1 }) else {
+        guard
+            let node = devicePath.nodes.first(where: {
+                $0.type == DevicePathType.media && $0.subtype == DevicePathSubtype.hardDrive
+            })
+        else {
             throw EFIVariableError(.notFound, "\(path): not on a disk partition (\(devicePath.text))")
         }
         guard let partition = GPTPartition(hardDriveNode: node) else {
             throw EFIVariableError(
                 .notFound,
-                "\(path): \(DevicePathText.node(node)) is not a GPT partition (no valid GPT on its disk; firmware HD() "
+                "\(path): \(node.text) is not a GPT partition (no valid GPT on its disk; firmware HD() "
                     + "entries need one)")
         }
         return partition
