@@ -117,15 +117,12 @@ public struct DevicePath: Sendable, Equatable, BinaryParseable, BinarySerializab
 }
 
 extension BinaryParseable {
-    /// Parses all of `bytes` as one value; every error is an ``EFIVariableError`` whose message
-    /// starts with `origin` (the variable or file the bytes came from).
+    /// Parses one value from the start of `bytes`; every error is an ``EFIVariableError`` whose
+    /// message starts with `origin` (the variable or file the bytes came from).
     init(parsing bytes: some Sequence<UInt8>, origin: String) throws {
         var reader = ByteReader(Array(bytes))
         do {
             try self.init(parsing: &reader)
-            guard reader.remaining == 0 else {
-                throw EFIVariableError(.malformed, "\(reader.remaining) bytes after the \(Self.self)")
-            }
         } catch let error as EFIVariableError {
             throw EFIVariableError(error.code, "\(origin): \(error.detail)")
         } catch let error as BinaryIOError {

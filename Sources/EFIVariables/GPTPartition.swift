@@ -39,48 +39,40 @@ public struct GPTPartition: Sendable, Equatable {
         }
         func fail(_ why: String) -> EFIVariableError { EFIVariableError(.malformed, "\(path): \(why)") }
         let sectorSize = try sectorSizes.first { size in
-            try file.size >= 2 * size && file.read(at: size, count: 8, field: "GPT header") == Array("EFI PART".utf8)
+            try file.size >= 2 * size
+                && file.read(at: size, count: GPTHeader.signature.count, field: "GPT header") == GPTHeader.signature
         }
         guard let sectorSize else { throw fail("no GPT partition table (no 'EFI PART' header at LBA 1)") }
-        let sector = try file.read(at: sectorSize, count: sectorSize, field: "GPT header")
-        var header = ByteReader(sector, baseOffset: sectorSize)
-        try header.seek(to: 12, field: "GPT header size")
-        let headerSize = Int(try header.readUInt32(field: "GPT header size"))
-        guard (92...sectorSize).contains(headerSize) else { throw fail("GPT header size \(headerSize) is invalid") }
-        let headerCRC = try header.readUInt32(field: "GPT header CRC32")
-        var zeroed = Array(sector.prefix(headerSize))
-        zeroed.replaceSubrange(16..<20, with: [0, 0, 0, 0])
-        guard CRC32.checksum(zeroed) == headerCRC else { throw fail("the GPT header checksum is wrong") }
-        try header.seek(to: 40, field: "GPT usable LBAs")
-        let firstUsable = try header.readUInt64(field: "GPT first usable LBA")
-        let lastUsable = try header.readUInt64(field: "GPT last usable LBA")
-        try header.seek(to: 72, field: "GPT entry array")
-        let entriesLBA = try header.readUInt64(field: "GPT entry array LBA")
-        let entryCount = try header.readUInt32(field: "GPT entry count")
-        let entrySize = Int(try header.readUInt32(field: "GPT entry size"))
-        let entriesCRC = try header.readUInt32(field: "GPT entry array CRC32")
+        let header = try GPTHeader(
+            parsing: try file.read(at: sectorSize, count: sectorSize, field: "GPT header"), origin: path.string)
+        guard header.hasValidCRC else { throw fail("the GPT header checksum is wrong") }
+        let entryCount = Int(header.numberOfPartitionEntries)
+        let entrySize = Int(header.sizeOfPartitionEntry)
         // UEFI: the entry size is 128 × 2^n; the whole array is read, so it is capped (1 MiB).
-        guard entrySize >= 128, entrySize & (entrySize - 1) == 0, Int(entryCount) * entrySize <= 1 << 20,
-            entriesLBA < UInt64(file.size / sectorSize)
+        guard entrySize >= GPTPartitionEntry.size, entrySize & (entrySize - 1) == 0, entryCount * entrySize <= 1 << 20,
+            header.partitionEntryLBA < UInt64(file.size / sectorSize)
         else { throw fail("the GPT header describes an invalid partition entry array") }
-        let entries = try file.read(
-            at: Int(entriesLBA) * sectorSize, count: Int(entryCount) * entrySize, field: "GPT partition entries")
-        guard CRC32.checksum(entries) == entriesCRC else { throw fail("the GPT partition entry checksum is wrong") }
+        let arrayOffset = Int(header.partitionEntryLBA) * sectorSize
+        let entries = try file.read(at: arrayOffset, count: entryCount * entrySize, field: "GPT partition entries")
+        guard CRC32.checksum(entries) == header.partitionEntryArrayCRC32 else {
+            throw fail("the GPT partition entry checksum is wrong")
+        }
         guard number >= 1, number <= entryCount else {
             throw fail("partition \(number) is out of range (the table has \(entryCount) entries)")
         }
-        var entry = ByteReader(entries, baseOffset: Int(entriesLBA) * sectorSize)
-        try entry.seek(to: (Int(number) - 1) * entrySize, field: "GPT partition entry \(number)")
-        let type = try entry.readBytes(16, field: "partition type GUID")
-        guard type.contains(where: { $0 != 0 }) else { throw fail("partition \(number) is unused") }
-        let unique = EFIGUID(bytes: try entry.readBytes(16, field: "unique partition GUID"))
-        let first = try entry.readUInt64(field: "partition first LBA")
-        let last = try entry.readUInt64(field: "partition last LBA")
+        var array = ByteReader(entries, baseOffset: arrayOffset)
+        try array.seek(to: (Int(number) - 1) * entrySize, field: "GPT partition entry \(number)")
+        var entryReader = try array.readReader(entrySize, field: "GPT partition entry \(number)")
+        let entry = try GPTPartitionEntry(parsing: &entryReader)
+        guard !entry.isUnused else { throw fail("partition \(number) is unused") }
+        let (first, last) = (entry.startingLBA, entry.endingLBA)
+        let (firstUsable, lastUsable) = (header.firstUsableLBA, header.lastUsableLBA)
         guard first >= firstUsable, last >= first, last <= lastUsable else {
             throw fail(
                 "partition \(number) (LBA \(first)-\(last)) is not inside the usable LBAs \(firstUsable)-\(lastUsable)")
         }
-        return GPTPartition(number: number, startLBA: first, sizeLBA: last - first + 1, uniqueGUID: unique)
+        return GPTPartition(
+            number: number, startLBA: first, sizeLBA: last - first + 1, uniqueGUID: entry.uniquePartitionGUID)
     }
 }
 
