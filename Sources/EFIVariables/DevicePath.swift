@@ -24,21 +24,24 @@ public struct DevicePathNode: Sendable, Equatable, BinaryParseable, BinarySerial
     /// The most data a node holds (its Length is 16 bits and counts the header).
     static let maximumDataSize = Int(UInt16.max) - 4
 
-    public static let endEntire = DevicePathNode(
-        type: DevicePathType.end, subtype: DevicePathSubtype.endEntire, data: [])
-    public static let endInstance = DevicePathNode(
-        type: DevicePathType.end, subtype: DevicePathSubtype.endInstance, data: [])
+    init(_ kind: DevicePathNodeKind, data: [UInt8]) {
+        self.init(type: kind.type, subtype: kind.subtype, data: data)
+    }
 
-    public var isEnd: Bool { type == DevicePathType.end || type == DevicePathType.endLegacy }
+    public static let endEntire = DevicePathNode(.endEntire, data: [])
+    public static let endInstance = DevicePathNode(.endInstance, data: [])
+
+    /// The node's kind when this toolkit names it.
+    public var kind: DevicePathNodeKind? { DevicePathNodeKind(rawValue: UInt16(type) << 8 | UInt16(subtype)) }
+
+    public var isEnd: Bool { type == DevicePathType.end.rawValue || type == DevicePathType.endLegacy.rawValue }
 
     /// The End Entire node that ends a device path.
-    var isEndEntire: Bool { isEnd && subtype == DevicePathSubtype.endEntire }
+    var isEndEntire: Bool { isEnd && subtype == DevicePathNodeKind.endEntire.subtype }
 
     /// The node's fields when it is an `HD(…)` node of the spec's size.
     public var hardDrive: HardDriveNode? {
-        guard type == DevicePathType.media, subtype == DevicePathSubtype.hardDrive,
-            data.count == HardDriveNode.size
-        else { return nil }
+        guard kind == .hardDrive, data.count == HardDriveNode.size else { return nil }
         var reader = ByteReader(data)
         return try? HardDriveNode(parsing: &reader)
     }
@@ -99,7 +102,7 @@ public struct DevicePath: Sendable, Equatable, BinaryParseable, BinarySerializab
 
     /// The paths of its File() (media file path) nodes, in order.
     public var filePaths: [String] {
-        nodes.filter { $0.type == DevicePathType.media && $0.subtype == DevicePathSubtype.filePath }
+        nodes.filter { $0.kind == .filePath }
             .map { UCS2.decode($0.data[...]) }
     }
 

@@ -91,9 +91,13 @@ extension DevicePathNodeForm {
         }
         return HardDriveNode(
             partitionNumber: number, partitionStart: start, partitionSize: size, partitionSignature: signature,
-            format: format
+            partitionFormat: format, signatureType: format
         ).bytes
     }
+
+    /// A file path: printed bare, parsed from `File(path)` (or a bare `\path`, see
+    /// ``DevicePathNode/init(text:)``).
+    @Sendable static func fileText(_ data: [UInt8]) -> [String]? { [UCS2.decode(data[...])] }
 
     @Sendable static func fileData(_ arguments: DevicePathArguments) throws -> [UInt8] {
         guard let data = filePathData(arguments.raw) else {

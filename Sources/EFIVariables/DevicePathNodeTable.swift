@@ -1,38 +1,24 @@
 import BinaryIO
 
-/// Device path node types (UEFI 2.10 10.3.1).
-public enum DevicePathType {
-    public static let hardware: UInt8 = 0x01
-    public static let acpi: UInt8 = 0x02
-    public static let messaging: UInt8 = 0x03
-    public static let media: UInt8 = 0x04
-    /// BIOS Boot Specification.
-    public static let bios: UInt8 = 0x05
-    public static let end: UInt8 = 0x7F
-    /// An end type older firmware writes; EDK2 accepts it as an end too.
-    public static let endLegacy: UInt8 = 0xFF
+/// Device path node types (UEFI 2.10 10.3.1); `endLegacy` is an end type older firmware
+/// writes, which EDK2 accepts as an end too.
+public enum DevicePathType: UInt8, Sendable {
+    case hardware = 0x01, acpi, messaging, media, bios
+    case end = 0x7F, endLegacy = 0xFF
 }
 
-/// The subtypes this toolkit names, per type (UEFI 2.10 10.3.2-10.3.6).
-public enum DevicePathSubtype {
-    /// Hardware: PCI function and device.
-    public static let pci: UInt8 = 0x01
-    /// ACPI: _HID and _UID.
-    public static let acpi: UInt8 = 0x01
-    public static let mac: UInt8 = 0x0B
-    public static let ipv4: UInt8 = 0x0C
-    public static let ipv6: UInt8 = 0x0D
-    public static let sata: UInt8 = 0x12
-    public static let vlan: UInt8 = 0x14
-    public static let uri: UInt8 = 0x18
-    public static let hardDrive: UInt8 = 0x01
-    public static let filePath: UInt8 = 0x04
-    /// PIWG firmware file.
-    public static let firmwareFile: UInt8 = 0x06
-    /// PIWG firmware volume.
-    public static let firmwareVolume: UInt8 = 0x07
-    public static let endInstance: UInt8 = 0x01
-    public static let endEntire: UInt8 = 0xFF
+/// The nodes this toolkit names, by type and subtype (UEFI 2.10 10.3.2-10.3.6; Fv and FvFile
+/// are PIWG firmware volume and file nodes): the raw value is `type << 8 | subtype`.
+public enum DevicePathNodeKind: UInt16, Sendable {
+    case pci = 0x0101
+    case acpi = 0x0201
+    case mac = 0x030B, ipv4, ipv6
+    case sata = 0x0312, vlan = 0x0314, uri = 0x0318
+    case hardDrive = 0x0401, filePath = 0x0404, firmwareFile = 0x0406, firmwareVolume
+    case endInstance = 0x7F01, endEntire = 0x7FFF
+
+    public var type: UInt8 { UInt8(rawValue >> 8) }
+    public var subtype: UInt8 { UInt8(truncatingIfNeeded: rawValue) }
 }
 
 /// One node of EDK2's device path text (`Name(arguments)`): its name, the type and subtype it
@@ -71,24 +57,23 @@ struct DevicePathNodeForm: Sendable {
     /// The name EDK2 prints.
     let name: String
     /// Further names the parser accepts (efivar's spellings).
-    var aliases: [String] = []
-    let type: UInt8
-    let subtype: UInt8
+    let aliases: [String]
+    let kind: DevicePathNodeKind
     let layout: Layout
     /// Printed without name and parentheses (a file path).
-    var bare = false
+    let bare: Bool
 
-    init(_ name: String, aliases: [String] = [], _ type: UInt8, _ subtype: UInt8, _ fields: [Field]) {
+    init(_ name: String, aliases: [String] = [], _ kind: DevicePathNodeKind, _ fields: [Field]) {
         let count = fields.filter { if case .constant = $0 { false } else { true } }.count
-        self.init(name, aliases: aliases, type, subtype, .fields(fields, order: Array(0..<count)))
+        self.init(name, aliases: aliases, kind, .fields(fields, order: Array(0..<count)))
     }
 
-    init(_ name: String, aliases: [String] = [], _ type: UInt8, _ subtype: UInt8, _ layout: Layout) {
+    init(_ name: String, aliases: [String] = [], _ kind: DevicePathNodeKind, _ layout: Layout, bare: Bool = false) {
         self.name = name
         self.aliases = aliases
-        self.type = type
-        self.subtype = subtype
+        self.kind = kind
         self.layout = layout
+        self.bare = bare
     }
 
     /// The ACPI nodes EDK2 names by their PNP _HID (EISA ID `PNPxxxx`: product << 16 | 0x41D0).
@@ -100,51 +85,29 @@ struct DevicePathNodeForm: Sendable {
     static let pnpVendor: UInt32 = 0x41D0
 
     static let all: [DevicePathNodeForm] =
-        [
-            DevicePathNodeForm(
-                "Pci", DevicePathType.hardware, DevicePathSubtype.pci,
-                .fields([.hex(width: 1), .hex(width: 1)], order: [1, 0]))
-        ]
+        [DevicePathNodeForm("Pci", .pci, .fields([.hex(width: 1), .hex(width: 1)], order: [1, 0]))]
         + acpiNames.map { name, product in
-            DevicePathNodeForm(
-                name, DevicePathType.acpi, DevicePathSubtype.acpi,
-                [.constant((product << 16 | pnpVendor).littleEndianBytes), .hex(width: 4)])
+            DevicePathNodeForm(name, .acpi, [.constant((product << 16 | pnpVendor).littleEndianBytes), .hex(width: 4)])
         }
         + [
-            DevicePathNodeForm(
-                "Acpi", DevicePathType.acpi, DevicePathSubtype.acpi, .custom(arguments: acpiText, data: acpiData)),
-            DevicePathNodeForm(
-                "Sata", DevicePathType.messaging, DevicePathSubtype.sata,
-                [.hex(width: 2), .hex(width: 2), .hex(width: 2)]),
-            DevicePathNodeForm(
-                "MAC", DevicePathType.messaging, DevicePathSubtype.mac, .custom(arguments: macText, data: macData)),
-            DevicePathNodeForm(
-                "IPv4", DevicePathType.messaging, DevicePathSubtype.ipv4, .custom(arguments: ipv4Text, data: ipv4Data)),
-            DevicePathNodeForm(
-                "IPv6", DevicePathType.messaging, DevicePathSubtype.ipv6, .custom(arguments: ipv6Text, data: ipv6Data)),
-            DevicePathNodeForm(
-                "Uri", DevicePathType.messaging, DevicePathSubtype.uri, .custom(arguments: uriText, data: uriData)),
-            DevicePathNodeForm("Vlan", DevicePathType.messaging, DevicePathSubtype.vlan, [.decimal(width: 2)]),
-            DevicePathNodeForm(
-                "HD", DevicePathType.media, DevicePathSubtype.hardDrive,
-                .custom(arguments: hardDriveText, data: hardDriveData)),
-            {
-                var file = DevicePathNodeForm(
-                    "File", DevicePathType.media, DevicePathSubtype.filePath,
-                    .custom(arguments: { [UCS2.decode($0[...])] }, data: fileData))
-                file.bare = true
-                return file
-            }(),
-            DevicePathNodeForm(
-                "Fv", aliases: ["FvVol"], DevicePathType.media, DevicePathSubtype.firmwareVolume, [.guid]),
-            DevicePathNodeForm("FvFile", DevicePathType.media, DevicePathSubtype.firmwareFile, [.guid]),
+            DevicePathNodeForm("Acpi", .acpi, .custom(arguments: acpiText, data: acpiData)),
+            DevicePathNodeForm("Sata", .sata, [.hex(width: 2), .hex(width: 2), .hex(width: 2)]),
+            DevicePathNodeForm("MAC", .mac, .custom(arguments: macText, data: macData)),
+            DevicePathNodeForm("IPv4", .ipv4, .custom(arguments: ipv4Text, data: ipv4Data)),
+            DevicePathNodeForm("IPv6", .ipv6, .custom(arguments: ipv6Text, data: ipv6Data)),
+            DevicePathNodeForm("Uri", .uri, .custom(arguments: uriText, data: uriData)),
+            DevicePathNodeForm("Vlan", .vlan, [.decimal(width: 2)]),
+            DevicePathNodeForm("HD", .hardDrive, .custom(arguments: hardDriveText, data: hardDriveData)),
+            DevicePathNodeForm("File", .filePath, .custom(arguments: fileText, data: fileData), bare: true),
+            DevicePathNodeForm("Fv", aliases: ["FvVol"], .firmwareVolume, [.guid]),
+            DevicePathNodeForm("FvFile", .firmwareFile, [.guid]),
         ]
 
     /// EDK2's names for a node of a known type that no form prints (`Msg(126,0102)`); nodes of
     /// other types print as `Path(type,subtype,data)`.
-    static let genericNames: [(type: UInt8, name: String)] = [
-        (DevicePathType.hardware, "HardwarePath"), (DevicePathType.acpi, "AcpiPath"),
-        (DevicePathType.messaging, "Msg"), (DevicePathType.media, "MediaPath"), (DevicePathType.bios, "BbsPath"),
+    static let genericNames: [(type: DevicePathType, name: String)] = [
+        (.hardware, "HardwarePath"), (.acpi, "AcpiPath"), (.messaging, "Msg"), (.media, "MediaPath"),
+        (.bios, "BbsPath"),
     ]
     static let genericPathName = "Path"
 
@@ -197,9 +160,9 @@ struct DevicePathNodeForm: Sendable {
                     index += 1
                 }
             }
-            return DevicePathNode(type: type, subtype: subtype, data: writer.bytes)
+            return DevicePathNode(kind, data: writer.bytes)
         case .custom(_, let data):
-            return DevicePathNode(type: type, subtype: subtype, data: try data(arguments))
+            return DevicePathNode(kind, data: try data(arguments))
         }
     }
 
@@ -212,11 +175,11 @@ extension DevicePathNode {
     /// uppercase hex, uppercase GUIDs, bare file paths; a node no form knows prints its type,
     /// subtype and data in hex.
     var text: String {
-        for form in DevicePathNodeForm.all where form.type == type && form.subtype == subtype {
+        for form in DevicePathNodeForm.all where form.kind == kind {
             if let text = form.text(data) { return text }
         }
         let hex = data.isEmpty ? "" : "," + data.hexString.uppercased()
-        if let generic = DevicePathNodeForm.genericNames.first(where: { $0.type == type }) {
+        if let generic = DevicePathNodeForm.genericNames.first(where: { $0.type.rawValue == type }) {
             return "\(generic.name)(\(subtype)\(hex))"
         }
         return "\(DevicePathNodeForm.genericPathName)(\(type),\(subtype)\(hex))"
@@ -228,7 +191,7 @@ extension DevicePathNode {
             guard let data = DevicePathNodeForm.filePathData(text) else {
                 throw EFIVariableError(.malformed, "'\(text.prefix(40))…': path too long for a device path node")
             }
-            self.init(type: DevicePathType.media, subtype: DevicePathSubtype.filePath, data: data)
+            self.init(.filePath, data: data)
             return
         }
         guard let open = text.firstIndex(of: "("), text.hasSuffix(")") else {
@@ -240,7 +203,7 @@ extension DevicePathNode {
         if let form = DevicePathNodeForm.byName[name] {
             self = try form.node(arguments)
         } else if let generic = DevicePathNodeForm.genericNames.first(where: { $0.name.lowercased() == name }) {
-            self = try arguments.generic(type: generic.type)
+            self = try arguments.generic(type: generic.type.rawValue)
         } else if name == DevicePathNodeForm.genericPathName.lowercased() {
             self = try arguments.generic(type: nil)
         } else {

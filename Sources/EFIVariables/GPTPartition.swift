@@ -4,25 +4,22 @@ import SystemPackage
 /// A GPT partition as a firmware device path names it: number, first LBA, size in LBAs and the
 /// partition's unique GUID (PARTUUID), the fields of an `HD(n,GPT,guid,start,size)` node.
 public struct GPTPartition: Sendable, Equatable {
-    public let number: UInt32
-    public let startLBA: UInt64
-    public let sizeLBA: UInt64
-    public let uniqueGUID: EFIGUID
+    /// The `HD()` data: GPT partition format, GUID signature.
+    let hardDrive: HardDriveNode
+
+    public var number: UInt32 { hardDrive.partitionNumber }
+    public var startLBA: UInt64 { hardDrive.partitionStart }
+    public var sizeLBA: UInt64 { hardDrive.partitionSize }
+    public var uniqueGUID: EFIGUID { EFIGUID(bytes: hardDrive.partitionSignature) }
 
     public init(number: UInt32, startLBA: UInt64, sizeLBA: UInt64, uniqueGUID: EFIGUID) {
-        self.number = number
-        self.startLBA = startLBA
-        self.sizeLBA = sizeLBA
-        self.uniqueGUID = uniqueGUID
+        hardDrive = HardDriveNode(
+            partitionNumber: number, partitionStart: startLBA, partitionSize: sizeLBA,
+            partitionSignature: uniqueGUID.bytes, partitionFormat: HardDriveNode.gpt, signatureType: HardDriveNode.gpt)
     }
 
-    /// The `HD(…,GPT,…)` node (GUID signature, GPT partition format), as efibootmgr writes it.
-    public var hardDriveNode: DevicePathNode {
-        HardDriveNode(
-            partitionNumber: number, partitionStart: startLBA, partitionSize: sizeLBA,
-            partitionSignature: uniqueGUID.bytes, format: HardDriveNode.gpt
-        ).node
-    }
+    /// The `HD(…,GPT,…)` node, as efibootmgr writes it.
+    public var hardDriveNode: DevicePathNode { hardDrive.node }
 
     /// Partition `number` (1-based) of the GPT on a disk: a block device, opened read-only, whose
     /// LBAs are its logical sectors, or a disk image, where the sector size is found where the
@@ -98,11 +95,9 @@ extension GPTPartition {
     /// MBR partition or any other node.
     public init?(hardDriveNode node: DevicePathNode) {
         guard let hardDrive = node.hardDrive, hardDrive.partitionFormat == HardDriveNode.gpt,
-            let guid = hardDrive.partitionGUID
+            hardDrive.signatureType == HardDriveNode.gpt
         else { return nil }
-        self.init(
-            number: hardDrive.partitionNumber, startLBA: hardDrive.partitionStart, sizeLBA: hardDrive.partitionSize,
-            uniqueGUID: guid)
+        self.hardDrive = hardDrive
     }
 
     /// The partition holding `path` on this machine (a mounted ESP): the `HD()` node of the
@@ -110,11 +105,7 @@ extension GPTPartition {
     /// itself, as efibootmgr does.
     public static func containing(_ path: FilePath) throws -> GPTPartition {
         let devicePath = try DevicePath.ofFile(path)
-        guard
-            let node = devicePath.nodes.first(where: {
-                $0.type == DevicePathType.media && $0.subtype == DevicePathSubtype.hardDrive
-            })
-        else {
+        guard let node = devicePath.nodes.first(where: { $0.kind == .hardDrive }) else {
             throw EFIVariableError(.notFound, "\(path): not on a disk partition (\(devicePath.text))")
         }
         guard let partition = GPTPartition(hardDriveNode: node) else {

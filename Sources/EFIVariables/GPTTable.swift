@@ -24,18 +24,11 @@ struct GPTHeader: Equatable, BinaryParseable, BinarySerializable {
     static let signature = Array("EFI PART".utf8)
     static let fieldsSize = 92
 
-    var revision: UInt32
-    var headerCRC32: UInt32
-    var reserved: UInt32
-    var myLBA: UInt64
-    var alternateLBA: UInt64
-    var firstUsableLBA: UInt64
-    var lastUsableLBA: UInt64
+    var revision, headerCRC32, reserved: UInt32
+    var myLBA, alternateLBA, firstUsableLBA, lastUsableLBA: UInt64
     var diskGUID: EFIGUID
     var partitionEntryLBA: UInt64
-    var numberOfPartitionEntries: UInt32
-    var sizeOfPartitionEntry: UInt32
-    var partitionEntryArrayCRC32: UInt32
+    var numberOfPartitionEntries, sizeOfPartitionEntry, partitionEntryArrayCRC32: UInt32
     var `extension`: [UInt8]
 
     /// Reads a header whose HeaderSize fits in the reader (the sector it was read from).

@@ -11,7 +11,7 @@ import BinaryIO
 /// | 20 | 16 | PartitionSignature |
 /// | 36 | 1 | PartitionFormat |
 /// | 37 | 1 | SignatureType |
-public struct HardDriveNode: Sendable, Equatable, BinaryParseable, BinarySerializable {
+public struct HardDriveNode: Sendable, Equatable, BinarySerializable {
     static let size = 38
     /// PartitionFormat and SignatureType of an MBR partition (a 32-bit disk signature).
     static let mbr: UInt8 = 0x01
@@ -35,27 +35,6 @@ public struct HardDriveNode: Sendable, Equatable, BinaryParseable, BinarySeriali
         signatureType == Self.mbr ? UInt32(littleEndianBytes: partitionSignature.prefix(4)) : nil
     }
 
-    public init(parsing reader: inout ByteReader) throws {
-        partitionNumber = try reader.readUInt32(field: "PartitionNumber")
-        partitionStart = try reader.readUInt64(field: "PartitionStart")
-        partitionSize = try reader.readUInt64(field: "PartitionSize")
-        partitionSignature = try reader.readBytes(16, field: "PartitionSignature")
-        partitionFormat = try reader.readUInt8(field: "PartitionFormat")
-        signatureType = try reader.readUInt8(field: "SignatureType")
-    }
-
-    init(
-        partitionNumber: UInt32, partitionStart: UInt64, partitionSize: UInt64, partitionSignature: [UInt8],
-        format: UInt8
-    ) {
-        self.partitionNumber = partitionNumber
-        self.partitionStart = partitionStart
-        self.partitionSize = partitionSize
-        self.partitionSignature = partitionSignature
-        partitionFormat = format
-        signatureType = format
-    }
-
     public func serialize(into writer: inout ByteWriter) {
         writer.write(partitionNumber)
         writer.write(partitionStart)
@@ -67,6 +46,18 @@ public struct HardDriveNode: Sendable, Equatable, BinaryParseable, BinarySeriali
 
     /// The node that holds this data.
     var node: DevicePathNode {
-        DevicePathNode(type: DevicePathType.media, subtype: DevicePathSubtype.hardDrive, data: bytes)
+        DevicePathNode(.hardDrive, data: bytes)
+    }
+}
+
+extension HardDriveNode: BinaryParseable {
+    public init(parsing reader: inout ByteReader) throws {
+        self.init(
+            partitionNumber: try reader.readUInt32(field: "PartitionNumber"),
+            partitionStart: try reader.readUInt64(field: "PartitionStart"),
+            partitionSize: try reader.readUInt64(field: "PartitionSize"),
+            partitionSignature: try reader.readBytes(16, field: "PartitionSignature"),
+            partitionFormat: try reader.readUInt8(field: "PartitionFormat"),
+            signatureType: try reader.readUInt8(field: "SignatureType"))
     }
 }

@@ -80,8 +80,7 @@ extension OVMFVarStore {
     /// | 16 | 4 | Size (header included) |
     /// | 20 | 1 | Format (0x5A: formatted) |
     /// | 21 | 1 | State (0xFE: healthy) |
-    /// | 22 | 2 | Reserved |
-    /// | 24 | 4 | Reserved1 |
+    /// | 22 | 6 | Reserved, Reserved1 |
     struct StoreHeader: Equatable, BinaryParseable, BinarySerializable {
         static let size = 0x1C
         static let authenticatedVariableGUID = EFIGUID("aaf32c78-947b-439a-a180-2e144ec37792")!
@@ -92,16 +91,14 @@ extension OVMFVarStore {
         var size: UInt32
         var format: UInt8
         var state: UInt8
-        var reserved: UInt16
-        var reserved1: UInt32
+        var reserved: [UInt8]
 
         init(parsing reader: inout ByteReader) throws {
             signature = EFIGUID(bytes: try reader.readBytes(16, field: "Signature"))
             size = try reader.readUInt32(field: "Size")
             format = try reader.readUInt8(field: "Format")
             state = try reader.readUInt8(field: "State")
-            reserved = try reader.readUInt16(field: "Reserved")
-            reserved1 = try reader.readUInt32(field: "Reserved1")
+            reserved = try reader.readBytes(6, field: "Reserved")
         }
 
         func serialize(into writer: inout ByteWriter) {
@@ -110,7 +107,6 @@ extension OVMFVarStore {
             writer.write(format)
             writer.write(state)
             writer.write(reserved)
-            writer.write(reserved1)
         }
     }
 
@@ -124,9 +120,7 @@ extension OVMFVarStore {
     /// | 2 | 1 | State |
     /// | 3 | 1 | Reserved |
     /// | 4 | 4 | Attributes |
-    /// | 8 | 8 | MonotonicCount |
-    /// | 16 | 16 | TimeStamp |
-    /// | 32 | 4 | PubKeyIndex |
+    /// | 8 | 28 | MonotonicCount (8), TimeStamp (16), PubKeyIndex (4) |
     /// | 36 | 4 | NameSize |
     /// | 40 | 4 | DataSize |
     /// | 44 | 16 | VendorGuid |
@@ -138,10 +132,9 @@ extension OVMFVarStore {
         var state: UInt8
         var reserved: UInt8 = 0
         var attributes: UInt32
-        /// MonotonicCount, TimeStamp and PubKeyIndex: used only by authenticated writes.
-        var monotonicCount: UInt64 = 0
-        var timeStamp = [UInt8](repeating: 0, count: 16)
-        var pubKeyIndex: UInt32 = 0
+        /// MonotonicCount, TimeStamp and PubKeyIndex, kept as stored: only authenticated writes use
+        /// them, and this store does not make those.
+        var authentication = [UInt8](repeating: 0, count: 28)
         var nameSize: UInt32
         var dataSize: UInt32
         var vendor: EFIGUID
@@ -151,9 +144,7 @@ extension OVMFVarStore {
             writer.write(state)
             writer.write(reserved)
             writer.write(attributes)
-            writer.write(monotonicCount)
-            writer.write(timeStamp)
-            writer.write(pubKeyIndex)
+            writer.write(authentication)
             writer.write(nameSize)
             writer.write(dataSize)
             writer.write(vendor.bytes)
@@ -167,9 +158,7 @@ extension OVMFVarStore.VariableHeader: BinaryParseable {
         state = try reader.readUInt8(field: "State")
         reserved = try reader.readUInt8(field: "Reserved")
         attributes = try reader.readUInt32(field: "Attributes")
-        monotonicCount = try reader.readUInt64(field: "MonotonicCount")
-        timeStamp = try reader.readBytes(16, field: "TimeStamp")
-        pubKeyIndex = try reader.readUInt32(field: "PubKeyIndex")
+        authentication = try reader.readBytes(28, field: "MonotonicCount, TimeStamp, PubKeyIndex")
         nameSize = try reader.readUInt32(field: "NameSize")
         dataSize = try reader.readUInt32(field: "DataSize")
         vendor = EFIGUID(bytes: try reader.readBytes(16, field: "VendorGuid"))
