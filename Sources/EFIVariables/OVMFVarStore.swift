@@ -34,7 +34,9 @@ public struct OVMFVarStore: Sendable {
 
     public init(bytes: [UInt8], origin: String) throws {
         func fail(_ why: String) -> EFIVariableError { EFIVariableError(.malformed, "\(origin): \(why)") }
-        guard bytes.count >= 0x64 else { throw fail("not an OVMF variable store (no NV-data firmware volume header)") }
+        guard bytes.count >= VolumeHeader.minimumLength + StoreHeader.size else {
+            throw fail("not an OVMF variable store (no NV-data firmware volume header)")
+        }
         let volume = try VolumeHeader(parsing: bytes, origin: origin)
         let store = volume.headerLength
         guard store + StoreHeader.size <= bytes.count else { throw fail("bad firmware volume header length") }
@@ -195,28 +197,29 @@ public struct OVMFVarStore: Sendable {
     /// F_OFD_GETLK (Linux; Glibc does not export it to Swift).
     static let openFileDescriptionGetLock: Int32 = 36
 
-    static let workingBlockGUID = EFIGUID("9e58292b-7c68-497d-a0ce-6500fd9f1b95")!
-
     /// The fault-tolerant-write working block follows the event log (one 4 KiB block after the
     /// store). Its queue keeps completed write headers until the block fills; only the last one
     /// that was allocated matters: if it is not complete, firmware stopped in the middle of a
-    /// reclaim and editing the store could lose variables. Bits are set by clearing them
-    /// (erase polarity 1): HeaderAllocated is bit 0, Complete bit 2. A header is 40 bytes
-    /// (flags, CallerId, NumberOfWrites, PrivateDataSize); each write record 40 bytes plus the
-    /// private data.
+    /// reclaim and editing the store could lose variables. Each write record after a header is
+    /// 40 bytes plus the header's private data.
     private func checkNoPendingFaultTolerantWrite() throws {
         let block = storeEnd + 0x1000
-        guard block + 0x20 <= bytes.count, Array(bytes[block..<(block + 16)]) == Self.workingBlockGUID.bytes else {
-            return
-        }
-        let queueEnd = min(bytes.count, block + 0x20 + Int(min(Self.u32(bytes, block + 0x18), 0x10_0000)))
-        var position = block + 0x20
+        guard block + WorkingBlockHeader.size <= bytes.count else { return }
+        var reader = ByteReader(bytes)
+        try reader.seek(to: block, field: "fault-tolerant-write working block")
+        let working = try WorkingBlockHeader(parsing: &reader)
+        guard working.signature == WorkingBlockHeader.workingBlockGUID else { return }
+        let queueEnd = min(bytes.count, reader.position + Int(min(working.writeQueueSize, 0x10_0000)))
+        var position = reader.position
         var lastIncomplete = false
-        while position + 40 <= queueEnd, bytes[position] & 0x01 == 0 {
-            lastIncomplete = bytes[position] & 0x04 != 0
-            let writes = Int(min(Self.u32(bytes, position + 24), 0x1000))
-            let privateSize = Int(min(Self.u32(bytes, position + 32), 0x10_0000))
-            position += 40 + writes * (40 + privateSize)
+        while position + WriteHeader.size <= queueEnd {
+            try reader.seek(to: position, field: "fault-tolerant write header")
+            let header = try WriteHeader(parsing: &reader)
+            guard header.isAllocated else { break }
+            lastIncomplete = !header.isComplete
+            let writes = Int(min(header.numberOfWrites, 0x1000))
+            let privateSize = Int(min(header.privateDataSize, 0x10_0000))
+            position += WriteHeader.size + writes * (WriteHeader.size + privateSize)
         }
         guard !lastIncomplete else {
             throw EFIVariableError(
@@ -247,9 +250,5 @@ public struct OVMFVarStore: Sendable {
             vendor = record.vendor
             name = record.name
         }
-    }
-
-    static func u32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
-        UInt32(littleEndianBytes: bytes[offset..<(offset + 4)])
     }
 }

@@ -152,6 +152,81 @@ extension OVMFVarStore {
     }
 }
 
+extension OVMFVarStore {
+    /// The header of the fault-tolerant-write working block (EDK2
+    /// `EFI_FAULT_TOLERANT_WORKING_BLOCK_HEADER`); the write queue follows it.
+    ///
+    /// | off | size | field |
+    /// |---|---|---|
+    /// | 0 | 16 | Signature (`EDKII_WORKING_BLOCK_SIGNATURE_GUID`) |
+    /// | 16 | 4 | Crc |
+    /// | 20 | 4 | WorkingBlockValid, WorkingBlockInvalid (bits), Reserved |
+    /// | 24 | 8 | WriteQueueSize |
+    struct WorkingBlockHeader: Equatable, BinaryParseable, BinarySerializable {
+        static let size = 0x20
+        static let workingBlockGUID = EFIGUID("9e58292b-7c68-497d-a0ce-6500fd9f1b95")!
+
+        var signature: EFIGUID
+        var crc: UInt32
+        var state: UInt32
+        var writeQueueSize: UInt64
+
+        init(parsing reader: inout ByteReader) throws {
+            signature = EFIGUID(bytes: try reader.readBytes(16, field: "Signature"))
+            crc = try reader.readUInt32(field: "Crc")
+            state = try reader.readUInt32(field: "WorkingBlockValid")
+            writeQueueSize = try reader.readUInt64(field: "WriteQueueSize")
+        }
+
+        func serialize(into writer: inout ByteWriter) {
+            writer.write(signature.bytes)
+            writer.write(crc)
+            writer.write(state)
+            writer.write(writeQueueSize)
+        }
+    }
+
+    /// One header of the fault-tolerant-write queue (EDK2 `EFI_FAULT_TOLERANT_WRITE_HEADER`).
+    /// Flags are set by clearing their bit (erase polarity 1).
+    ///
+    /// | off | size | field |
+    /// |---|---|---|
+    /// | 0 | 1 | HeaderAllocated (bit 0), WritesAllocated (bit 1), Complete (bit 2) |
+    /// | 1 | 3 | Reserved |
+    /// | 4 | 16 | CallerId |
+    /// | 20 | 4 | (alignment) |
+    /// | 24 | 8 | NumberOfWrites |
+    /// | 32 | 8 | PrivateDataSize |
+    struct WriteHeader: Equatable, BinaryParseable, BinarySerializable {
+        static let size = 40
+        static let headerAllocated: UInt8 = 0x01
+        static let complete: UInt8 = 0x04
+
+        var flags: UInt8
+        /// Reserved, CallerId and the alignment after it, as stored.
+        var caller: [UInt8]
+        var numberOfWrites: UInt64
+        var privateDataSize: UInt64
+
+        var isAllocated: Bool { flags & Self.headerAllocated == 0 }
+        var isComplete: Bool { flags & Self.complete == 0 }
+
+        init(parsing reader: inout ByteReader) throws {
+            flags = try reader.readUInt8(field: "HeaderAllocated")
+            caller = try reader.readBytes(23, field: "CallerId")
+            numberOfWrites = try reader.readUInt64(field: "NumberOfWrites")
+            privateDataSize = try reader.readUInt64(field: "PrivateDataSize")
+        }
+
+        func serialize(into writer: inout ByteWriter) {
+            writer.write(flags)
+            writer.write(caller)
+            writer.write(numberOfWrites)
+            writer.write(privateDataSize)
+        }
+    }
+}
+
 extension OVMFVarStore.VariableHeader: BinaryParseable {
     init(parsing reader: inout ByteReader) throws {
         startId = try reader.readUInt16(field: "StartId")

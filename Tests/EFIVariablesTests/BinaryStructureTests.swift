@@ -32,7 +32,8 @@ func checkRoundTripAndTruncation<T: BinaryParseable & BinarySerializable>(
 
 /// Every ``BinaryParseable`` structure of EFIVariables, on real samples: the load options of the
 /// spec's vectors (OVMF, efibootmgr 17), their device paths, nodes and HD() nodes; a GPT made by
-/// sfdisk; and the headers of a varstore OVMF wrote while booting.
+/// sfdisk; and the headers of a varstore OVMF wrote while booting (volume, store, every variable
+/// record, the fault-tolerant-write working block and its first queue entry).
 @Suite struct BinaryStructureTests {
     @Test func loadOptionsDevicePathsAndNodes() throws {
         var hardDrives = 0
@@ -81,5 +82,20 @@ func checkRoundTripAndTruncation<T: BinaryParseable & BinarySerializable>(
             let header = Array(bytes[record.offset..<(record.offset + OVMFVarStore.VariableHeader.size)])
             try checkRoundTripAndTruncation(OVMFVarStore.VariableHeader.self, header)
         }
+        let block = store.storeEnd + 0x1000
+        let working = Array(bytes[block..<(block + OVMFVarStore.WorkingBlockHeader.size)])
+        var workingReader = ByteReader(working)
+        let workingHeader = try OVMFVarStore.WorkingBlockHeader(parsing: &workingReader)
+        #expect(workingHeader.signature == OVMFVarStore.WorkingBlockHeader.workingBlockGUID)
+        try checkRoundTripAndTruncation(OVMFVarStore.WorkingBlockHeader.self, working)
+        let queue = block + OVMFVarStore.WorkingBlockHeader.size
+        let write = Array(bytes[queue..<(queue + OVMFVarStore.WriteHeader.size)])
+        try checkRoundTripAndTruncation(OVMFVarStore.WriteHeader.self, write)
+        // The queue is erased there; a completed header as firmware leaves it (bits cleared).
+        let completed = [0xF8] + write[1..<24] + [UInt8](repeating: 0, count: 16)
+        var completedReader = ByteReader(completed)
+        let completedHeader = try OVMFVarStore.WriteHeader(parsing: &completedReader)
+        #expect(completedHeader.isAllocated && completedHeader.isComplete)
+        try checkRoundTripAndTruncation(OVMFVarStore.WriteHeader.self, completed)
     }
 }
