@@ -4,15 +4,23 @@ import BinaryIO
 /// `IPv4(remote,protocol,Static|DHCP,local[,gateway,mask])` and
 /// `IPv6(remote,protocol,origin,local[,prefix,gateway])`; ports are not in the text (0).
 extension DevicePathNodeForm {
+    /// LocalIPAddress, RemoteIPAddress, LocalPort, RemotePort, Protocol, StaticIPAddress
+    /// [, GatewayIPAddress, SubnetMask].
     @Sendable static func ipv4Text(_ data: [UInt8]) -> [String]? {
         guard data.count == 15 || data.count == 23 else { return nil }
-        func address(_ offset: Int) -> String { data[offset..<(offset + 4)].map(String.init).joined(separator: ".") }
-        let protocolNumber = UInt16(littleEndianBytes: data[12..<14])
-        var arguments = [
-            address(4), networkProtocolText(protocolNumber), data[14] != 0 ? "Static" : "DHCP", address(0),
-        ]
-        if data.count == 23 { arguments += [address(15), address(19)] }
-        return arguments
+        var reader = ByteReader(data)
+        func address() throws -> String {
+            try reader.readBytes(4, field: "IPv4 address").map(String.init).joined(separator: ".")
+        }
+        do {
+            let (local, remote) = (try address(), try address())
+            _ = try reader.readBytes(4, field: "LocalPort, RemotePort")
+            let protocolText = networkProtocolText(try reader.readUInt16(field: "Protocol"))
+            let origin = try reader.readUInt8(field: "StaticIPAddress") != 0 ? "Static" : "DHCP"
+            return [remote, protocolText, origin, local] + (reader.remaining > 0 ? [try address(), try address()] : [])
+        } catch {
+            return nil
+        }
     }
 
     @Sendable static func ipv4Data(_ arguments: DevicePathArguments) throws -> [UInt8] {
@@ -40,17 +48,26 @@ extension DevicePathNodeForm {
     /// IPv6 origins by their number.
     static let ipv6Origins = ["Static", "StatelessAutoConfigure", "StatefulAutoConfigure"]
 
+    /// LocalIPAddress, RemoteIPAddress, LocalPort, RemotePort, Protocol, IPAddressOrigin
+    /// [, PrefixLength, GatewayIPAddress].
     @Sendable static func ipv6Text(_ data: [UInt8]) -> [String]? {
         guard data.count == 39 || data.count == 56 else { return nil }
-        func full(_ offset: Int) -> String {
-            stride(from: offset, to: offset + 16, by: 2).map { data[$0..<($0 + 2)].hexString.uppercased() }
+        var reader = ByteReader(data)
+        func address() throws -> String {
+            let bytes = try reader.readBytes(16, field: "IPv6 address")
+            return stride(from: 0, to: 16, by: 2).map { bytes[$0...($0 + 1)].hexString.uppercased() }
                 .joined(separator: ":")
         }
-        let protocolNumber = UInt16(littleEndianBytes: data[36..<38])
-        let origin = ipv6Origins[Int(min(data[38], 2))]
-        var arguments = [full(16), networkProtocolText(protocolNumber), origin, full(0)]
-        if data.count == 56 { arguments += [hex(data[39]), full(40)] }
-        return arguments
+        do {
+            let (local, remote) = (try address(), try address())
+            _ = try reader.readBytes(4, field: "LocalPort, RemotePort")
+            let protocolText = networkProtocolText(try reader.readUInt16(field: "Protocol"))
+            let origin = ipv6Origins[Int(min(try reader.readUInt8(field: "IPAddressOrigin"), 2))]
+            let gateway = reader.remaining > 0 ? [hex(try reader.readUInt8(field: "PrefixLength")), try address()] : []
+            return [remote, protocolText, origin, local] + gateway
+        } catch {
+            return nil
+        }
     }
 
     @Sendable static func ipv6Data(_ arguments: DevicePathArguments) throws -> [UInt8] {

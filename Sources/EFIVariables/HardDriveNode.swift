@@ -18,12 +18,12 @@ public struct HardDriveNode: Sendable, Equatable, BinarySerializable {
     /// PartitionFormat and SignatureType of a GPT partition (the partition's unique GUID).
     static let gpt: UInt8 = 0x02
 
-    public var partitionNumber: UInt32
-    public var partitionStart: UInt64
-    public var partitionSize: UInt64
-    public var partitionSignature: [UInt8]
-    public var partitionFormat: UInt8
-    public var signatureType: UInt8
+    public let partitionNumber: UInt32
+    public let partitionStart: UInt64
+    public let partitionSize: UInt64
+    public let partitionSignature: [UInt8]
+    public let partitionFormat: UInt8
+    public let signatureType: UInt8
 
     /// The partition's unique GUID (PARTUUID) when the signature is one.
     public var partitionGUID: EFIGUID? {
@@ -50,6 +50,7 @@ public struct HardDriveNode: Sendable, Equatable, BinarySerializable {
     }
 }
 
+// In an extension, so that the memberwise initializer stays.
 extension HardDriveNode: BinaryParseable {
     public init(parsing reader: inout ByteReader) throws {
         self.init(

@@ -239,7 +239,7 @@ public struct OVMFVarStore: Sendable {
     }
 
     private mutating func setState(of record: Record, to state: UInt8) {
-        bytes[record.offset + 2] = state
+        bytes[record.offset + VariableHeader.stateOffset] = state
         if let index = records.firstIndex(where: { $0.offset == record.offset }) { records[index].state = state }
     }
 

@@ -127,6 +127,8 @@ extension OVMFVarStore {
     struct VariableHeader: Equatable, BinarySerializable {
         static let size = 60
         static let validStartId: UInt16 = 0x55AA
+        /// Where State is, for marking a stored record in place.
+        static let stateOffset = 2
 
         var startId = validStartId
         var state: UInt8
@@ -227,6 +229,7 @@ extension OVMFVarStore {
     }
 }
 
+// In an extension, so that the memberwise initializer (with its defaults) stays.
 extension OVMFVarStore.VariableHeader: BinaryParseable {
     init(parsing reader: inout ByteReader) throws {
         startId = try reader.readUInt16(field: "StartId")
