@@ -4,23 +4,10 @@ import BinaryIO
 /// `IPv4(remote,protocol,Static|DHCP,local[,gateway,mask])` and
 /// `IPv6(remote,protocol,origin,local[,prefix,gateway])`; ports are not in the text (0).
 extension DevicePathNodeForm {
-    /// LocalIPAddress, RemoteIPAddress, LocalPort, RemotePort, Protocol, StaticIPAddress
-    /// [, GatewayIPAddress, SubnetMask].
     @Sendable static func ipv4Text(_ data: [UInt8]) -> [String]? {
-        guard data.count == 15 || data.count == 23 else { return nil }
-        var reader = ByteReader(data)
-        func address() throws -> String {
-            try reader.readBytes(4, field: "IPv4 address").map(String.init).joined(separator: ".")
-        }
-        do {
-            let (local, remote) = (try address(), try address())
-            _ = try reader.readBytes(4, field: "LocalPort, RemotePort")
-            let protocolText = networkProtocolText(try reader.readUInt16(field: "Protocol"))
-            let origin = try reader.readUInt8(field: "StaticIPAddress") != 0 ? "Static" : "DHCP"
-            return [remote, protocolText, origin, local] + (reader.remaining > 0 ? [try address(), try address()] : [])
-        } catch {
-            return nil
-        }
+        ipText(
+            data, sizes: [15, 23], addressSize: 4, address: { $0.map(String.init).joined(separator: ".") },
+            origin: { $0 != 0 ? "Static" : "DHCP" }, prefixedGateway: false)
     }
 
     @Sendable static func ipv4Data(_ arguments: DevicePathArguments) throws -> [UInt8] {
@@ -48,23 +35,36 @@ extension DevicePathNodeForm {
     /// IPv6 origins by their number.
     static let ipv6Origins = ["Static", "StatelessAutoConfigure", "StatefulAutoConfigure"]
 
-    /// LocalIPAddress, RemoteIPAddress, LocalPort, RemotePort, Protocol, IPAddressOrigin
-    /// [, PrefixLength, GatewayIPAddress].
     @Sendable static func ipv6Text(_ data: [UInt8]) -> [String]? {
-        guard data.count == 39 || data.count == 56 else { return nil }
+        ipText(
+            data, sizes: [39, 56], addressSize: 16,
+            address: { bytes in
+                stride(from: 0, to: 16, by: 2).map { bytes[$0...($0 + 1)].hexString.uppercased() }
+                    .joined(separator: ":")
+            },
+            origin: { ipv6Origins[Int(min($0, 2))] }, prefixedGateway: true)
+    }
+
+    /// The arguments of an IPv4 or IPv6 node, whose data share a layout: LocalIPAddress,
+    /// RemoteIPAddress, LocalPort, RemotePort, Protocol, an origin byte (StaticIPAddress,
+    /// IPAddressOrigin), and in the longer form GatewayIPAddress and SubnetMask (IPv4) or
+    /// PrefixLength and GatewayIPAddress (IPv6). EDK2 prints remote, protocol, origin, local, and
+    /// the longer form's fields.
+    private static func ipText(
+        _ data: [UInt8], sizes: [Int], addressSize: Int, address: ([UInt8]) -> String, origin: (UInt8) -> String,
+        prefixedGateway: Bool
+    ) -> [String]? {
+        guard sizes.contains(data.count) else { return nil }
         var reader = ByteReader(data)
-        func address() throws -> String {
-            let bytes = try reader.readBytes(16, field: "IPv6 address")
-            return stride(from: 0, to: 16, by: 2).map { bytes[$0...($0 + 1)].hexString.uppercased() }
-                .joined(separator: ":")
-        }
+        func next() throws -> String { address(try reader.readBytes(addressSize, field: "IP address")) }
         do {
-            let (local, remote) = (try address(), try address())
+            let (local, remote) = (try next(), try next())
             _ = try reader.readBytes(4, field: "LocalPort, RemotePort")
             let protocolText = networkProtocolText(try reader.readUInt16(field: "Protocol"))
-            let origin = ipv6Origins[Int(min(try reader.readUInt8(field: "IPAddressOrigin"), 2))]
-            let gateway = reader.remaining > 0 ? [hex(try reader.readUInt8(field: "PrefixLength")), try address()] : []
-            return [remote, protocolText, origin, local] + gateway
+            let originText = origin(try reader.readUInt8(field: "IP address origin"))
+            guard reader.remaining > 0 else { return [remote, protocolText, originText, local] }
+            let first = prefixedGateway ? hex(try reader.readUInt8(field: "PrefixLength")) : try next()
+            return [remote, protocolText, originText, local, first, try next()]
         } catch {
             return nil
         }
