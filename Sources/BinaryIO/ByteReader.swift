@@ -34,6 +34,13 @@ public struct ByteReader: Sendable {
         return slice
     }
 
+    /// A reader over the next `count` bytes (offsets in its errors stay file offsets), for a
+    /// structure whose length a field before it declares.
+    public mutating func readReader(_ count: Int, field: String) throws -> ByteReader {
+        let start = baseOffset + position
+        return ByteReader(try readBytes(count, field: field), baseOffset: start)
+    }
+
     public mutating func readUInt8(field: String) throws -> UInt8 {
         try readInteger(UInt8.self, field: field)
     }

@@ -81,10 +81,9 @@ public struct ABSlots: Sendable {
     /// Whether `option` boots `slot`'s file on the slot's partition (File() compared
     /// case-insensitively, as FAT names are; an HD() node must name that partition).
     func boots(_ option: LoadOption, _ slot: Slot) -> Bool {
-        let partition = location(slot).partition.uniqueGUID.bytes
-        for node in option.filePath.nodes
-        where node.type == 4 && node.subtype == 1 && node.data.count == 38 && Array(node.data[20..<36]) != partition {
-            return false
+        let partition = location(slot).partition.uniqueGUID
+        for node in option.filePath.nodes {
+            if let hardDrive = node.hardDrive, hardDrive.partitionGUID != partition { return false }
         }
         guard let path = option.filePath.filePaths.last else { return false }
         return String(path.lowercased().map { $0 == "\\" ? "/" : $0 }) == ("/" + file(slot)).lowercased()

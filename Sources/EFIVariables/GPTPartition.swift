@@ -4,25 +4,22 @@ import SystemPackage
 /// A GPT partition as a firmware device path names it: number, first LBA, size in LBAs and the
 /// partition's unique GUID (PARTUUID), the fields of an `HD(n,GPT,guid,start,size)` node.
 public struct GPTPartition: Sendable, Equatable {
-    public let number: UInt32
-    public let startLBA: UInt64
-    public let sizeLBA: UInt64
-    public let uniqueGUID: EFIGUID
+    /// The `HD()` data: GPT partition format, GUID signature.
+    let hardDrive: HardDriveNode
+
+    public var number: UInt32 { hardDrive.partitionNumber }
+    public var startLBA: UInt64 { hardDrive.partitionStart }
+    public var sizeLBA: UInt64 { hardDrive.partitionSize }
+    public var uniqueGUID: EFIGUID { EFIGUID(bytes: hardDrive.partitionSignature) }
 
     public init(number: UInt32, startLBA: UInt64, sizeLBA: UInt64, uniqueGUID: EFIGUID) {
-        self.number = number
-        self.startLBA = startLBA
-        self.sizeLBA = sizeLBA
-        self.uniqueGUID = uniqueGUID
+        hardDrive = HardDriveNode(
+            partitionNumber: number, partitionStart: startLBA, partitionSize: sizeLBA,
+            partitionSignature: uniqueGUID.bytes, partitionFormat: HardDriveNode.gpt, signatureType: HardDriveNode.gpt)
     }
 
-    /// The `HD(…,GPT,…)` node (signature type 2, partition format 2), as efibootmgr writes it.
-    public var hardDriveNode: DevicePathNode {
-        DevicePathNode(
-            type: 4, subtype: 1,
-            data: number.littleEndianBytes + startLBA.littleEndianBytes + sizeLBA.littleEndianBytes
-                + uniqueGUID.bytes + [0x02, 0x02])
-    }
+    /// The `HD(…,GPT,…)` node, as efibootmgr writes it.
+    public var hardDriveNode: DevicePathNode { hardDrive.node }
 
     /// Partition `number` (1-based) of the GPT on a disk: a block device, opened read-only, whose
     /// LBAs are its logical sectors, or a disk image, where the sector size is found where the
@@ -39,48 +36,40 @@ public struct GPTPartition: Sendable, Equatable {
         }
         func fail(_ why: String) -> EFIVariableError { EFIVariableError(.malformed, "\(path): \(why)") }
         let sectorSize = try sectorSizes.first { size in
-            try file.size >= 2 * size && file.read(at: size, count: 8, field: "GPT header") == Array("EFI PART".utf8)
+            try file.size >= 2 * size
+                && file.read(at: size, count: GPTHeader.signature.count, field: "GPT header") == GPTHeader.signature
         }
         guard let sectorSize else { throw fail("no GPT partition table (no 'EFI PART' header at LBA 1)") }
-        let sector = try file.read(at: sectorSize, count: sectorSize, field: "GPT header")
-        var header = ByteReader(sector, baseOffset: sectorSize)
-        try header.seek(to: 12, field: "GPT header size")
-        let headerSize = Int(try header.readUInt32(field: "GPT header size"))
-        guard (92...sectorSize).contains(headerSize) else { throw fail("GPT header size \(headerSize) is invalid") }
-        let headerCRC = try header.readUInt32(field: "GPT header CRC32")
-        var zeroed = Array(sector.prefix(headerSize))
-        zeroed.replaceSubrange(16..<20, with: [0, 0, 0, 0])
-        guard CRC32.checksum(zeroed) == headerCRC else { throw fail("the GPT header checksum is wrong") }
-        try header.seek(to: 40, field: "GPT usable LBAs")
-        let firstUsable = try header.readUInt64(field: "GPT first usable LBA")
-        let lastUsable = try header.readUInt64(field: "GPT last usable LBA")
-        try header.seek(to: 72, field: "GPT entry array")
-        let entriesLBA = try header.readUInt64(field: "GPT entry array LBA")
-        let entryCount = try header.readUInt32(field: "GPT entry count")
-        let entrySize = Int(try header.readUInt32(field: "GPT entry size"))
-        let entriesCRC = try header.readUInt32(field: "GPT entry array CRC32")
+        let header = try GPTHeader(
+            parsing: try file.read(at: sectorSize, count: sectorSize, field: "GPT header"), origin: path.string)
+        guard header.hasValidCRC else { throw fail("the GPT header checksum is wrong") }
+        let entryCount = Int(header.numberOfPartitionEntries)
+        let entrySize = Int(header.sizeOfPartitionEntry)
         // UEFI: the entry size is 128 × 2^n; the whole array is read, so it is capped (1 MiB).
-        guard entrySize >= 128, entrySize & (entrySize - 1) == 0, Int(entryCount) * entrySize <= 1 << 20,
-            entriesLBA < UInt64(file.size / sectorSize)
+        guard entrySize >= GPTPartitionEntry.size, entrySize & (entrySize - 1) == 0, entryCount * entrySize <= 1 << 20,
+            header.partitionEntryLBA < UInt64(file.size / sectorSize)
         else { throw fail("the GPT header describes an invalid partition entry array") }
-        let entries = try file.read(
-            at: Int(entriesLBA) * sectorSize, count: Int(entryCount) * entrySize, field: "GPT partition entries")
-        guard CRC32.checksum(entries) == entriesCRC else { throw fail("the GPT partition entry checksum is wrong") }
+        let arrayOffset = Int(header.partitionEntryLBA) * sectorSize
+        let entries = try file.read(at: arrayOffset, count: entryCount * entrySize, field: "GPT partition entries")
+        guard CRC32.checksum(entries) == header.partitionEntryArrayCRC32 else {
+            throw fail("the GPT partition entry checksum is wrong")
+        }
         guard number >= 1, number <= entryCount else {
             throw fail("partition \(number) is out of range (the table has \(entryCount) entries)")
         }
-        var entry = ByteReader(entries, baseOffset: Int(entriesLBA) * sectorSize)
-        try entry.seek(to: (Int(number) - 1) * entrySize, field: "GPT partition entry \(number)")
-        let type = try entry.readBytes(16, field: "partition type GUID")
-        guard type.contains(where: { $0 != 0 }) else { throw fail("partition \(number) is unused") }
-        let unique = EFIGUID(bytes: try entry.readBytes(16, field: "unique partition GUID"))
-        let first = try entry.readUInt64(field: "partition first LBA")
-        let last = try entry.readUInt64(field: "partition last LBA")
+        var array = ByteReader(entries, baseOffset: arrayOffset)
+        try array.seek(to: (Int(number) - 1) * entrySize, field: "GPT partition entry \(number)")
+        var entryReader = try array.readReader(entrySize, field: "GPT partition entry \(number)")
+        let entry = try GPTPartitionEntry(parsing: &entryReader)
+        guard !entry.isUnused else { throw fail("partition \(number) is unused") }
+        let (first, last) = (entry.startingLBA, entry.endingLBA)
+        let (firstUsable, lastUsable) = (header.firstUsableLBA, header.lastUsableLBA)
         guard first >= firstUsable, last >= first, last <= lastUsable else {
             throw fail(
                 "partition \(number) (LBA \(first)-\(last)) is not inside the usable LBAs \(firstUsable)-\(lastUsable)")
         }
-        return GPTPartition(number: number, startLBA: first, sizeLBA: last - first + 1, uniqueGUID: unique)
+        return GPTPartition(
+            number: number, startLBA: first, sizeLBA: last - first + 1, uniqueGUID: entry.uniquePartitionGUID)
     }
 }
 
@@ -92,7 +81,7 @@ extension DevicePath {
         guard path.hasPrefix("\\") else {
             throw EFIVariableError(.malformed, "'\(loader)': the loader path must be absolute on the ESP")
         }
-        self.init(nodes: [partition.hardDriveNode, try DevicePathTextParser.node(path), .endEntire])
+        self.init(nodes: [partition.hardDriveNode, try DevicePathNode(text: path), .endEntire])
     }
 }
 
@@ -105,14 +94,10 @@ extension GPTPartition {
     /// The partition an `HD(…,GPT,…)` node names (the inverse of ``hardDriveNode``); nil for an
     /// MBR partition or any other node.
     public init?(hardDriveNode node: DevicePathNode) {
-        var reader = ByteReader(node.data)
-        guard let number = try? reader.readUInt32(field: "partition number"),
-            let start = try? reader.readUInt64(field: "partition start"),
-            let size = try? reader.readUInt64(field: "partition size"),
-            let signature = try? reader.readBytes(16, field: "partition signature")
+        guard let hardDrive = node.hardDrive, hardDrive.partitionFormat == HardDriveNode.gpt,
+            hardDrive.signatureType == HardDriveNode.gpt
         else { return nil }
-        self.init(number: number, startLBA: start, sizeLBA: size, uniqueGUID: EFIGUID(bytes: signature))
-        guard hardDriveNode == node else { return nil }
+        self.hardDrive = hardDrive
     }
 
     /// The partition holding `path` on this machine (a mounted ESP): the `HD()` node of the
@@ -120,13 +105,13 @@ extension GPTPartition {
     /// itself, as efibootmgr does.
     public static func containing(_ path: FilePath) throws -> GPTPartition {
         let devicePath = try DevicePath.ofFile(path)
-        guard let node = devicePath.nodes.first(where: { $0.type == 4 && $0.subtype == 1 }) else {
+        guard let node = devicePath.nodes.first(where: { $0.kind == .hardDrive }) else {
             throw EFIVariableError(.notFound, "\(path): not on a disk partition (\(devicePath.text))")
         }
         guard let partition = GPTPartition(hardDriveNode: node) else {
             throw EFIVariableError(
                 .notFound,
-                "\(path): \(DevicePathText.node(node)) is not a GPT partition (no valid GPT on its disk; firmware HD() "
+                "\(path): \(node.text) is not a GPT partition (no valid GPT on its disk; firmware HD() "
                     + "entries need one)")
         }
         return partition

@@ -1,6 +1,16 @@
-/// An `EFI_LOAD_OPTION` (the content of `Boot####`): attributes, description, device path list
-/// and optional data, parsed with EDK2's checks and serialized back byte for byte.
-public struct LoadOption: Sendable, Equatable {
+import BinaryIO
+
+/// An `EFI_LOAD_OPTION` (the content of `Boot####`; UEFI 2.10 3.1.3 "Load Options"), parsed with
+/// EDK2's checks and serialized back byte for byte.
+///
+/// | off | size | field |
+/// |---|---|---|
+/// | 0 | 4 | Attributes |
+/// | 4 | 2 | FilePathListLength |
+/// | 6 | n | Description (UCS-2, NUL-terminated) |
+/// | 6 + n | FilePathListLength | FilePathList |
+/// | … | rest | OptionalData |
+public struct LoadOption: Sendable, Equatable, BinaryParseable, BinarySerializable {
     public static let active: UInt32 = 0x1
 
     public var attributes: UInt32
@@ -15,33 +25,38 @@ public struct LoadOption: Sendable, Equatable {
         self.optionalData = optionalData
     }
 
-    /// Parses a variable's data. The description must be NUL-terminated and the device path list
-    /// must fit and end with an end node. `origin` names the variable in errors.
-    public init(parsing bytes: [UInt8], origin: String) throws {
-        guard bytes.count > 6 else {
-            throw EFIVariableError(.malformed, "\(origin): \(bytes.count) bytes is too short for a load option")
+    /// Parses all of the reader's bytes (a variable's data). The description must be
+    /// NUL-terminated and the device path list must fit and end with an end node.
+    public init(parsing reader: inout ByteReader) throws {
+        let size = reader.remaining
+        guard size > 6 else { throw EFIVariableError(.malformed, "\(size) bytes is too short for a load option") }
+        attributes = try reader.readUInt32(field: "Attributes")
+        let pathLength = Int(try reader.readUInt16(field: "FilePathListLength"))
+        var units: [UInt16] = []
+        while true {
+            guard reader.remaining >= 2 else {
+                throw EFIVariableError(.malformed, "the description has no terminating NUL")
+            }
+            let unit = try reader.readUInt16(field: "Description")
+            if unit == 0 { break }
+            units.append(unit)
         }
-        attributes = UInt32(littleEndianBytes: bytes[0..<4])
-        let pathLength = Int(UInt16(littleEndianBytes: bytes[4..<6]))
-        var end = 6
-        while end + 1 < bytes.count, bytes[end] != 0 || bytes[end + 1] != 0 { end += 2 }
-        guard end + 1 < bytes.count else {
-            throw EFIVariableError(.malformed, "\(origin): the description has no terminating NUL")
+        description = String(decoding: units, as: UTF16.self)
+        guard pathLength > 0, pathLength <= reader.remaining else {
+            throw EFIVariableError(.malformed, "FilePathListLength \(pathLength) does not fit in \(size) bytes")
         }
-        description = UCS2.decode(bytes[6..<end])
-        let pathStart = end + 2
-        guard pathLength > 0, pathStart + pathLength <= bytes.count else {
-            throw EFIVariableError(
-                .malformed, "\(origin): FilePathListLength \(pathLength) does not fit in \(bytes.count) bytes")
-        }
-        filePath = try DevicePath(parsing: bytes[pathStart..<(pathStart + pathLength)], origin: origin)
-        optionalData = Array(bytes[(pathStart + pathLength)...])
+        var pathReader = try reader.readReader(pathLength, field: "FilePathList")
+        filePath = try DevicePath(parsing: &pathReader)
+        optionalData = try reader.readBytes(reader.remaining, field: "OptionalData")
     }
 
-    public var bytes: [UInt8] {
+    public func serialize(into writer: inout ByteWriter) {
         let path = filePath.bytes
-        return attributes.littleEndianBytes + UInt16(truncatingIfNeeded: path.count).littleEndianBytes
-            + UCS2.encode(description, terminated: true) + path + optionalData
+        writer.write(attributes)
+        writer.write(UInt16(truncatingIfNeeded: path.count))
+        writer.write(UCS2.encode(description, terminated: true))
+        writer.write(path)
+        writer.write(optionalData)
     }
 
     public var isActive: Bool { attributes & Self.active != 0 }

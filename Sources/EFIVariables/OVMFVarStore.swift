@@ -19,9 +19,6 @@ public struct OVMFVarStore: Sendable {
         public let data: [UInt8]
     }
 
-    static let nvDataGUID = EFIGUID("fff12b8d-7696-4c8b-a985-2747075b4f50")!
-    static let authenticatedVariableGUID = EFIGUID("aaf32c78-947b-439a-a180-2e144ec37792")!
-    static let headerSize = 60
     static let added: UInt8 = 0x3F
     static let inDeletedTransition: UInt8 = 0xFE
     static let deleted: UInt8 = 0xFD
@@ -37,41 +34,43 @@ public struct OVMFVarStore: Sendable {
 
     public init(bytes: [UInt8], origin: String) throws {
         func fail(_ why: String) -> EFIVariableError { EFIVariableError(.malformed, "\(origin): \(why)") }
-        guard bytes.count >= 0x64, Array(bytes[0x28..<0x2C]) == Array("_FVH".utf8),
-            Array(bytes[0x10..<0x20]) == Self.nvDataGUID.bytes
-        else { throw fail("not an OVMF variable store (no NV-data firmware volume header)") }
-        let headerLength = Int(Self.u16(bytes, 0x30))
-        guard headerLength >= 0x48, headerLength + 0x1C <= bytes.count else {
-            throw fail("bad firmware volume header length")
+        guard bytes.count >= VolumeHeader.minimumLength + StoreHeader.size else {
+            throw fail("not an OVMF variable store (no NV-data firmware volume header)")
         }
-        let store = headerLength
-        guard Array(bytes[store..<(store + 16)]) == Self.authenticatedVariableGUID.bytes else {
+        let volume = try VolumeHeader(parsing: bytes, origin: origin)
+        let store = volume.headerLength
+        guard store + StoreHeader.size <= bytes.count else { throw fail("bad firmware volume header length") }
+        var reader = ByteReader(bytes)
+        try reader.seek(to: store, field: "VARIABLE_STORE_HEADER")
+        let header = try StoreHeader(parsing: &reader)
+        guard header.signature == StoreHeader.authenticatedVariableGUID else {
             throw fail("the variable store is not in the authenticated format OVMF uses")
         }
-        guard bytes[store + 0x14] == 0x5A, bytes[store + 0x15] == 0xFE else {
+        guard header.format == StoreHeader.formatted, header.state == StoreHeader.healthy else {
             throw fail("the variable store is not formatted and healthy")
         }
-        let storeSize = Int(Self.u32(bytes, store + 0x10))
-        guard storeSize >= 0x1C, store + storeSize <= bytes.count else {
+        let storeSize = Int(header.size)
+        guard storeSize >= StoreHeader.size, store + storeSize <= bytes.count else {
             throw fail("variable store size \(storeSize) does not fit")
         }
         storeEnd = store + storeSize
         var records: [Record] = []
-        var position = store + 0x1C
-        while position + Self.headerSize <= storeEnd, Self.u16(bytes, position) == 0x55AA {
-            let nameSize = Int(Self.u32(bytes, position + 36))
-            let dataSize = Int(Self.u32(bytes, position + 40))
-            let size = Self.headerSize + nameSize + dataSize
+        var position = reader.position
+        while position + VariableHeader.size <= storeEnd {
+            try reader.seek(to: position, field: "variable record")
+            let variable = try VariableHeader(parsing: &reader)
+            guard variable.startId == VariableHeader.validStartId else { break }
+            let nameSize = Int(variable.nameSize)
+            let dataSize = Int(variable.dataSize)
+            let size = VariableHeader.size + nameSize + dataSize
             guard nameSize <= storeEnd, dataSize <= storeEnd, position + size <= storeEnd else {
                 throw fail("variable record at \(hex(position)) runs past the store")
             }
-            let nameStart = position + Self.headerSize
             records.append(
                 Record(
-                    offset: position, state: bytes[position + 2], attributes: Self.u32(bytes, position + 4),
-                    vendor: EFIGUID(bytes: Array(bytes[(position + 44)..<(position + 60)])),
-                    name: UCS2.decode(bytes[nameStart..<(nameStart + nameSize)]),
-                    data: Array(bytes[(nameStart + nameSize)..<(position + size)])))
+                    offset: position, state: variable.state, attributes: variable.attributes, vendor: variable.vendor,
+                    name: UCS2.decode(try reader.readBytes(nameSize, field: "variable name")[...]),
+                    data: try reader.readBytes(dataSize, field: "variable data")))
             position = (position + size + 3) & ~3
         }
         self.bytes = bytes
@@ -125,7 +124,7 @@ public struct OVMFVarStore: Sendable {
             throw EFIVariableError(.malformed, "\(variable.vendor) is not a GUID")
         }
         let name = UCS2.encode(variable.name, terminated: true)
-        let size = Self.headerSize + name.count + data.count
+        let size = VariableHeader.size + name.count + data.count
         guard endOfList + size <= storeEnd else {
             throw EFIVariableError(.storeFull, "\(origin): no room for \(variable) (\(size) bytes); the store is full")
         }
@@ -135,13 +134,11 @@ public struct OVMFVarStore: Sendable {
         try checkNoPendingFaultTolerantWrite()
         if let existing { setState(of: existing, to: existing.state & Self.inDeletedTransition) }
         var record = ByteWriter(capacity: size)
-        record.write(UInt16(0x55AA))
-        record.write([Self.added, 0])
-        record.write(attributes)
-        record.writeZeros(28)  // MonotonicCount, TimeStamp, PubKeyIndex: unused without authentication
-        record.write(UInt32(name.count))
-        record.write(UInt32(data.count))
-        record.write(vendor.bytes + name + data)
+        VariableHeader(
+            state: Self.added, attributes: attributes, nameSize: UInt32(name.count), dataSize: UInt32(data.count),
+            vendor: vendor
+        ).serialize(into: &record)
+        record.write(name + data)
         bytes.replaceSubrange(endOfList..<(endOfList + size), with: record.bytes)
         records.append(
             Record(
@@ -200,28 +197,29 @@ public struct OVMFVarStore: Sendable {
     /// F_OFD_GETLK (Linux; Glibc does not export it to Swift).
     static let openFileDescriptionGetLock: Int32 = 36
 
-    static let workingBlockGUID = EFIGUID("9e58292b-7c68-497d-a0ce-6500fd9f1b95")!
-
     /// The fault-tolerant-write working block follows the event log (one 4 KiB block after the
     /// store). Its queue keeps completed write headers until the block fills; only the last one
     /// that was allocated matters: if it is not complete, firmware stopped in the middle of a
-    /// reclaim and editing the store could lose variables. Bits are set by clearing them
-    /// (erase polarity 1): HeaderAllocated is bit 0, Complete bit 2. A header is 40 bytes
-    /// (flags, CallerId, NumberOfWrites, PrivateDataSize); each write record 40 bytes plus the
-    /// private data.
+    /// reclaim and editing the store could lose variables. Each write record after a header is
+    /// 40 bytes plus the header's private data.
     private func checkNoPendingFaultTolerantWrite() throws {
         let block = storeEnd + 0x1000
-        guard block + 0x20 <= bytes.count, Array(bytes[block..<(block + 16)]) == Self.workingBlockGUID.bytes else {
-            return
-        }
-        let queueEnd = min(bytes.count, block + 0x20 + Int(min(Self.u32(bytes, block + 0x18), 0x10_0000)))
-        var position = block + 0x20
+        guard block + WorkingBlockHeader.size <= bytes.count else { return }
+        var reader = ByteReader(bytes)
+        try reader.seek(to: block, field: "fault-tolerant-write working block")
+        let working = try WorkingBlockHeader(parsing: &reader)
+        guard working.signature == WorkingBlockHeader.workingBlockGUID else { return }
+        let queueEnd = min(bytes.count, reader.position + Int(min(working.writeQueueSize, 0x10_0000)))
+        var position = reader.position
         var lastIncomplete = false
-        while position + 40 <= queueEnd, bytes[position] & 0x01 == 0 {
-            lastIncomplete = bytes[position] & 0x04 != 0
-            let writes = Int(min(Self.u32(bytes, position + 24), 0x1000))
-            let privateSize = Int(min(Self.u32(bytes, position + 32), 0x10_0000))
-            position += 40 + writes * (40 + privateSize)
+        while position + WriteHeader.size <= queueEnd {
+            try reader.seek(to: position, field: "fault-tolerant write header")
+            let header = try WriteHeader(parsing: &reader)
+            guard header.isAllocated else { break }
+            lastIncomplete = !header.isComplete
+            let writes = Int(min(header.numberOfWrites, 0x1000))
+            let privateSize = Int(min(header.privateDataSize, 0x10_0000))
+            position += WriteHeader.size + writes * (WriteHeader.size + privateSize)
         }
         guard !lastIncomplete else {
             throw EFIVariableError(
@@ -241,7 +239,7 @@ public struct OVMFVarStore: Sendable {
     }
 
     private mutating func setState(of record: Record, to state: UInt8) {
-        bytes[record.offset + 2] = state
+        bytes[record.offset + VariableHeader.stateOffset] = state
         if let index = records.firstIndex(where: { $0.offset == record.offset }) { records[index].state = state }
     }
 
@@ -252,13 +250,5 @@ public struct OVMFVarStore: Sendable {
             vendor = record.vendor
             name = record.name
         }
-    }
-
-    static func u16(_ bytes: [UInt8], _ offset: Int) -> UInt16 {
-        UInt16(littleEndianBytes: bytes[offset..<(offset + 2)])
-    }
-
-    static func u32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
-        UInt32(littleEndianBytes: bytes[offset..<(offset + 4)])
     }
 }

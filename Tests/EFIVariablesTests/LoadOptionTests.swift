@@ -125,6 +125,22 @@ import Testing
         #expect(uri.text == "MAC(525400123456,0x1)/Uri(http://h/a(1)/b.efi)")
     }
 
+    /// Addresses, protocols and gateways land in their fields (the vectors' are all zero) and
+    /// print back in EDK2's order: remote first, local fourth.
+    @Test func networkNodesKeepTheirFields() throws {
+        let ipv4 = "IPv4(192.168.1.2,TCP,Static,10.0.0.1,10.0.0.254,255.255.255.0)"
+        let ipv4Node = try DevicePath(text: ipv4).nodes[0]
+        #expect(Array(ipv4Node.data.prefix(8)) == [10, 0, 0, 1, 192, 168, 1, 2])
+        #expect(DevicePath(nodes: [ipv4Node, .endEntire]).text == ipv4)
+        let local = "FE80:0000:0000:0000:0000:0000:0000:0002"
+        let ipv6 =
+            "IPv6(2001:0DB8:0000:0000:0000:0000:0000:0001,UDP,StatefulAutoConfigure,\(local),0x40,"
+            + "FE80:0000:0000:0000:0000:0000:0000:0001)"
+        let ipv6Node = try DevicePath(text: ipv6).nodes[0]
+        #expect(Array(ipv6Node.data.prefix(2)) == [0xFE, 0x80])
+        #expect(DevicePath(nodes: [ipv6Node, .endEntire]).text == ipv6)
+    }
+
     @Test(arguments: [
         "", "Pci(0x1)", "Bogus(1)", "HD(1,XYZ,1,2,3)", "Pci(0x1,0x2", "Pci(0x1,0x2))", "a//b", "Pci(0x100,0)",
     ])
