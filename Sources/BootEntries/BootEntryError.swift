@@ -4,7 +4,7 @@ import BinaryIO
 public typealias BootEntryError = CodedError<BootEntryErrorCode>
 
 /// The codes of ``BootEntryError``.
-public enum BootEntryErrorCode: String, Sendable {
+public enum BootEntryErrorCode: String, ErrorCode {
     /// A file name or LoaderBootCountPath without a usable boot counter.
     case notCounted
     /// An entry, slot or ESP file that does not exist.
@@ -15,4 +15,11 @@ public enum BootEntryErrorCode: String, Sendable {
     case usage
     /// Input that is not what it should be (a UKI without `.osrel`, a bad entry file name).
     case invalid
+
+    public var category: ErrorCategory {
+        switch self {
+        case .notFound, .usage: .usage
+        case .notCounted, .refused, .invalid: .dataError
+        }
+    }
 }

@@ -4,7 +4,7 @@ import BinaryIO
 public typealias EFIVariableError = CodedError<EFIVariableErrorCode>
 
 /// The codes of ``EFIVariableError``.
-public enum EFIVariableErrorCode: String, Sendable {
+public enum EFIVariableErrorCode: String, ErrorCode {
     /// Bytes that are not the structure they should be (load option, device path).
     case malformed
     /// A variable store without room for the write.
@@ -13,4 +13,12 @@ public enum EFIVariableErrorCode: String, Sendable {
     case notFound
     /// A change that would leave the machine unable to boot, or touch what it booted from.
     case refused
+
+    public var category: ErrorCategory {
+        switch self {
+        case .notFound: .usage
+        case .malformed, .refused: .dataError
+        case .storeFull: .ioError
+        }
+    }
 }
