@@ -4,6 +4,14 @@ public typealias BinaryIOError = CodedError<BinaryIOErrorCode>
 
 /// The codes of ``BinaryIOError``.
 public enum BinaryIOErrorCode: String, ErrorCode {
+    public var category: ErrorCategory {
+        switch self {
+        case .truncated, .tooLarge: .dataError
+        case .cannotOpen, .notRegularFile: .noInput
+        case .readFailed, .writeFailed, .overflow: .ioError
+        }
+    }
+
     /// A read ran past the end of the data (`field` says what was being read).
     case truncated
     /// A file could not be opened for reading.
@@ -18,14 +26,6 @@ public enum BinaryIOErrorCode: String, ErrorCode {
     case tooLarge
     /// A path that names something other than a regular file where one is needed.
     case notRegularFile
-
-    public var category: ErrorCategory {
-        switch self {
-        case .truncated, .tooLarge: .dataError
-        case .cannotOpen, .notRegularFile: .noInput
-        case .readFailed, .writeFailed, .overflow: .ioError
-        }
-    }
 
     public static func message(of error: BinaryIOError) -> String {
         var message: String

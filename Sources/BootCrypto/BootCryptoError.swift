@@ -7,6 +7,10 @@ public typealias BootCryptoError = CodedError<BootCryptoErrorCode>
 
 /// The codes of ``BootCryptoError``.
 public enum BootCryptoErrorCode: String, ErrorCode {
+    /// Every code is a data error: keys, certificates, signatures and the engines or providers that
+    /// hold keys are inputs that are not what they should be.
+    public var category: ErrorCategory { .dataError }
+
     /// OpenSSL could not set up or run a digest.
     case digestFailed
     /// A private key could not be loaded (file, engine or provider).
@@ -25,13 +29,6 @@ public enum BootCryptoErrorCode: String, ErrorCode {
     case providerUnavailable
     /// A signature that is not the Authenticode PKCS#7 it should be.
     case malformedSignature
-
-    public var category: ErrorCategory {
-        switch self {
-        case .providerUnavailable: .unavailable
-        default: .dataError
-        }
-    }
 
     public static func message(of error: BootCryptoError) -> String {
         let what: String

@@ -5,6 +5,13 @@ public typealias BootEntryError = CodedError<BootEntryErrorCode>
 
 /// The codes of ``BootEntryError``.
 public enum BootEntryErrorCode: String, ErrorCode {
+    public var category: ErrorCategory {
+        switch self {
+        case .notFound, .usage: .usage
+        case .notCounted, .refused, .invalid: .dataError
+        }
+    }
+
     /// A file name or LoaderBootCountPath without a usable boot counter.
     case notCounted
     /// An entry, slot or ESP file that does not exist.
@@ -15,11 +22,4 @@ public enum BootEntryErrorCode: String, ErrorCode {
     case usage
     /// Input that is not what it should be (a UKI without `.osrel`, a bad entry file name).
     case invalid
-
-    public var category: ErrorCategory {
-        switch self {
-        case .notFound, .usage: .usage
-        case .notCounted, .refused, .invalid: .dataError
-        }
-    }
 }

@@ -5,6 +5,14 @@ public typealias EFIVariableError = CodedError<EFIVariableErrorCode>
 
 /// The codes of ``EFIVariableError``.
 public enum EFIVariableErrorCode: String, ErrorCode {
+    public var category: ErrorCategory {
+        switch self {
+        case .notFound: .usage
+        case .malformed, .refused: .dataError
+        case .storeFull: .ioError
+        }
+    }
+
     /// Bytes that are not the structure they should be (load option, device path).
     case malformed
     /// A variable store without room for the write.
@@ -13,12 +21,4 @@ public enum EFIVariableErrorCode: String, ErrorCode {
     case notFound
     /// A change that would leave the machine unable to boot, or touch what it booted from.
     case refused
-
-    public var category: ErrorCategory {
-        switch self {
-        case .notFound: .usage
-        case .malformed, .refused: .dataError
-        case .storeFull: .ioError
-        }
-    }
 }

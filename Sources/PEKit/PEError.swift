@@ -5,6 +5,14 @@ public typealias PEError = CodedError<PEErrorCode>
 
 /// The codes of ``PEError``.
 public enum PEErrorCode: String, ErrorCode {
+    public var category: ErrorCategory {
+        switch self {
+        case .cannotOpen: .noInput
+        case .io: .ioError
+        default: .dataError
+        }
+    }
+
     /// No "MZ" DOS header.
     case notPE
     /// e_lfanew does not point at "PE\0\0".
@@ -35,14 +43,6 @@ public enum PEErrorCode: String, ErrorCode {
     case cannotOpen
     /// Reading or writing a file failed (`detail` has the OS message).
     case io
-
-    public var category: ErrorCategory {
-        switch self {
-        case .cannotOpen: .noInput
-        case .io: .ioError
-        default: .dataError
-        }
-    }
 
     public static func message(of error: PEError) -> String {
         var message: String

@@ -5,6 +5,14 @@ public typealias SBATError = CodedError<SBATErrorCode>
 
 /// The codes of ``SBATError``.
 public enum SBATErrorCode: String, ErrorCode {
+    public var category: ErrorCategory {
+        switch self {
+        case .unknownLevel: .usage
+        case .missingVariable: .noInput
+        case .invalidSection, .invalidLevel, .missingSection, .unsupportedImage: .dataError
+        }
+    }
+
     /// `.sbat` data shim rejects (EFI_INVALID_PARAMETER).
     case invalidSection
     /// An SbatLevel payload shim rejects, or text that is not a level.
@@ -17,12 +25,4 @@ public enum SBATErrorCode: String, ErrorCode {
     case unknownLevel
     /// An EFI variable that does not exist (SbatLevelRT on a machine shim did not boot).
     case missingVariable
-
-    public var category: ErrorCategory {
-        switch self {
-        case .unknownLevel: .usage
-        case .missingVariable: .noInput
-        case .invalidSection, .invalidLevel, .missingSection, .unsupportedImage: .dataError
-        }
-    }
 }

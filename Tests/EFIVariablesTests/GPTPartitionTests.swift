@@ -29,7 +29,9 @@ import Testing
     @Test func pathsOnNoDiskAreOneClearError() throws {
         for path in ["/proc", "/sys/kernel", "/nonexistent/esp"] {
             let error = try #require(throws: EFIVariableError.self) { try DevicePath.ofFile(FilePath(path)) }
-            #expect(error.code == .notFound && error.description.hasPrefix("\(path): ") && !error.description.contains("\n"))
+            #expect(
+                error.code == .notFound && error.description.hasPrefix("\(path): ") && !error.description.contains("\n")
+            )
             #expect(throws: EFIVariableError.self) { try GPTPartition.containing(FilePath(path)) }
         }
     }
