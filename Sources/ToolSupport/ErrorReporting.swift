@@ -60,6 +60,7 @@ public func printDiagnostic(_ line: String) {
     _ = try? FileDescriptor.standardError.writeAll(Array((line + "\n").utf8))
 }
 
+/// The one-line message of `error` and the exit code of its category, whichever library threw it.
 func describe(_ error: any Error) -> (String, Int32) {
     switch error {
     case let error as any CategorizedError: (error.description, ExitStatus.code(of: error.category))
