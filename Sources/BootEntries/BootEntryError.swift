@@ -7,8 +7,8 @@ public typealias BootEntryError = CodedError<BootEntryErrorCode>
 public enum BootEntryErrorCode: String, ErrorCode {
     public var category: ErrorCategory {
         switch self {
-        case .notFound, .usage: .usage
         case .notCounted, .refused, .invalid: .dataError
+        case .notFound, .usage: .usage
         }
     }
 

@@ -7,9 +7,12 @@ public typealias PEError = CodedError<PEErrorCode>
 public enum PEErrorCode: String, ErrorCode {
     public var category: ErrorCategory {
         switch self {
+        case .notPE, .badSignature, .unsupportedFormat, .truncated, .invalidField, .signedImage, .headerSpace,
+            .imageTooLarge, .duplicateSection, .invalidSectionName, .trailingData, .kernelReleaseNotFound,
+            .invalidInput:
+            .dataError
         case .cannotOpen: .noInput
         case .io: .ioError
-        default: .dataError
         }
     }
 

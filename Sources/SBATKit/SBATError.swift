@@ -7,9 +7,9 @@ public typealias SBATError = CodedError<SBATErrorCode>
 public enum SBATErrorCode: String, ErrorCode {
     public var category: ErrorCategory {
         switch self {
+        case .invalidSection, .invalidLevel, .missingSection, .unsupportedImage: .dataError
         case .unknownLevel: .usage
         case .missingVariable: .noInput
-        case .invalidSection, .invalidLevel, .missingSection, .unsupportedImage: .dataError
         }
     }
 
