@@ -1,45 +1,35 @@
 /// The one error type of BinaryIO: a stable code plus the context that names the file,
 /// the field and the offset.
-public struct BinaryIOError: Error, Equatable, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable {
-        /// A read ran past the end of the data (`field` says what was being read).
-        case truncated
-        /// A file could not be opened for reading.
-        case cannotOpen
-        /// A read from an open file failed or came up short.
-        case readFailed
-        /// Creating, writing, syncing or renaming an output file failed.
-        case writeFailed
-        /// A size or offset does not fit the integer type that must hold it.
-        case overflow
-        /// Content larger than the caller allows to hold in memory.
-        case tooLarge
-        /// A path that names something other than a regular file where one is needed.
-        case notRegularFile
+public typealias BinaryIOError = CodedError<BinaryIOErrorCode>
+
+/// The codes of ``BinaryIOError``.
+public enum BinaryIOErrorCode: String, ErrorCode {
+    public var category: ErrorCategory {
+        switch self {
+        case .truncated, .tooLarge: .dataError
+        case .cannotOpen, .notRegularFile: .noInput
+        case .readFailed, .writeFailed, .overflow: .ioError
+        }
     }
 
-    public var code: Code
-    /// The file involved, when there is one.
-    public var path: String?
-    /// The structure field being read, when there is one.
-    public var field: String?
-    /// Byte offset (in the file) where the problem is.
-    public var offset: Int?
-    /// The OS error text (strerror) or a short detail.
-    public var detail: String?
+    /// A read ran past the end of the data (`field` says what was being read).
+    case truncated
+    /// A file could not be opened for reading.
+    case cannotOpen
+    /// A read from an open file failed or came up short.
+    case readFailed
+    /// Creating, writing, syncing or renaming an output file failed.
+    case writeFailed
+    /// A size or offset does not fit the integer type that must hold it.
+    case overflow
+    /// Content larger than the caller allows to hold in memory.
+    case tooLarge
+    /// A path that names something other than a regular file where one is needed.
+    case notRegularFile
 
-    public init(_ code: Code, path: String? = nil, field: String? = nil, offset: Int? = nil, detail: String? = nil) {
-        self.code = code
-        self.path = path
-        self.field = field
-        self.offset = offset
-        self.detail = detail
-    }
-
-    /// The message without the file name.
-    public var message: String {
+    public static func message(of error: BinaryIOError) -> String {
         var message: String
-        switch code {
+        switch error.code {
         case .truncated: message = "truncated data"
         case .cannotOpen: message = "cannot open"
         case .readFailed: message = "read failed"
@@ -48,14 +38,9 @@ public struct BinaryIOError: Error, Equatable, Sendable, CustomStringConvertible
         case .tooLarge: message = "too large"
         case .notRegularFile: message = "not a regular file"
         }
-        if let field { message += " reading \(field)" }
-        if let offset { message += " at offset \(hex(offset))" }
-        if let detail { message += ": \(detail)" }
-        return message
-    }
-
-    public var description: String {
-        if let path { return "\(path): \(message)" }
+        if let field = error.field { message += " reading \(field)" }
+        if let offset = error.offset { message += " at offset \(hex(offset))" }
+        if let detail = error.detail { message += ": \(detail)" }
         return message
     }
 }

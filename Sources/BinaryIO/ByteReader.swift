@@ -1,7 +1,7 @@
 /// Reads little-endian integers and byte runs from an in-memory buffer, checking every access.
 ///
 /// All bounds checks of the binary parsers live here: a read either returns the requested bytes
-/// or throws ``BinaryIOError/Code/truncated`` naming the field and the file offset. Offsets in
+/// or throws ``BinaryIOErrorCode/truncated`` naming the field and the file offset. Offsets in
 /// errors are file offsets: `baseOffset` is where `bytes[0]` sits in the file.
 public struct ByteReader: Sendable {
     public let bytes: [UInt8]

@@ -75,7 +75,7 @@ public final class ReadableFile: Sendable {
         self.base = 0
     }
 
-    /// Reads exactly `count` bytes at `offset`; a short file is a ``BinaryIOError/Code/truncated`` error
+    /// Reads exactly `count` bytes at `offset`; a short file is a ``BinaryIOErrorCode/truncated`` error
     /// naming `field`.
     public func read(at offset: Int, count: Int, field: String) throws -> [UInt8] {
         let (end, overflow) = offset.addingReportingOverflow(count)
@@ -154,7 +154,7 @@ extension Errno {
 extension ReadableFile {
     /// A block device (a whole disk or a partition) opened read-only as a file of the device's
     /// size (`BLKGETSIZE64`), with its logical sector size (`BLKSSZGET`: the unit of LBAs on it,
-    /// 512 or 4096). Anything else is a ``BinaryIOError/Code/cannotOpen`` error.
+    /// 512 or 4096). Anything else is a ``BinaryIOErrorCode/cannotOpen`` error.
     public static func blockDevice(path: FilePath) throws -> (file: ReadableFile, logicalSectorSize: Int) {
         // <linux/fs.h>: _IOR(0x12, 114, size_t) and _IO(0x12, 104), in the generic ioctl encoding.
         let getSize64: UInt = 0x8008_1272

@@ -1,52 +1,38 @@
+import BinaryIO
 internal import COpenSSL
 
 /// The one error type of BootCrypto: a stable code plus OpenSSL's own reason, captured from
 /// its error queue at the failing call.
-public struct BootCryptoError: Error, Equatable, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable {
-        /// OpenSSL could not set up or run a digest.
-        case digestFailed
-        /// A private key could not be loaded (file, engine or provider).
-        case keyLoadFailed
-        /// The private key is encrypted and no passphrase was given.
-        case passphraseRequired
-        /// A certificate could not be loaded or parsed.
-        case certificateLoadFailed
-        /// The private key does not belong to the certificate.
-        case keyCertificateMismatch
-        /// A key type other than RSA or EC.
-        case unsupportedKey
-        /// Creating a signature failed.
-        case signFailed
-        /// An OpenSSL engine or provider could not be loaded.
-        case providerUnavailable
-        /// A signature that is not the Authenticode PKCS#7 it should be.
-        case malformedSignature
-    }
+public typealias BootCryptoError = CodedError<BootCryptoErrorCode>
 
-    public var code: Code
-    public var detail: String
+/// The codes of ``BootCryptoError``.
+public enum BootCryptoErrorCode: String, ErrorCode {
+    /// Every code is a data error: keys, certificates, signatures and the engines or providers that
+    /// hold keys are inputs that are not what they should be.
+    public var category: ErrorCategory { .dataError }
 
-    public init(_ code: Code, detail: String) {
-        self.code = code
-        self.detail = detail
-    }
+    /// OpenSSL could not set up or run a digest.
+    case digestFailed
+    /// A private key could not be loaded (file, engine or provider).
+    case keyLoadFailed
+    /// The private key is encrypted and no passphrase was given.
+    case passphraseRequired
+    /// A certificate could not be loaded or parsed.
+    case certificateLoadFailed
+    /// The private key does not belong to the certificate.
+    case keyCertificateMismatch
+    /// A key type other than RSA or EC.
+    case unsupportedKey
+    /// Creating a signature failed.
+    case signFailed
+    /// An OpenSSL engine or provider could not be loaded.
+    case providerUnavailable
+    /// A signature that is not the Authenticode PKCS#7 it should be.
+    case malformedSignature
 
-    /// Builds an error from OpenSSL's error queue (emptying it).
-    static func fromOpenSSL(_ code: Code, operation: String) -> BootCryptoError {
-        var reasons: [String] = []
-        while case let error = ERR_get_error(), error != 0 {
-            var buffer = [CChar](repeating: 0, count: 256)
-            ERR_error_string_n(error, &buffer, buffer.count)
-            reasons.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        }
-        let reason = reasons.isEmpty ? "" : ": " + reasons.joined(separator: "; ")
-        return BootCryptoError(code, detail: operation + reason)
-    }
-
-    public var description: String {
+    public static func message(of error: BootCryptoError) -> String {
         let what: String
-        switch code {
+        switch error.code {
         case .digestFailed: what = "digest failed"
         case .keyLoadFailed: what = "cannot load private key"
         case .passphraseRequired: what = "private key is encrypted and no passphrase was given"
@@ -57,6 +43,21 @@ public struct BootCryptoError: Error, Equatable, Sendable, CustomStringConvertib
         case .providerUnavailable: what = "OpenSSL engine/provider unavailable"
         case .malformedSignature: what = "malformed signature"
         }
-        return detail.isEmpty ? what : "\(what): \(detail)"
+        guard let detail = error.detail, !detail.isEmpty else { return what }
+        return "\(what): \(detail)"
+    }
+}
+
+extension BootCryptoError {
+    /// Builds an error from OpenSSL's error queue (emptying it).
+    static func fromOpenSSL(_ code: Code, operation: String) -> BootCryptoError {
+        var reasons: [String] = []
+        while case let error = ERR_get_error(), error != 0 {
+            var buffer = [CChar](repeating: 0, count: 256)
+            ERR_error_string_n(error, &buffer, buffer.count)
+            reasons.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        let reason = reasons.isEmpty ? "" : ": " + reasons.joined(separator: "; ")
+        return BootCryptoError(code, detail: operation + reason)
     }
 }

@@ -4,7 +4,14 @@ import BinaryIO
 public typealias BootEntryError = CodedError<BootEntryErrorCode>
 
 /// The codes of ``BootEntryError``.
-public enum BootEntryErrorCode: String, Sendable {
+public enum BootEntryErrorCode: String, ErrorCode {
+    public var category: ErrorCategory {
+        switch self {
+        case .notCounted, .refused, .invalid: .dataError
+        case .notFound, .usage: .usage
+        }
+    }
+
     /// A file name or LoaderBootCountPath without a usable boot counter.
     case notCounted
     /// An entry, slot or ESP file that does not exist.

@@ -4,7 +4,15 @@ import BinaryIO
 public typealias EFIVariableError = CodedError<EFIVariableErrorCode>
 
 /// The codes of ``EFIVariableError``.
-public enum EFIVariableErrorCode: String, Sendable {
+public enum EFIVariableErrorCode: String, ErrorCode {
+    public var category: ErrorCategory {
+        switch self {
+        case .notFound: .usage
+        case .malformed, .refused: .dataError
+        case .storeFull: .ioError
+        }
+    }
+
     /// Bytes that are not the structure they should be (load option, device path).
     case malformed
     /// A variable store without room for the write.

@@ -31,7 +31,7 @@ public enum ImageSBAT {
         return try image.file.read(at: Int(usable.pointerToRawData), count: Int(usable.sizeOfRawData), field: ".sbat")
     }
 
-    /// The parsed section; an image without one is a ``SBATError/Code/missingSection`` error.
+    /// The parsed section; an image without one is a ``SBATErrorCode/missingSection`` error.
     public static func section(of image: PEImage) throws -> SBATSection {
         guard let data = try data(of: image) else {
             throw SBATError(.missingSection, "\(image.file.path.string): no .sbat section (shim refuses such images)")

@@ -4,7 +4,15 @@ import BinaryIO
 public typealias SBATError = CodedError<SBATErrorCode>
 
 /// The codes of ``SBATError``.
-public enum SBATErrorCode: String, Sendable {
+public enum SBATErrorCode: String, ErrorCode {
+    public var category: ErrorCategory {
+        switch self {
+        case .invalidSection, .invalidLevel, .missingSection, .unsupportedImage: .dataError
+        case .unknownLevel: .usage
+        case .missingVariable: .noInput
+        }
+    }
+
     /// `.sbat` data shim rejects (EFI_INVALID_PARAMETER).
     case invalidSection
     /// An SbatLevel payload shim rejects, or text that is not a level.

@@ -15,7 +15,7 @@ public struct SBATImage: Sendable {
     public let path: String
     public let parts: [Part]
 
-    /// Opens `path`; a PE without a usable `.sbat` is a ``SBATError/Code/missingSection`` error.
+    /// Opens `path`; a PE without a usable `.sbat` is a ``SBATErrorCode/missingSection`` error.
     public static func load(_ path: String) throws -> SBATImage {
         try load(try PEImage(file: try ReadableFile(path: FilePath(path))))
     }

@@ -4,7 +4,16 @@ import BinaryIO
 public typealias TPMPolicyError = CodedError<TPMPolicyErrorCode>
 
 /// The codes of ``TPMPolicyError``.
-public enum TPMPolicyErrorCode: String, Sendable {
+public enum TPMPolicyErrorCode: String, ErrorCode {
+    public var category: ErrorCategory {
+        switch self {
+        case .invalidArgument: .usage
+        case .malformedInput: .dataError
+        case .tpmFailure: .unavailable
+        case .policyMismatch: .negative
+        }
+    }
+
     /// A bank, phase word, stub version or profile the caller asked for does not exist.
     case invalidArgument
     /// A `.pcrsig` document, UKI or key that is not what it should be.

@@ -1,12 +1,6 @@
 import ArgumentParser
 import BinaryIO
-import BootCrypto
-import BootEntries
-import EFIVariables
-import PEKit
-import SBATKit
 import SystemPackage
-import TPMPolicy
 
 /// A usage or input problem found by a command itself (not by a library).
 public struct ToolError: Error, CustomStringConvertible, Sendable {
@@ -34,6 +28,18 @@ public enum ExitStatus {
     public static let unavailable: Int32 = 69
     /// Reading or writing failed, or the output cannot be created.
     public static let ioError: Int32 = 74
+
+    /// The exit code of a library error's category.
+    public static func code(of category: ErrorCategory) -> Int32 {
+        switch category {
+        case .negative: negative
+        case .usage: usage
+        case .dataError: dataError
+        case .noInput: noInput
+        case .unavailable: unavailable
+        case .ioError: ioError
+        }
+    }
 }
 
 /// Prints a library error as one line on stderr (`tool: message`) and exits with its code.
@@ -54,47 +60,12 @@ public func printDiagnostic(_ line: String) {
     _ = try? FileDescriptor.standardError.writeAll(Array((line + "\n").utf8))
 }
 
+/// The one-line message of `error` and the exit code of its category, whichever library threw it.
 func describe(_ error: any Error) -> (String, Int32) {
     switch error {
-    case let error as PEError:
-        switch error.code {
-        case .cannotOpen: (error.description, ExitStatus.noInput)
-        case .io: (error.description, ExitStatus.ioError)
-        default: (error.description, ExitStatus.dataError)
-        }
-    case let error as BinaryIOError:
-        (error.description, error.code == .cannotOpen ? ExitStatus.noInput : ExitStatus.ioError)
-    case let error as BootCryptoError:
-        (error.description, ExitStatus.dataError)
-    case let error as TPMPolicyError:
-        switch error.code {
-        case .invalidArgument: (error.description, ExitStatus.usage)
-        case .malformedInput: (error.description, ExitStatus.dataError)
-        case .tpmFailure: (error.description, ExitStatus.unavailable)
-        case .policyMismatch: (error.description, ExitStatus.negative)
-        }
-    case let error as EFIVariableError:
-        switch error.code {
-        case .notFound: (error.description, ExitStatus.usage)
-        case .storeFull: (error.description, ExitStatus.ioError)
-        case .malformed, .refused: (error.description, ExitStatus.dataError)
-        }
-    case let error as BootEntryError:
-        switch error.code {
-        case .notFound: (error.description, ExitStatus.noInput)
-        case .usage: (error.description, ExitStatus.usage)
-        case .notCounted, .refused, .invalid: (error.description, ExitStatus.dataError)
-        }
-    case let error as SBATError:
-        switch error.code {
-        case .unknownLevel: (error.description, ExitStatus.usage)
-        case .missingVariable: (error.description, ExitStatus.noInput)
-        default: (error.description, ExitStatus.dataError)
-        }
-    case let error as ToolError:
-        (error.description, error.exitCode)
-    default:
-        (String(describing: error), ExitStatus.dataError)
+    case let error as any CategorizedError: (error.description, ExitStatus.code(of: error.category))
+    case let error as ToolError: (error.description, error.exitCode)
+    default: (String(describing: error), ExitStatus.dataError)
     }
 }
 

@@ -16,9 +16,12 @@ import Testing
 
     @Test func truncationNamesFieldAndFileOffset() {
         var reader = ByteReader([0xAA, 0xBB, 0xCC], baseOffset: 0x100)
-        #expect(throws: BinaryIOError(.truncated, field: "e_lfanew", offset: 0x101)) {
+        #expect {
             _ = try reader.readUInt8(field: "first")
             _ = try reader.readUInt32(field: "e_lfanew")
+        } throws: { error in
+            let error = error as? BinaryIOError
+            return error?.code == .truncated && error?.field == "e_lfanew" && error?.offset == 0x101
         }
     }
 

@@ -85,12 +85,8 @@ import Testing
         configuration = try manager.configuration()
         #expect(configuration.bootOrder == [second.entry] && configuration.bootNext == first.entry)
         // B is booted: a verdict on A is refused, and B cannot be marked bad with only an untested A behind it.
-        #expect(
-            throws: BootEntryError(.refused, "slot B is booted; the verdict is about it, not slot A")
-        ) { try slots.markBad(.a, manager: &manager) }
-        #expect(
-            throws: BootEntryError(.refused, "slot A is not a tested fallback in BootOrder; refusing to mark B bad")
-        ) { try slots.markBad(nil, manager: &manager) }
+        #expect { try slots.markBad(.a, manager: &manager) } throws: { ($0 as? BootEntryError)?.code == .refused }
+        #expect { try slots.markBad(nil, manager: &manager) } throws: { ($0 as? BootEntryError)?.code == .refused }
     }
 
     /// The first install from a machine that booted something else leaves BootOrder alone: if
@@ -122,12 +118,8 @@ import Testing
             a: Self.location(directory), b: Self.location(directory), name: "os", label: "os")
         _ = try slots.install(Self.uki, manager: &manager)
         _ = try slots.install(Self.uki, manager: &manager)
-        #expect(
-            throws: BootEntryError(.refused, "slot B is not a tested fallback in BootOrder; refusing to mark A bad")
-        ) { try slots.markBad(.a, manager: &manager) }
-        #expect(throws: BootEntryError(.usage, "BootCurrent is not one of the slots; name the slot with --slot")) {
-            try slots.markGood(nil, manager: &manager)
-        }
+        #expect { try slots.markBad(.a, manager: &manager) } throws: { ($0 as? BootEntryError)?.code == .refused }
+        #expect { try slots.markGood(nil, manager: &manager) } throws: { ($0 as? BootEntryError)?.code == .usage }
         #expect(throws: BootEntryError.self) {
             try slots.install(FilePath(TestPaths.fixture("linuxx64.efi.stub")), manager: &manager)
         }

@@ -64,12 +64,9 @@ import Testing
         let plain = try esp.installUKI(FilePath(Self.uki), name: "os-2.0", tries: nil, booted: "os-1.0.efi")
         #expect(plain.path == "EFI/Linux/os-2.0.efi")
 
-        #expect(
-            throws: BootEntryError(
-                .refused, "EFI/Linux/os-1.0.efi is the entry this system booted; install under another name")
-        ) {
+        #expect {
             try esp.installUKI(FilePath(Self.uki), name: "os-1.0", tries: 3, booted: "os-1.0.efi")
-        }
+        } throws: { ($0 as? BootEntryError)?.code == .refused }
         #expect(throws: BootEntryError.self) {
             try esp.installUKI(FilePath(Self.uki), name: "../x", tries: 3, booted: nil)
         }
@@ -167,8 +164,8 @@ import Testing
         let removed = try esp.cleanup(keep: 2, booted: "os-1.efi", referenced: ["\\EFI\\LINUX\\OS-2.EFI"])
         #expect(removed == ["EFI/Linux/os-3.efi", "EFI/Linux/os-5+0-1.efi"])
         #expect(try Self.files(directory, "EFI/Linux") == ["os-1.efi", "os-2.efi", "os-4.efi"])
-        #expect(throws: BootEntryError(.invalid, "--keep 0: keep at least one entry")) {
-            try esp.cleanup(keep: 0, booted: nil, referenced: [])
+        #expect { try esp.cleanup(keep: 0, booted: nil, referenced: []) } throws: {
+            ($0 as? BootEntryError)?.code == .invalid
         }
     }
 

@@ -95,7 +95,7 @@ import Testing
     }
 
     @Test(arguments: [
-        (0x00, [UInt8]([0x4D, 0x00]), PEError.Code.notPE),
+        (0x00, [UInt8]([0x4D, 0x00]), PEErrorCode.notPE),
         (0x3C, [0xFF, 0xFF, 0xFF, 0x7F], .badSignature),
         (0x80, [0x50, 0x45, 0x00, 0x01], .badSignature),
         (0x98, [0x0C, 0x02], .unsupportedFormat),
@@ -104,7 +104,7 @@ import Testing
         (0x104, [0xFF, 0x00, 0x00, 0x00], .invalidField),
         (0xD4, [0x00, 0x00, 0x00, 0x00], .invalidField),
     ])
-    func lyingHeadersAreTypedErrors(offset: Int, patch: [UInt8], expected: PEError.Code) throws {
+    func lyingHeadersAreTypedErrors(offset: Int, patch: [UInt8], expected: PEErrorCode) throws {
         var bytes = try readBytes(TestPaths.fixture("linuxx64.efi.stub"))
         bytes.replaceSubrange(offset..<(offset + patch.count), with: patch)
         let directory = try TemporaryDirectory()

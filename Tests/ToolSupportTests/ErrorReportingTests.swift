@@ -13,6 +13,12 @@ import Testing
         #expect(describe(ToolError("bad")).1 == ExitStatus.usage)
     }
 
+    /// sysexits.h: each category has its own status, and 0 is none of them.
+    @Test func categoriesAreTheDocumentedExitCodes() {
+        let categories: [ErrorCategory] = [.negative, .usage, .dataError, .noInput, .unavailable, .ioError]
+        #expect(categories.map(ExitStatus.code(of:)) == [1, 64, 65, 66, 69, 74])
+    }
+
     @Test func messagesAreOneLineNamingTheFile() {
         let (message, _) = describe(
             PEError(.invalidField, path: "/boot/stub.efi", field: "SizeOfHeaders", offset: 0xD4, detail: "too small"))
