@@ -82,13 +82,12 @@ let package = Package(
                 "BinaryIO", "PEKit", "EFIVariables", .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
-        // What every tool shares: --json, errors → message + exit code, the INI reader, FilePath
-        // arguments. BootCrypto, PEKit, TPMPolicy, SBATKit, EFIVariables and BootEntries are here only
-        // for ErrorReporting.swift's error mapping.
+        // What every tool shares: --json, errors → message + exit code (by each error's category, so
+        // no library is needed here), the INI reader, FilePath arguments.
         .target(
             name: "ToolSupport",
             dependencies: [
-                "BinaryIO", "JSON", "BootCrypto", "PEKit", "TPMPolicy", "SBATKit", "EFIVariables", "BootEntries",
+                "BinaryIO", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
