@@ -2,14 +2,15 @@ import ArgumentParser
 import BinaryIO
 import SystemPackage
 
-/// A usage or input problem found by a command itself (not by a library).
-public struct ToolError: Error, CustomStringConvertible, Sendable {
+/// A usage or input problem found by a command itself (not by a library), in the categories
+/// library errors use.
+public struct ToolError: CategorizedError, Sendable {
     public var description: String
-    public var exitCode: Int32
+    public var category: ErrorCategory
 
-    public init(_ message: String, exitCode: Int32 = ExitStatus.usage) {
+    public init(_ message: String, category: ErrorCategory = .usage) {
         description = message
-        self.exitCode = exitCode
+        self.category = category
     }
 }
 
@@ -60,11 +61,11 @@ public func printDiagnostic(_ line: String) {
     _ = try? FileDescriptor.standardError.writeAll(Array((line + "\n").utf8))
 }
 
-/// The one-line message of `error` and the exit code of its category, whichever library threw it.
+/// The one-line message of `error` and the exit code of its category, whichever library (or
+/// command) threw it.
 func describe(_ error: any Error) -> (String, Int32) {
     switch error {
     case let error as any CategorizedError: (error.description, ExitStatus.code(of: error.category))
-    case let error as ToolError: (error.description, error.exitCode)
     default: (String(describing: error), ExitStatus.dataError)
     }
 }

@@ -36,17 +36,17 @@ public struct INIFile: Sendable, Equatable {
             if trimmed.hasPrefix("[") {
                 guard trimmed.hasSuffix("]"), trimmed.count > 2 else {
                     throw ToolError(
-                        "\(path):\(lineNumber): malformed section header '\(trimmed)'", exitCode: ExitStatus.dataError)
+                        "\(path):\(lineNumber): malformed section header '\(trimmed)'", category: .dataError)
                 }
                 section = String(trimmed.dropFirst().dropLast())
                 continue
             }
             guard let section else {
-                throw ToolError("\(path):\(lineNumber): setting outside of a [section]", exitCode: ExitStatus.dataError)
+                throw ToolError("\(path):\(lineNumber): setting outside of a [section]", category: .dataError)
             }
             guard let equals = trimmed.firstIndex(of: "=") else {
                 throw ToolError(
-                    "\(path):\(lineNumber): expected Key=Value, got '\(trimmed)'", exitCode: ExitStatus.dataError)
+                    "\(path):\(lineNumber): expected Key=Value, got '\(trimmed)'", category: .dataError)
             }
             let key = trimmed[..<equals].trimmingCharacters(in: " \t")
             let value = trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: " \t")

@@ -26,7 +26,7 @@ struct Add: ParsableCommand {
             if partition.disk == nil || partition.location.esp != nil {
                 let esp = try partition.location.root()
                 guard esp.contains(ESP.relativePath(loader)) else {
-                    throw ToolError("\(loader): no such file on the ESP \(esp.root)", exitCode: ExitStatus.noInput)
+                    throw ToolError("\(loader): no such file on the ESP \(esp.root)", category: .noInput)
                 }
             }
             let option = LoadOption(

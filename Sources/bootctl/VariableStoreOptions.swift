@@ -31,7 +31,7 @@ struct VariableStoreOptions: ParsableArguments {
             throw ToolError(
                 "\(EFIVariableDirectory.live) is not readable (not booted through UEFI, or efivarfs is not mounted); "
                     + alternatives,
-                exitCode: ExitStatus.unavailable)
+                category: .unavailable)
         }
         return EFIVariableDirectory(EFIVariableDirectory.live)
     }

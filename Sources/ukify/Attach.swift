@@ -28,7 +28,7 @@ extension Ukify {
                 guard try image.authenticodeDigest(parsed.digestAlgorithm) == parsed.imageDigest else {
                     throw ToolError(
                         "\(signature): signs another image (its digest does not match \(file))",
-                        exitCode: ExitStatus.dataError)
+                        category: .dataError)
                 }
                 let target = try AtomicOutputFile(destination: output)
                 try image.write(appendingSignature: try AuthenticodeSignature.der(in: pkcs7), to: target)
@@ -62,7 +62,7 @@ extension Ukify {
                     guard entries.indices.contains(index) else {
                         throw ToolError(
                             "\(file): has \(entries.count) signature(s), no index \(index)",
-                            exitCode: ExitStatus.dataError)
+                            category: .dataError)
                     }
                     kept = entries
                     kept.remove(at: index)

@@ -62,7 +62,7 @@ extension Ukify {
             try reportingErrors(tool: "ukify") {
                 let targets = [privateKey, certificate, pcrPrivateKey, pcrPublicKey].compactMap { $0 }
                 for target in targets where access(target.string, F_OK) == 0 {
-                    throw ToolError("\(target) exists, refusing to overwrite it", exitCode: ExitStatus.dataError)
+                    throw ToolError("\(target) exists, refusing to overwrite it", category: .dataError)
                 }
                 let secret: FilePermissions = [.ownerReadWrite]
                 let open: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]

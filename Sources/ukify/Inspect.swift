@@ -38,7 +38,7 @@ extension Ukify {
                 for image in images {
                     for selector in sections where image.section(named: selector.name) == nil {
                         throw ToolError(
-                            "\(image.file.path): no section \(selector.name)", exitCode: ExitStatus.dataError)
+                            "\(image.file.path): no section \(selector.name)", category: .dataError)
                     }
                 }
                 var overrides: [String: Bool] = [:]
