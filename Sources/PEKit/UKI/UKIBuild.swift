@@ -35,8 +35,28 @@ public struct UKIBuild: Sendable {
     /// The most SBAT text read from one PE (real ones are a few hundred bytes).
     static let sbatLimit = 1 << 20
 
+    /// The `.linux` content of a kernel signed on the way in (as ukify does): signed when asked
+    /// (`--sign-kernel`) or when it carries no signature yet; nil when it stays as it is. A kernel
+    /// that is not a PE cannot be signed: an error that says how to embed it unsigned.
+    static func signedKernelSection(
+        _ path: FilePath, image: PEImage?, signing: SecureBootSigning
+    ) throws -> (any ByteSource)? {
+        guard let image else {
+            if signing.signKernel == true {
+                throw PEError(.invalidInput, path: path.string, detail: "--sign-kernel needs a PE kernel")
+            }
+            throw PEError(
+                .invalidInput, path: path.string, detail: "not a PE kernel; pass --no-sign-kernel to embed it unsigned")
+        }
+        guard signing.signKernel == true || image.certificateTable == nil else { return nil }
+        return try image.signedCopy(
+            appending: try signing.signature(for: try image.authenticodeDigest(signing.algorithm)))
+    }
+
     /// Plans `request`; `kernelRelease` finds the `.uname` of the kernel when the request has none
-    /// (KernelProbe's `UKIBuild(_:)` passes its `KernelRelease.detect`).
+    /// (KernelProbe's `UKIBuild(_:)` passes its `KernelRelease.detect`). With Secure Boot signing,
+    /// planning includes signing the kernel (``signedKernelSection(_:image:signing:)``): the
+    /// signed kernel's size is part of the layout, so it is signed before anything is written.
     public init(_ request: UKIRequest, kernelRelease: (ReadableFile) throws -> String) throws {
         let stubFile = try Self.open(request.stub)
         let stub = try PEImage(file: stubFile)
@@ -74,20 +94,11 @@ public struct UKIBuild: Sendable {
         }
         var linuxContent = try request.linux.map(Self.wholeFile)
         var signedKernel = false
-        if let signing = request.secureBoot, signing.signKernel != false, let linuxPath = request.linux {
-            guard let linuxImage else {
-                if signing.signKernel == true {
-                    throw PEError(.invalidInput, path: linuxPath.string, detail: "--sign-kernel needs a PE kernel")
-                }
-                throw PEError(
-                    .invalidInput, path: linuxPath.string,
-                    detail: "not a PE kernel; pass --no-sign-kernel to embed it unsigned")
-            }
-            if signing.signKernel == true || linuxImage.certificateTable == nil {
-                let digest = try linuxImage.authenticodeDigest(signing.algorithm)
-                linuxContent = try linuxImage.signedCopy(appending: try signing.signature(for: digest))
-                signedKernel = true
-            }
+        if let signing = request.secureBoot, signing.signKernel != false, let linuxPath = request.linux,
+            let signed = try Self.signedKernelSection(linuxPath, image: linuxImage, signing: signing)
+        {
+            linuxContent = signed
+            signedKernel = true
         }
         try collector.add(.linux, linuxContent, characteristics: SectionHeader.readableCode)
         if !standaloneProfile {
