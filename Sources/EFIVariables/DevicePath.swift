@@ -127,7 +127,7 @@ extension BinaryParseable {
         do {
             try self.init(parsing: &reader)
         } catch let error as EFIVariableError {
-            throw EFIVariableError(error.code, "\(origin): \(error.detail)")
+            throw EFIVariableError(error.code, "\(origin): \(error.message)")
         } catch let error as BinaryIOError {
             throw EFIVariableError(.malformed, "\(origin): \(error.message)")
         }

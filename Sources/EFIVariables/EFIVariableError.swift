@@ -7,7 +7,7 @@ public typealias EFIVariableError = CodedError<EFIVariableErrorCode>
 public enum EFIVariableErrorCode: String, ErrorCode {
     public var category: ErrorCategory {
         switch self {
-        case .notFound: .usage
+        case .notFound, .invalidArgument: .usage
         case .malformed, .refused: .dataError
         case .storeFull: .ioError
         }
@@ -19,6 +19,8 @@ public enum EFIVariableErrorCode: String, ErrorCode {
     case storeFull
     /// A variable or entry that does not exist.
     case notFound
+    /// A value the caller gave that cannot go into a variable (a URI EDK2 would not accept).
+    case invalidArgument
     /// A change that would leave the machine unable to boot, or touch what it booted from.
     case refused
 }

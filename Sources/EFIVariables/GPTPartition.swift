@@ -81,8 +81,45 @@ extension DevicePath {
         guard path.hasPrefix("\\") else {
             throw EFIVariableError(.malformed, "'\(loader)': the loader path must be absolute on the ESP")
         }
-        self.init(nodes: [partition.hardDriveNode, try DevicePathNode(text: path), .endEntire])
+        // The File() node is built from the path's bytes, never parsed from text: a path holding
+        // `)/HD(` cannot add nodes.
+        guard let file = DevicePathNodeForm.filePathData(path) else {
+            throw EFIVariableError(.malformed, "'\(loader)': too long for a device path node")
+        }
+        self.init(nodes: [partition.hardDriveNode, DevicePathNode(.filePath, data: file), .endEntire])
     }
+
+    /// An HTTP boot entry's device path as EDK2 expands a URI: one `Uri()` node + end, built from
+    /// the URI's bytes (no text is parsed, so nothing in it can add nodes). Refused: schemes other
+    /// than http and https, characters RFC 3986 does not allow in a URI (EDK2's HTTP boot takes
+    /// only those), and URIs longer than ``maximumURILength``.
+    public init(httpBootURI uri: String) throws {
+        func refuse(_ why: String) -> EFIVariableError { EFIVariableError(.invalidArgument, "'\(uri)': \(why)") }
+        let scheme = uri.prefix { $0 != ":" }.lowercased()
+        guard ["http", "https"].contains(scheme), uri.dropFirst(scheme.count).hasPrefix("://") else {
+            throw refuse("an HTTP boot URI starts with http:// or https://")
+        }
+        guard uri.utf8.count <= Self.maximumURILength else {
+            throw refuse("longer than \(Self.maximumURILength) bytes")
+        }
+        let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;=%".utf8)
+        if let bad = uri.utf8.first(where: { !allowed.contains($0) }) {
+            throw refuse("the character \(hex(bad)) is not allowed in a URI (RFC 3986; percent-encode it)")
+        }
+        let bytes = Array(uri.utf8)
+        let hexDigits = Set("0123456789ABCDEFabcdef".utf8)
+        for index in bytes.indices where bytes[index] == UInt8(ascii: "%") {
+            let digits = bytes.dropFirst(index + 1).prefix(2)
+            guard digits.count == 2, digits.allSatisfy(hexDigits.contains) else {
+                throw refuse("'%' must start a percent-encoded byte (%XX)")
+            }
+        }
+        self.init(nodes: [DevicePathNode(.uri, data: bytes), .endEntire])
+    }
+
+    /// The longest URI an HTTP boot entry takes here: far more than any boot server needs, and
+    /// well inside one device path node.
+    public static let maximumURILength = 2048
 }
 
 extension String {

@@ -12,16 +12,10 @@ struct AddURI: ParsableCommand {
     @OptionGroup var placement: EntryPlacement
     @OptionGroup var store: VariableStoreOptions
 
-    func validate() throws {
-        guard uri.hasPrefix("http://") || uri.hasPrefix("https://") else {
-            throw ValidationError("--uri must be an http:// or https:// URI")
-        }
-    }
-
     func run() throws {
         try reportingErrors(tool: "bootctl") {
             let option = LoadOption(
-                attributes: LoadOption.active, description: label, filePath: try DevicePath(text: "Uri(\(uri))"))
+                attributes: LoadOption.active, description: label, filePath: try DevicePath(httpBootURI: uri))
             let number = try store.changing { manager in
                 try manager.add(option, position: placement.position)
             }

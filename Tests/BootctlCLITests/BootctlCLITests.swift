@@ -134,11 +134,19 @@ import Testing
             (["next", "--efivars=\(directory.path)", "0042"], 64, "Boot0042"),
             (["remove", "--efivars=\(directory.path)", "12345"], 64, "12345"),
             (["add-uri", "--efivars=\(directory.path)", "--label=x", "--uri=ftp://h/x"], 64, "http"),
+            (
+                [
+                    "add-uri", "--efivars=\(directory.path)", "--label=x",
+                    #"--uri=http://x)/HD(1,MBR,0x1,0x800,0x1)/\EFI\evil.efi"#,
+                ],
+                64, "0x5c is not allowed in a URI"
+            ),
         ] {
             let result = try Self.bootctl(arguments)
             #expect(result.status == code, "\(arguments): \(result.stderr)")
             #expect(result.stderr.contains(mention), "\(result.stderr)")
             #expect(result.stdout.isEmpty)
         }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["not.fd"])
     }
 }

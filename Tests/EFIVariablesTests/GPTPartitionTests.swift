@@ -25,6 +25,30 @@ import Testing
         }
     }
 
+    /// Loader paths and HTTP boot URIs become one node each, from their bytes: text that looks
+    /// like further nodes stays inside the node, and URIs EDK2 would not take are refused.
+    @Test func pathsAndURIsCannotAddNodes() throws {
+        let partition = GPTPartition(
+            number: 1, startLBA: 2048, sizeLBA: 4096, uniqueGUID: EFIGUID("0f6b3a52-9e1d-4c7b-8a25-6d3e1f4b9c70")!)
+        let loader = #"\EFI\a.efi)/Uri(http://x/evil.efi"#
+        let local = try DevicePath(partition: partition, loader: loader)
+        #expect(local.nodes.count == 3 && local.filePaths == [#"\EFI\a.efi)\Uri(http:\\x\evil.efi"#])
+
+        let uri = "http://10.0.2.100/os.efi?x=%2F"
+        // UEFI 2.10 10.3.5.23: type 3 (messaging), subtype 24 (URI), the URI's bytes, no NUL.
+        #expect(
+            try DevicePath(httpBootURI: uri).bytes
+                == [3, 24, UInt8(4 + uri.utf8.count), 0] + Array(uri.utf8) + [0x7F, 0xFF, 4, 0])
+        let injected = "http://x)/HD(1,GPT,0F6B3A52-9E1D-4C7B-8A25-6D3E1F4B9C70,0x800,0x1000)/File(/EFI/evil.efi"
+        #expect(try DevicePath(httpBootURI: injected).nodes.count == 2)
+        for refused in [
+            "ftp://x/os.efi", "http:/x", "http://x/a b.efi", #"http://x/\EFI"#, "http://x/%G0", "http://x/%2",
+            "http://x/é.efi", "https://x/" + String(repeating: "a", count: DevicePath.maximumURILength),
+        ] {
+            #expect(throws: EFIVariableError.self, "\(refused)") { try DevicePath(httpBootURI: refused) }
+        }
+    }
+
     /// A path on no disk (procfs, sysfs, nothing) is one error naming it, with libefiboot's reason.
     @Test func pathsOnNoDiskAreOneClearError() throws {
         for path in ["/proc", "/sys/kernel", "/nonexistent/esp"] {
