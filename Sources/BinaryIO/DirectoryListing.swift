@@ -122,6 +122,17 @@ public final class DirectoryHandle: Sendable {
         try sync()
     }
 
+    /// Waits for and takes an exclusive `flock` on the directory, held until this handle is gone:
+    /// processes that take it change what the directory holds one at a time.
+    public func lockExclusively() throws {
+        while flock(descriptor.rawValue, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                throw BinaryIOError(
+                    .writeFailed, path: path.string, detail: "cannot lock: \(Errno(rawValue: errno).osMessage)")
+            }
+        }
+    }
+
     /// fsync of the directory: its entries' changes reach the disk.
     public func sync() throws {
         guard fsync(descriptor.rawValue) == 0 else {

@@ -24,6 +24,14 @@ public struct ESP: Sendable {
         return own.st_dev != parent.st_dev || own.st_ino == parent.st_ino
     }
 
+    /// Runs `body` holding an exclusive lock on the ESP's root directory, so that the installs,
+    /// renames and cleanups of parallel runs do not interleave (one sees the other's result).
+    public func locked<T>(_ body: () throws -> T) throws -> T {
+        let directory = try DirectoryHandle(path: root)
+        try directory.lockExclusively()
+        return try withExtendedLifetime(directory) { try body() }
+    }
+
     static let uki = "EFI/Linux"
     static let type1 = "loader/entries"
 

@@ -29,7 +29,8 @@ struct Install: ParsableCommand {
             var stem = uki.lastComponent?.string ?? uki.string
             if stem.lowercased().hasSuffix(".efi") { stem = String(stem.dropLast(4)) }
             let booted = try variables.loaderVariables().flatMap(ESPEntry.bootedBaseName)
-            let result = try location.root().installUKI(uki, name: name ?? stem, tries: tries, booted: booted)
+            let esp = try location.root()
+            let result = try esp.locked { try esp.installUKI(uki, name: name ?? stem, tries: tries, booted: booted) }
             for removed in result.removed { printDiagnostic("bootctl: removed the earlier \(removed)") }
             print(result.path)
         }
@@ -61,7 +62,7 @@ struct BlessOptions: ParsableArguments {
             }
             if !path.contains("\\") && !path.contains("/") { path = "\\EFI\\Linux\\" + path }
             let esp = try location.root()
-            if let rename = try BootAssessment.mark(path, good: good, on: esp) {
+            if let rename = try esp.locked({ try BootAssessment.mark(path, good: good, on: esp) }) {
                 print(rename.to)
             } else {
                 printDiagnostic("bootctl: \(path) is already marked \(good ? "good" : "bad")")
@@ -105,7 +106,9 @@ struct Cleanup: ParsableCommand {
             let booted = try store.map { try LoaderVariables(store: $0) }.flatMap(ESPEntry.bootedBaseName)
             let referenced = try store.map { try BootConfiguration(store: $0) }?.entries.compactMap(\.option)
                 .flatMap(\.filePath.filePaths)
-            for removed in try location.root().cleanup(keep: keep, booted: booted, referenced: referenced ?? []) {
+            let esp = try location.root()
+            for removed in try esp.locked({ try esp.cleanup(keep: keep, booted: booted, referenced: referenced ?? []) })
+            {
                 print(removed)
             }
         }

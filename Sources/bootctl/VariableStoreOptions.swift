@@ -1,4 +1,5 @@
 import ArgumentParser
+import BinaryIO
 import BootEntries
 import EFIVariables
 import SystemPackage
@@ -36,12 +37,29 @@ struct VariableStoreOptions: ParsableArguments {
         return EFIVariableDirectory(EFIVariableDirectory.live)
     }
 
-    /// Runs `change` on a boot manager over the selected store and commits the store.
+    /// Runs `change` on a boot manager over the selected store and commits the store, holding
+    /// the store's lock from the read to the commit: parallel runs (two agents, an agent and an
+    /// admin) take turns instead of picking the same free Boot#### or losing each other's writes.
     func changing<T>(_ change: (inout BootManager) throws -> T) throws -> T {
-        var manager = BootManager(store: try open())
-        let result = try change(&manager)
-        try manager.store.commit()
-        return result
+        // A directory that cannot be opened holds no store either: open() then says what is wrong.
+        let lock = try? DirectoryHandle(path: lockDirectory)
+        try lock?.lockExclusively()
+        return try withExtendedLifetime(lock) {
+            var manager = BootManager(store: try open())
+            let result = try change(&manager)
+            try manager.store.commit()
+            return result
+        }
+    }
+
+    /// The directory whose lock guards the selected store: the variable directory itself, or the
+    /// one that holds the (link-resolved) varstore file, which is replaced by a rename on commit.
+    private var lockDirectory: FilePath {
+        if let varstore {
+            let parent = OVMFVarStore.resolvingLinks(varstore).removingLastComponent()
+            return parent.isEmpty ? "." : parent
+        }
+        return efivars ?? EFIVariableDirectory.live
     }
 }
 

@@ -107,6 +107,26 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == before)
     }
 
+    /// Parallel writers to one store take turns (none loses its entry), and a varstore behind a
+    /// symbolic link is updated through the link, which stays a link.
+    @Test func parallelWritersThroughALinkLoseNothing() throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.file("nvram"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            atPath: "/usr/share/OVMF/OVMF_VARS_4M.fd", toPath: directory.file("nvram/vm.fd"))
+        try FileManager.default.createSymbolicLink(atPath: directory.file("vm.fd"), withDestinationPath: "nvram/vm.fd")
+        let writers = 16
+        let script =
+            "for i in $(seq \(writers)); do \"$0\" add-uri --varstore=\"$1\" --label=n$i --uri=http://h/$i.efi & done; wait"
+        #expect(try run("bash", ["-c", script, TestPaths.bootctl, directory.file("vm.fd")]).status == 0)
+        let listed = try Self.bootctl(["list", "--varstore=\(directory.file("nvram/vm.fd"))"]).stdout
+        let labels = Set(
+            listed.split(separator: "\n").compactMap { $0.split(separator: "\t").first?.split(separator: " ").last })
+        #expect(labels.isSuperset(of: (1...writers).map { "n\($0)"[...] }), "\(listed)")
+        let link = try FileManager.default.attributesOfItem(atPath: directory.file("vm.fd"))
+        #expect(link[.type] as? FileAttributeType == .typeSymbolicLink)
+    }
+
     /// What OVMF does when it starts entry `number`: BootNext deleted, BootCurrent set.
     static func firmwareBoots(_ number: UInt16, vars: String) throws {
         let global = "8be4df61-93ca-11d2-aa0d-00e098032b8c"
