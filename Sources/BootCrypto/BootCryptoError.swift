@@ -44,7 +44,28 @@ public enum BootCryptoErrorCode: String, ErrorCode {
         case .malformedSignature: what = "malformed signature"
         }
         guard let detail = error.detail, !detail.isEmpty else { return what }
-        return "\(what): \(detail)"
+        return "\(what): \(redactingSecrets(detail))"
+    }
+
+    /// `text` with the value of every PKCS#11 URI `pin-value` attribute (RFC 7512) replaced by
+    /// `***`: key URIs and OpenSSL's reasons that quote them can name a token's PIN, which no
+    /// message may show.
+    static func redactingSecrets(_ text: String) -> String {
+        let attribute = Array("pin-value=".utf8)
+        let ends = Set(";&? \t\n)".utf8)
+        var rest = Array(text.utf8)[...]
+        var result: [UInt8] = []
+        while let first = rest.first {
+            // ASCII case-insensitively: `| 0x20` lowercases letters and leaves '-' and '=' as they are.
+            guard rest.count >= attribute.count, zip(rest, attribute).allSatisfy({ $0 | 0x20 == $1 }) else {
+                result.append(first)
+                rest = rest.dropFirst()
+                continue
+            }
+            result += rest.prefix(attribute.count) + Array("***".utf8)
+            rest = rest.dropFirst(attribute.count).drop { !ends.contains($0) }
+        }
+        return String(decoding: result, as: UTF8.self)
     }
 }
 

@@ -69,6 +69,9 @@ public final class PrivateKey: @unchecked Sendable {
         guard let engine = ENGINE_by_id(id) else {
             throw BootCryptoError.fromOpenSSL(.providerUnavailable, operation: "engine \(id)")
         }
+        // libp11's pkcs11 engine prints failures, key URI (and PIN) included, to stderr unless told
+        // to be quiet; the error below reports them once, redacted. Engines without QUIET ignore it.
+        _ = ENGINE_ctrl_cmd(engine, "QUIET", 0, nil, nil, 1)
         guard ENGINE_init(engine) == 1 else {
             ENGINE_free(engine)
             throw BootCryptoError.fromOpenSSL(.providerUnavailable, operation: "ENGINE_init(\(id))")

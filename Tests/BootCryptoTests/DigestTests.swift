@@ -29,3 +29,18 @@ import Testing
         #expect(try digest.finalize() == Digest.hash(.sha256, data))
     }
 }
+
+/// No message shows a PKCS#11 PIN (RFC 7512 `pin-value`), whatever quotes the URI.
+@Suite struct SecretRedactionTests {
+    @Test func pinValuesAreRedacted() {
+        let error = BootCryptoError(
+            .keyLoadFailed,
+            detail:
+                "engine pkcs11 key pkcs11:token=t;object=k;PIN-VALUE=12%3B34;type=private: could not load pkcs11:pin-value=9)"
+        )
+        #expect(
+            error.description
+                == "cannot load private key: engine pkcs11 key pkcs11:token=t;object=k;PIN-VALUE=***;type=private: could not load pkcs11:pin-value=***)"
+        )
+    }
+}

@@ -88,5 +88,17 @@ import Testing
         #expect(sign.status == 0, "\(sign.stderr)")
         #expect(try run("sbverify", ["--cert", certificate, signed]).status == 0)
         #expect(try run(TestPaths.ukify, ["verify", "--cert", certificate, signed]).status == 0)
+
+        // A key the token does not hold: the error names the URI without its PIN.
+        let missing = "pkcs11:token=bootchain;object=nokey;type=private;pin-value=1234"
+        let refused = try run(
+            TestPaths.ukify,
+            [
+                "sign", "--signing-engine=pkcs11", "--secureboot-private-key=\(missing)",
+                "--secureboot-certificate=\(certificate)", "-o", directory.file("no.efi"),
+                TestPaths.fixture("uki-unsigned.efi"),
+            ], environment: environment)
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("pin-value=***") && !refused.stderr.contains("1234"), "\(refused.stderr)")
     }
 }
