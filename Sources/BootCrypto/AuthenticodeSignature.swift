@@ -77,7 +77,7 @@ public struct AuthenticodeSignature: Sendable {
 
     /// Checks the signature against the digest of the image it sits in and the trusted certificates.
     public func verify(actualImageDigest: [UInt8], trusted: [Certificate]) -> Verdict {
-        let expectedMessageDigest = try? Digest.hash(signerInfo.digestAlgorithm, indirectDataContentOctets)
+        let expectedMessageDigest = Digest.hash(signerInfo.digestAlgorithm, indirectDataContentOctets)
         let signer = signerCertificate
         return Verdict(
             imageDigestMatches: actualImageDigest == imageDigest,
