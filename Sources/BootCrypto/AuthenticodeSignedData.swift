@@ -50,34 +50,6 @@ func edk2LayoutProblem(_ der: [UInt8], algorithm: DigestAlgorithm) -> String? {
     return nil
 }
 
-/// Context-specific tag `[n]` (constructedness comes from how the node is appended).
-func contextTag(_ number: UInt) -> ASN1Identifier {
-    ASN1Identifier(tagWithNumber: number, tagClass: .contextSpecific)
-}
-
-/// One signed attribute: SEQUENCE { type OID, values SET OF ANY } with a single value.
-struct SignedAttribute: DERSerializable {
-    var type: ASN1ObjectIdentifier
-    var value: ASN1Any
-
-    func serialize(into coder: inout DER.Serializer) throws {
-        try coder.appendConstructedNode(identifier: .sequence) { coder in
-            try coder.serialize(type)
-            try coder.appendConstructedNode(identifier: .set) { try $0.serialize(value) }
-        }
-    }
-}
-
-extension DER.Serializer {
-    /// AlgorithmIdentifier { algorithm, parameters NULL? }.
-    mutating func serializeAlgorithm(_ oid: ASN1ObjectIdentifier, nullParameters: Bool) throws {
-        try appendConstructedNode(identifier: .sequence) { coder in
-            try coder.serialize(oid)
-            if nullParameters { try coder.serialize(ASN1Null()) }
-        }
-    }
-}
-
 /// Builds the Authenticode PKCS#7 SignedData that EDK2 and shim accept (spec digest §2.3-§2.5):
 /// ContentInfo(signedData) with SpcIndirectDataContent { SpcPeImageData, DigestInfo(image digest) },
 /// the signer certificate and chain, and one version-1 SignerInfo identified by issuer and serial,
@@ -114,103 +86,40 @@ public struct AuthenticodeSigner: Sendable {
     }
 
     private func build(imageDigest: [UInt8], algorithm: DigestAlgorithm, signingTime: Int64?) throws -> [UInt8] {
-        let indirectData = try Self.spcIndirectDataContent(imageDigest: imageDigest, algorithm: algorithm)
-        // messageDigest covers the content octets of SpcIndirectDataContent, without its tag and length.
-        let contentOctets = Array(Self.contentOctets(of: try DER.parse(indirectData)))
+        let content = try SpcIndirectDataContent(
+            data: SpcPEImageData(), messageDigest: DigestInfo(algorithm: algorithm, digest: imageDigest))
         var attributes = [
             SignedAttribute(
                 type: AuthenticodeOID.contentType, value: try ASN1Any(erasing: AuthenticodeOID.spcIndirectData)),
             SignedAttribute(
                 type: AuthenticodeOID.messageDigest,
-                value: try ASN1Any(erasing: ASN1OctetString(contentBytes: Digest.hash(algorithm, contentOctets)[...]))),
-            SignedAttribute(type: AuthenticodeOID.spcSpOpusInfo, value: try Self.emptySequence()),
+                value: try ASN1Any(
+                    erasing: ASN1OctetString(contentBytes: Digest.hash(algorithm, content.contentOctets)[...]))),
+            SignedAttribute(type: AuthenticodeOID.spcSpOpusInfo, value: try ASN1Any(erasing: SpcSpOpusInfo())),
         ]
         if let signingTime {
             attributes.append(
                 SignedAttribute(
                     type: AuthenticodeOID.signingTime, value: try ASN1Any(erasing: Self.utcTime(signingTime))))
         }
-        var signedAttributes = DER.Serializer()
-        try signedAttributes.serializeSetOf(attributes)
-        let signature = try key.sign(signedAttributes.serializedBytes, digest: algorithm)
-
-        var coder = DER.Serializer()
-        try coder.appendConstructedNode(identifier: .sequence) { coder in
-            try coder.serialize(AuthenticodeOID.signedData)
-            try coder.appendConstructedNode(identifier: contextTag(0)) { coder in
-                try coder.appendConstructedNode(identifier: .sequence) { coder in
-                    try coder.serialize(1)
-                    try coder.appendConstructedNode(identifier: .set) {
-                        try $0.serializeAlgorithm(AuthenticodeOID.digest(algorithm), nullParameters: true)
-                    }
-                    try coder.appendConstructedNode(identifier: .sequence) { coder in
-                        try coder.serialize(AuthenticodeOID.spcIndirectData)
-                        try coder.appendConstructedNode(identifier: contextTag(0)) {
-                            $0.serializeRawBytes(indirectData)
-                        }
-                    }
-                    let certificates = try ([certificate] + chain).map { ASN1Any(derEncoded: try DER.parse($0.der)) }
-                    try coder.serializeSetOf(certificates, identifier: contextTag(0))
-                    try coder.appendConstructedNode(identifier: .set) { coder in
-                        try coder.appendConstructedNode(identifier: .sequence) { coder in
-                            try coder.serialize(1)
-                            try coder.appendConstructedNode(identifier: .sequence) { coder in
-                                coder.serializeRawBytes(certificate.issuerDER)
-                                coder.serializeRawBytes(certificate.serialNumberDER)
-                            }
-                            try coder.serializeAlgorithm(AuthenticodeOID.digest(algorithm), nullParameters: true)
-                            try coder.serializeSetOf(attributes, identifier: contextTag(0))
-                            switch key.algorithm {
-                            case .rsa: try coder.serializeAlgorithm(AuthenticodeOID.rsaEncryption, nullParameters: true)
-                            case .ecdsa:
-                                try coder.serializeAlgorithm(AuthenticodeOID.ecdsa(algorithm), nullParameters: false)
-                            }
-                            try coder.serialize(ASN1OctetString(contentBytes: signature[...]))
-                        }
-                    }
-                }
+        let signatureAlgorithm =
+            switch key.algorithm {
+            case .rsa:
+                AlgorithmIdentifier(
+                    algorithm: AuthenticodeOID.rsaEncryption, parameters: try ASN1Any(erasing: ASN1Null()))
+            case .ecdsa: AlgorithmIdentifier(algorithm: AuthenticodeOID.ecdsa(algorithm), parameters: nil)
             }
-        }
+        let signerInfo = try PKCS7SignerInfo(
+            signer: IssuerAndSerialNumber(certificate), digestAlgorithm: algorithm, attributes: attributes,
+            signatureAlgorithm: signatureAlgorithm
+        ) { try key.sign($0, digest: algorithm) }
+        let contentInfo = PKCS7ContentInfo(
+            signedData: PKCS7SignedData(
+                digestAlgorithm: algorithm, content: content, certificates: [certificate] + chain,
+                signerInfo: signerInfo))
+        var coder = DER.Serializer()
+        try coder.serialize(contentInfo)
         return coder.serializedBytes
-    }
-
-    /// SpcIndirectDataContent { SpcAttributeTypeAndOptionalValue { SPC_PE_IMAGE_DATAOBJ, SpcPeImageData {
-    /// flags BIT STRING {}, file [0] { [2] { [0] "<<<Obsolete>>>" as UTF-16BE } } } }, DigestInfo }.
-    static func spcIndirectDataContent(imageDigest: [UInt8], algorithm: DigestAlgorithm) throws -> [UInt8] {
-        let obsolete = Array("<<<Obsolete>>>".utf16.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] })
-        var coder = DER.Serializer()
-        try coder.appendConstructedNode(identifier: .sequence) { coder in
-            try coder.appendConstructedNode(identifier: .sequence) { coder in
-                try coder.serialize(AuthenticodeOID.spcPEImageData)
-                try coder.appendConstructedNode(identifier: .sequence) { coder in
-                    try coder.serialize(ASN1BitString(bytes: []))
-                    coder.appendConstructedNode(identifier: contextTag(0)) { coder in
-                        coder.appendConstructedNode(identifier: contextTag(2)) { coder in
-                            coder.appendPrimitiveNode(identifier: contextTag(0)) { $0 += obsolete }
-                        }
-                    }
-                }
-            }
-            try coder.appendConstructedNode(identifier: .sequence) { coder in
-                try coder.serializeAlgorithm(AuthenticodeOID.digest(algorithm), nullParameters: true)
-                try coder.serialize(ASN1OctetString(contentBytes: imageDigest[...]))
-            }
-        }
-        return coder.serializedBytes
-    }
-
-    /// A node's content octets: its encoding without tag and length.
-    static func contentOctets(of node: ASN1Node) -> ArraySlice<UInt8> {
-        switch node.content {
-        case .primitive(let bytes): bytes
-        case .constructed(let children): node.encodedBytes.suffix(children.reduce(0) { $0 + $1.encodedBytes.count })
-        }
-    }
-
-    private static func emptySequence() throws -> ASN1Any {
-        var coder = DER.Serializer()
-        coder.appendConstructedNode(identifier: .sequence) { _ in }
-        return ASN1Any(derEncoded: try DER.parse(coder.serializedBytes))
     }
 
     /// UTCTime for seconds since the epoch (civil date from days: H. Hinnant's algorithm).

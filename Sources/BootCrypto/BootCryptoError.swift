@@ -11,8 +11,6 @@ public enum BootCryptoErrorCode: String, ErrorCode {
     /// hold keys are inputs that are not what they should be.
     public var category: ErrorCategory { .dataError }
 
-    /// OpenSSL could not set up or run a digest.
-    case digestFailed
     /// A private key could not be loaded (file, engine or provider).
     case keyLoadFailed
     /// The private key is encrypted and no passphrase was given.
@@ -33,7 +31,6 @@ public enum BootCryptoErrorCode: String, ErrorCode {
     public static func message(of error: BootCryptoError) -> String {
         let what: String
         switch error.code {
-        case .digestFailed: what = "digest failed"
         case .keyLoadFailed: what = "cannot load private key"
         case .passphraseRequired: what = "private key is encrypted and no passphrase was given"
         case .certificateLoadFailed: what = "cannot load certificate"

@@ -24,18 +24,16 @@ public enum DigestAlgorithm: String, CaseIterable, Sendable {
     }
 }
 
-/// An incremental hash computed by OpenSSL (EVP), for streaming large inputs chunk by chunk.
+/// An incremental hash computed by OpenSSL (EVP), for streaming large inputs chunk by chunk. It
+/// cannot fail: the algorithms are OpenSSL's built-in ones, so EVP fails only when memory runs out,
+/// which traps (as swift-crypto's digests do).
 public final class Digest {
     public let algorithm: DigestAlgorithm
     private let context: OpaquePointer
 
-    public init(_ algorithm: DigestAlgorithm) throws {
-        guard let context = EVP_MD_CTX_new() else {
-            throw BootCryptoError.fromOpenSSL(.digestFailed, operation: "EVP_MD_CTX_new")
-        }
-        guard EVP_DigestInit_ex(context, algorithm.evpMD, nil) == 1 else {
-            EVP_MD_CTX_free(context)
-            throw BootCryptoError.fromOpenSSL(.digestFailed, operation: "EVP_DigestInit_ex(\(algorithm.rawValue))")
+    public init(_ algorithm: DigestAlgorithm) {
+        guard let context = EVP_MD_CTX_new(), EVP_DigestInit_ex(context, algorithm.evpMD, nil) == 1 else {
+            preconditionFailure("EVP_DigestInit_ex(\(algorithm.rawValue)) failed")
         }
         self.algorithm = algorithm
         self.context = context
@@ -45,31 +43,27 @@ public final class Digest {
         EVP_MD_CTX_free(context)
     }
 
-    public func update(_ bytes: UnsafeRawBufferPointer) throws {
+    public func update(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.count > 0 else { return }
-        guard EVP_DigestUpdate(context, bytes.baseAddress, bytes.count) == 1 else {
-            throw BootCryptoError.fromOpenSSL(.digestFailed, operation: "EVP_DigestUpdate")
-        }
+        precondition(EVP_DigestUpdate(context, bytes.baseAddress, bytes.count) == 1, "EVP_DigestUpdate failed")
     }
 
-    public func update(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { try update($0) }
+    public func update(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { update($0) }
     }
 
     /// The digest of everything fed so far. The object cannot be updated afterwards.
-    public func finalize() throws -> [UInt8] {
+    public func finalize() -> [UInt8] {
         var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
-        guard EVP_DigestFinal_ex(context, &output, &length) == 1 else {
-            throw BootCryptoError.fromOpenSSL(.digestFailed, operation: "EVP_DigestFinal_ex")
-        }
+        precondition(EVP_DigestFinal_ex(context, &output, &length) == 1, "EVP_DigestFinal_ex failed")
         return Array(output.prefix(Int(length)))
     }
 
     /// One-shot digest of a byte array.
-    public static func hash(_ algorithm: DigestAlgorithm, _ bytes: [UInt8]) throws -> [UInt8] {
-        let digest = try Digest(algorithm)
-        try digest.update(bytes)
-        return try digest.finalize()
+    public static func hash(_ algorithm: DigestAlgorithm, _ bytes: [UInt8]) -> [UInt8] {
+        let digest = Digest(algorithm)
+        digest.update(bytes)
+        return digest.finalize()
     }
 }

@@ -49,16 +49,16 @@ extension PEImage {
     /// The Authenticode image digest, reading each hashed byte once.
     public func authenticodeDigest(_ algorithm: DigestAlgorithm) throws -> [UInt8] {
         let layout = try authenticodeLayout()
-        let digest = try Digest(algorithm)
+        let digest = Digest(algorithm)
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
         defer { scratch.deallocate() }
         try withPEErrors(path: file.path.string) {
             for range in layout.ranges {
                 try FileRegion(file: file, offset: range.lowerBound, count: range.count)
-                    .forEachChunk(scratch: scratch) { try digest.update($0) }
+                    .forEachChunk(scratch: scratch) { digest.update($0) }
             }
-            try ZeroBytes(count: layout.zeroPadding).forEachChunk(scratch: scratch) { try digest.update($0) }
+            try ZeroBytes(count: layout.zeroPadding).forEachChunk(scratch: scratch) { digest.update($0) }
         }
-        return try digest.finalize()
+        return digest.finalize()
     }
 }

@@ -34,7 +34,7 @@ final class ImageWriter {
                 hashing?.start()
                 checksum.update(chunk)
                 let written = Result { try output.write(chunk) }
-                try hashing?.wait()
+                hashing?.wait()
                 try written.get()
                 size += chunk.count
             }
@@ -73,7 +73,6 @@ private final class ChunkHashing: @unchecked Sendable {
     private let offset: Int
     private let ranges: [Range<Int>]
     private let done = DispatchSemaphore(value: 0)
-    private var error: (any Error)?
 
     init(digest: Digest, chunk: UnsafeRawBufferPointer, offset: Int, ranges: [Range<Int>]) {
         self.digest = digest
@@ -84,24 +83,18 @@ private final class ChunkHashing: @unchecked Sendable {
 
     func start() {
         DispatchQueue.global(qos: .userInitiated).async { [self] in
-            do {
-                let chunkRange = offset..<(offset + chunk.count)
-                for range in ranges where range.overlaps(chunkRange) {
-                    let part = range.clamped(to: chunkRange)
-                    try digest.update(
-                        UnsafeRawBufferPointer(rebasing: chunk[(part.lowerBound - offset)..<(part.upperBound - offset)])
-                    )
-                }
-            } catch {
-                self.error = error
+            let chunkRange = offset..<(offset + chunk.count)
+            for range in ranges where range.overlaps(chunkRange) {
+                let part = range.clamped(to: chunkRange)
+                digest.update(
+                    UnsafeRawBufferPointer(rebasing: chunk[(part.lowerBound - offset)..<(part.upperBound - offset)]))
             }
             done.signal()
         }
     }
 
-    func wait() throws {
+    func wait() {
         done.wait()
-        if let error { throw error }
     }
 }
 
@@ -140,12 +133,12 @@ extension PEImage {
         let tableStart = (contentEnd + 7) / 8 * 8
         // The signer's zero padding is hashed as the layout's virtual padding.
         let hashed = layout.ranges + (layout.zeroPadding > 0 ? [contentEnd..<tableStart] : [])
-        let digest = try Digest(algorithm)
+        let digest = Digest(algorithm)
         let writer = ImageWriter(output: output, digest: digest, hashedRanges: hashed)
         try writer.append(InMemoryBytes(replaced.headers))
         try writer.append(replaced.content)
         try writer.append(ZeroBytes(count: tableStart - contentEnd))
-        let table = (existing + [WinCertificate(pkcs7: try sign(try digest.finalize()))]).flatMap(\.encoded)
+        let table = (existing + [WinCertificate(pkcs7: try sign(digest.finalize()))]).flatMap(\.encoded)
         guard tableStart + table.count <= UInt32.max else { throw PEError(.imageTooLarge, path: file.path.string) }
         try writer.append(InMemoryBytes(table))
         try writer.patch(certificateDirectoryBytes(offset: tableStart, size: table.count), at: directoryOffset)

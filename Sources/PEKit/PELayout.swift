@@ -252,7 +252,7 @@ public struct PELayout: Sendable {
                 throw PEError(
                     .invalidField, field: "NumberOfRvaAndSizes", detail: "no Certificate Table directory to sign into")
             }
-            signing = (sign, try Digest(algorithm), directoryOffset)
+            signing = (sign, Digest(algorithm), directoryOffset)
             hashed = [0..<checkSumOffset, (checkSumOffset + 4)..<directoryOffset, (directoryOffset + 8)..<fileSize]
         }
         let writer = ImageWriter(output: output, digest: signing?.digest, hashedRanges: hashed)
@@ -261,7 +261,7 @@ public struct PELayout: Sendable {
             return try writer.finish(checkSumOffset: checkSumOffset)
         }
         // The raw data ends FileAlignment-aligned, so the table starts 8-aligned with nothing to pad.
-        let table = WinCertificate(pkcs7: try sign(try digest.finalize())).encoded
+        let table = WinCertificate(pkcs7: try sign(digest.finalize())).encoded
         let tableStart = writer.size
         guard tableStart + table.count <= UInt32.max else {
             throw PEError(.imageTooLarge, detail: "signed image beyond 4 GiB")

@@ -39,45 +39,23 @@ public struct MultiBankHasher: Sendable {
 
     /// The digest of `source` in every bank.
     public func digests(of source: any ByteSource) throws -> [DigestAlgorithm: [UInt8]] {
-        let digests = try groups.map { try $0.map { try Digest($0) } }
+        let digests = groups.map { $0.map { Digest($0) } }
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 64)
         defer { scratch.deallocate() }
         try source.forEachChunk(scratch: scratch) { chunk in
             if digests.count == 1 {
-                for digest in digests[0] { try digest.update(chunk) }
+                for digest in digests[0] { digest.update(chunk) }
                 return
             }
-            let failures = FailureBox()
             // Each group's digests are touched by exactly one worker, and the chunk outlives them.
             nonisolated(unsafe) let shared = (digests, chunk)
             DispatchQueue.concurrentPerform(iterations: digests.count) { group in
-                do {
-                    for digest in shared.0[group] { try digest.update(shared.1) }
-                } catch {
-                    failures.record(error)
-                }
+                for digest in shared.0[group] { digest.update(shared.1) }
             }
-            try failures.rethrow()
         }
         var result: [DigestAlgorithm: [UInt8]] = [:]
-        for digest in digests.joined() { result[digest.algorithm] = try digest.finalize() }
+        for digest in digests.joined() { result[digest.algorithm] = digest.finalize() }
         return result
-    }
-}
-
-/// The first error of concurrently running work.
-private final class FailureBox: @unchecked Sendable {
-    private let lock = DispatchSemaphore(value: 1)
-    private var error: (any Error)?
-
-    func record(_ error: any Error) {
-        lock.wait()
-        if self.error == nil { self.error = error }
-        lock.signal()
-    }
-
-    func rethrow() throws {
-        if let error { throw error }
     }
 }
 

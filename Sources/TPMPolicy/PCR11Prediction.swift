@@ -51,9 +51,9 @@ public struct PCR11Prediction: Sendable {
             for section in selected where section.kind == kind {
                 let contentDigests = try hasher.digests(of: section.content)
                 for bank in banks {
-                    let nameDigest = try Digest.hash(bank, Array(kind.rawValue.utf8) + [0])
-                    pcr[bank] = try Self.extend(pcr[bank]!, with: nameDigest, bank: bank)
-                    pcr[bank] = try Self.extend(pcr[bank]!, with: contentDigests[bank]!, bank: bank)
+                    let nameDigest = Digest.hash(bank, Array(kind.rawValue.utf8) + [0])
+                    pcr[bank] = Self.extend(pcr[bank]!, with: nameDigest, bank: bank)
+                    pcr[bank] = Self.extend(pcr[bank]!, with: contentDigests[bank]!, bank: bank)
                 }
                 measured.append(kind)
             }
@@ -64,8 +64,8 @@ public struct PCR11Prediction: Sendable {
     }
 
     /// `H(pcr || digest)`: what TPM2_PCR_Extend does.
-    public static func extend(_ pcr: [UInt8], with digest: [UInt8], bank: DigestAlgorithm) throws -> [UInt8] {
-        try Digest.hash(bank, pcr + digest)
+    public static func extend(_ pcr: [UInt8], with digest: [UInt8], bank: DigestAlgorithm) -> [UInt8] {
+        Digest.hash(bank, pcr + digest)
     }
 
     /// PCR 11 after `phase`'s words have been extended.
@@ -74,7 +74,7 @@ public struct PCR11Prediction: Sendable {
             throw TPMPolicyError(.invalidArgument, "bank \(bank.rawValue) was not computed")
         }
         for word in phase.words {
-            pcr = try Self.extend(pcr, with: try Digest.hash(bank, Array(word.utf8)), bank: bank)
+            pcr = Self.extend(pcr, with: Digest.hash(bank, Array(word.utf8)), bank: bank)
         }
         return pcr
     }

@@ -23,7 +23,7 @@ public struct PCRPolicy: Sendable, Equatable {
     }
 
     static func message(policy: [UInt8], policyRef: String?) throws -> [UInt8] {
-        policy + (try policyRef.map { try Digest.hash(.sha256, Array($0.utf8)) } ?? [])
+        policy + (policyRef.map { Digest.hash(.sha256, Array($0.utf8)) } ?? [])
     }
 }
 

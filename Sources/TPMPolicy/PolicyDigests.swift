@@ -16,19 +16,17 @@ public enum PolicyDigest {
     ) throws -> [UInt8] {
         let sorted = values.sorted { $0.pcr < $1.pcr }
         let selection = try pcrSelection(bank: bank, pcrs: sorted.map(\.pcr))
-        let pcrDigest = try Digest.hash(.sha256, sorted.flatMap(\.value))
-        return try Digest.hash(.sha256, previous + UInt32(TPM2_CC_PolicyPCR).bigEndianBytes + selection + pcrDigest)
+        let pcrDigest = Digest.hash(.sha256, sorted.flatMap(\.value))
+        return Digest.hash(.sha256, previous + UInt32(TPM2_CC_PolicyPCR).bigEndianBytes + selection + pcrDigest)
     }
 
     /// PolicyAuthorize: `SHA256(SHA256(previous || TPM_CC_PolicyAuthorize || keyName) || policyRef)`.
     /// It replaces the session digest, so `previous` is the zero digest in systemd's policies.
     public static func policyAuthorize(
         keyName: [UInt8], policyRef: [UInt8] = [], previous: [UInt8] = zero
-    ) throws
-        -> [UInt8]
-    {
-        let inner = try Digest.hash(.sha256, previous + UInt32(TPM2_CC_PolicyAuthorize).bigEndianBytes + keyName)
-        return try Digest.hash(.sha256, inner + policyRef)
+    ) -> [UInt8] {
+        let inner = Digest.hash(.sha256, previous + UInt32(TPM2_CC_PolicyAuthorize).bigEndianBytes + keyName)
+        return Digest.hash(.sha256, inner + policyRef)
     }
 
     /// A marshalled TPML_PCR_SELECTION of `pcrs` (0-23) in one bank.

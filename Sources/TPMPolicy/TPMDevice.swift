@@ -226,7 +226,7 @@ public final class TPMDevice {
                 ESYS_TR(ESYS_TR_RH_OWNER), &keyHandle), "LoadExternal (PCR public key)")
         defer { Esys_FlushContext(context, keyHandle) }
 
-        var digest = digest2B(try Digest.hash(.sha256, try entry.signedMessage))
+        var digest = digest2B(Digest.hash(.sha256, try entry.signedMessage))
         var signature = try Self.signatureStructure(entry.signature, key: key)
         var ticket: UnsafeMutablePointer<TPMT_TK_VERIFIED>?
         let verified = Esys_VerifySignature(
@@ -239,7 +239,7 @@ public final class TPMDevice {
                 "the TPM refused the signature of policy \(entry.policy.hexString): \(tpmErrorText(verified))")
         }
         var approved = digest2B(entry.policy)
-        var policyRef = digest2B(try entry.policyRef.map { try Digest.hash(.sha256, Array($0.utf8)) } ?? [])
+        var policyRef = digest2B(entry.policyRef.map { Digest.hash(.sha256, Array($0.utf8)) } ?? [])
         var name = TPM2B_NAME()
         name.size = UInt16(tpmKey.name.count)
         withUnsafeMutableBytes(of: &name.name) { $0.copyBytes(from: tpmKey.name) }

@@ -20,8 +20,8 @@ public struct TPMPublicKey: Sendable {
         publicArea = try marshal(capacity: MemoryLayout<TPMT_PUBLIC>.size) { buffer, size, offset in
             Tss2_MU_TPMT_PUBLIC_Marshal(&structure, buffer, size, offset)
         }
-        name = UInt16(TPM2_ALG_SHA256).bigEndianBytes + (try Digest.hash(.sha256, publicArea))
-        fingerprint = try Digest.hash(.sha256, key.publicKeyEncoding)
+        name = UInt16(TPM2_ALG_SHA256).bigEndianBytes + Digest.hash(.sha256, publicArea)
+        fingerprint = Digest.hash(.sha256, key.publicKeyEncoding)
     }
 
     static func structure(of key: PublicKey) throws -> TPMT_PUBLIC {

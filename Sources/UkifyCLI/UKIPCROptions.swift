@@ -246,7 +246,7 @@ public struct UKIPCRPlan: Sendable {
             guard let size = try group.signer.signatureSize else { return nil }
             for bank in banks {
                 for phase in group.phases {
-                    let standIn = try Digest.hash(.sha256, Array("\(bank.rawValue)/\(phase)".utf8))
+                    let standIn = Digest.hash(.sha256, Array("\(bank.rawValue)/\(phase)".utf8))
                     placeholder.append(
                         PCRSignatureEntry(
                             pcrs: [PCRPolicy.pcr], keyFingerprint: group.signer.tpmKey.fingerprint, policy: standIn,

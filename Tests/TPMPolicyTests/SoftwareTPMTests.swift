@@ -24,8 +24,8 @@ import Testing
         for name in [".linux", ".osrel", ".cmdline", ".initrd", ".splash", ".dtb", ".pcrpkey"] {
             guard let section = image.section(named: name) else { continue }
             let bytes = try image.memoryContent(of: section).readAll(limit: 1 << 24)
-            try tpm.extendPCR(11, bank: bank, digest: try Digest.hash(bank, Array(name.utf8) + [0]))
-            try tpm.extendPCR(11, bank: bank, digest: try Digest.hash(bank, bytes))
+            try tpm.extendPCR(11, bank: bank, digest: Digest.hash(bank, Array(name.utf8) + [0]))
+            try tpm.extendPCR(11, bank: bank, digest: Digest.hash(bank, bytes))
         }
     }
 
@@ -56,7 +56,7 @@ import Testing
         let afterStub = try PCRPolicy(try prediction.values(phases: [PhasePath(words: [])])[0], policyRef: nil)
         signatures.append(try signer.sign(afterStub), bank: .sha256)
 
-        let authorizePolicy = try PolicyDigest.policyAuthorize(keyName: signer.tpmKey.name)
+        let authorizePolicy = PolicyDigest.policyAuthorize(keyName: signer.tpmKey.name)
         let sealed = try tpm.seal(Array("s3cr3t".utf8), policy: authorizePolicy)
 
         // PCR 11 is still zero: no signed policy matches.
@@ -70,7 +70,7 @@ import Testing
         )
 
         // After enter-initrd the value differs; only a signature for that phase unseals again.
-        try tpm.extendPCR(11, bank: .sha256, digest: try Digest.hash(.sha256, Array("enter-initrd".utf8)))
+        try tpm.extendPCR(11, bank: .sha256, digest: Digest.hash(.sha256, Array("enter-initrd".utf8)))
         #expect { try tpm.unseal(sealed, signatures: signatures, key: signer.publicKey, bank: .sha256) } throws: {
             ($0 as? TPMPolicyError)?.code == .policyMismatch
         }
@@ -113,8 +113,8 @@ import Testing
             try signer.sign(
                 try PCRPolicy(try Self.prediction().values(phases: [PhasePath(words: [])])[0], policyRef: "initrd")),
             bank: .sha256)
-        let expected = try PolicyDigest.policyAuthorize(
-            keyName: signer.tpmKey.name, policyRef: try Digest.hash(.sha256, Array("initrd".utf8)))
+        let expected = PolicyDigest.policyAuthorize(
+            keyName: signer.tpmKey.name, policyRef: Digest.hash(.sha256, Array("initrd".utf8)))
         #expect(
             try tpm.authorize(signatures: signatures, key: signer.publicKey, bank: .sha256, policyRef: "initrd")
                 == expected)

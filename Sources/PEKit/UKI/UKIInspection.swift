@@ -34,17 +34,17 @@ public struct UKIInspection: Sendable {
             let name = header.name.string
             let kind = UKISectionKind(rawValue: name)
             let content = try image.memoryContent(of: header)
-            let digest = try Digest(.sha256)
+            let digest = Digest(.sha256)
             let showText = (textOverrides[name] ?? kind?.isText ?? false) && content.count <= Self.textLimit
             var text: [UInt8] = []
             try withPEErrors(path: image.file.path.string) {
                 try content.forEachChunk(scratch: scratch) { chunk in
-                    try digest.update(chunk)
+                    digest.update(chunk)
                     if showText { text.append(contentsOf: chunk) }
                 }
             }
             let section = Section(
-                name: name, size: content.count, sha256: try digest.finalize().hexString,
+                name: name, size: content.count, sha256: digest.finalize().hexString,
                 text: showText ? (String(validating: text, as: UTF8.self) ?? "(not valid UTF-8)") : nil,
                 measured: kind?.isMeasured)
             if kind == .profile { profiles.append([]) }
