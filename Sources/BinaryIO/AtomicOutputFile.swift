@@ -46,8 +46,9 @@ public final class AtomicOutputFile {
         self.directory = directory
         self.name = name
         destination = directory.path.appending(name)
+        directory.removeAbandonedTemporaryFiles()
         var generator = SystemRandomNumberGenerator()
-        temporaryName = ".\(name).tmp-\(String(generator.next() & 0xFFFF_FFFF, radix: 16))"
+        temporaryName = ".\(name).tmp-\(getpid())-\(String(generator.next() & 0xFFFF_FFFF, radix: 16))"
         let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
         let opened = openat(directory.descriptor.rawValue, temporaryName, flags, permissions.rawValue)
         guard opened >= 0 else {
@@ -135,6 +136,22 @@ public final class AtomicOutputFile {
             guard fsync(directory) == 0 else { throw Errno(rawValue: errno) }
         } catch let errno as Errno {
             throw BinaryIOError(.writeFailed, path: destination.string, detail: errno.osMessage)
+        }
+    }
+}
+
+extension DirectoryHandle {
+    /// Removes the temporary files of ``AtomicOutputFile``s (`.NAME.tmp-PID-RANDOM`) whose process
+    /// is gone: what a kill or a crash in the middle of a write left behind, which on a small ESP
+    /// would make the next install fail for lack of space. Files of running processes stay.
+    func removeAbandonedTemporaryFiles() {
+        guard let entries = try? entries() else { return }
+        for (name, kind) in entries where kind == .regular && name.hasPrefix(".") {
+            let fields = Array(name.split(separator: "-", omittingEmptySubsequences: false).suffix(3))
+            guard fields.count == 3, fields[0].hasSuffix(".tmp"), let pid = pid_t(fields[1]), pid > 0,
+                UInt32(fields[2], radix: 16) != nil, kill(pid, 0) != 0, errno == ESRCH
+            else { continue }
+            _ = unlinkat(descriptor.rawValue, name, 0)
         }
     }
 }

@@ -79,6 +79,20 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["out.efi"])
     }
 
+    /// A write removes what killed writers left (`.NAME.tmp-PID-RANDOM` of a process that is
+    /// gone) and leaves the temporary files of running processes and everything else alone.
+    @Test func abandonedTemporaryFilesAreRemoved() throws {
+        let directory = try TemporaryDirectory()
+        let dead = try run("sh", ["-c", "echo $$"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let abandoned = [".os-a.efi.tmp-\(dead)-1f2e", ".other.efi.tmp-\(dead)-0"]
+        let kept = [".os-a.efi.tmp-\(getpid())-abc", ".os-a.efi.tmp-1-xyz", "notes.tmp-\(dead)", "os-b.efi"]
+        for name in abandoned + kept { _ = try directory.write(name, [1]) }
+        try InMemoryBytes([2]).save(to: FilePath(directory.file("os-a.efi")))
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+                == (kept + ["os-a.efi"]).sorted())
+    }
+
     @Test func outputInMissingDirectoryNamesIt() throws {
         let directory = try TemporaryDirectory()
         #expect { _ = try AtomicOutputFile(destination: FilePath(directory.file("missing/out.efi"))) } throws: {
