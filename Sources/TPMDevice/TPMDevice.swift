@@ -142,18 +142,16 @@ public final class TPMDevice {
             var creationPCR = TPML_PCR_SELECTION()
             var privateOut: UnsafeMutablePointer<TPM2B_PRIVATE>?
             var publicOut: UnsafeMutablePointer<TPM2B_PUBLIC>?
-            var creationData: UnsafeMutablePointer<TPM2B_CREATION_DATA>?
-            var creationHash: UnsafeMutablePointer<TPM2B_DIGEST>?
-            var creationTicket: UnsafeMutablePointer<TPMT_TK_CREATION>?
+            var creation = CreationOutputs()
             try check(
                 Esys_Create(
                     context, primary, ESYS_TR(ESYS_TR_PASSWORD), ESYS_TR(ESYS_TR_NONE), ESYS_TR(ESYS_TR_NONE),
-                    &sensitive, &template, &outsideInfo, &creationPCR, &privateOut, &publicOut, &creationData,
-                    &creationHash, &creationTicket), "Create (sealed object)")
+                    &sensitive, &template, &outsideInfo, &creationPCR, &privateOut, &publicOut, &creation.data,
+                    &creation.hash, &creation.ticket), "Create (sealed object)")
             defer {
                 Esys_Free(privateOut)
                 Esys_Free(publicOut)
-                freeCreationOutputs(creationData, creationHash, creationTicket)
+                creation.free()
             }
             guard let privateOut, let publicOut else { throw TPMPolicyError(.tpmFailure, "Create returned nothing") }
             return SealedObject(
@@ -308,16 +306,14 @@ public final class TPMDevice {
         var creationPCR = TPML_PCR_SELECTION()
         var primary = ESYS_TR(ESYS_TR_NONE)
         var publicOut: UnsafeMutablePointer<TPM2B_PUBLIC>?
-        var creationData: UnsafeMutablePointer<TPM2B_CREATION_DATA>?
-        var creationHash: UnsafeMutablePointer<TPM2B_DIGEST>?
-        var creationTicket: UnsafeMutablePointer<TPMT_TK_CREATION>?
+        var creation = CreationOutputs()
         try check(
             Esys_CreatePrimary(
                 context, ESYS_TR(ESYS_TR_RH_OWNER), ESYS_TR(ESYS_TR_PASSWORD), ESYS_TR(ESYS_TR_NONE),
                 ESYS_TR(ESYS_TR_NONE), &sensitive, &template, &outsideInfo, &creationPCR, &primary, &publicOut,
-                &creationData, &creationHash, &creationTicket), "CreatePrimary")
+                &creation.data, &creation.hash, &creation.ticket), "CreatePrimary")
         Esys_Free(publicOut)
-        freeCreationOutputs(creationData, creationHash, creationTicket)
+        creation.free()
         defer { Esys_FlushContext(context, primary) }
         return try body(primary)
     }
@@ -349,14 +345,17 @@ public final class TPMDevice {
     }
 }
 
-/// Frees the creation data, hash and ticket that Create and CreatePrimary return (unused here).
-private func freeCreationOutputs(
-    _ data: UnsafeMutablePointer<TPM2B_CREATION_DATA>?, _ hash: UnsafeMutablePointer<TPM2B_DIGEST>?,
-    _ ticket: UnsafeMutablePointer<TPMT_TK_CREATION>?
-) {
-    Esys_Free(data)
-    Esys_Free(hash)
-    Esys_Free(ticket)
+/// The creation data, hash and ticket that Create and CreatePrimary return (unused here).
+private struct CreationOutputs {
+    var data: UnsafeMutablePointer<TPM2B_CREATION_DATA>?
+    var hash: UnsafeMutablePointer<TPM2B_DIGEST>?
+    var ticket: UnsafeMutablePointer<TPMT_TK_CREATION>?
+
+    func free() {
+        Esys_Free(data)
+        Esys_Free(hash)
+        Esys_Free(ticket)
+    }
 }
 
 /// The TPML_PCR_SELECTION of `pcrs` in `bank`, from TPMPolicy's marshalled form.
