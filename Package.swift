@@ -34,8 +34,16 @@ let package = Package(
             pkgConfig: "efiboot",
             providers: [.apt(["libefiboot-dev", "libefivar-dev"])]
         ),
+        // tss2 in two wrappers, one per importer: marshalling and response-code text for the policy
+        // math (ukify links no ESYS/TCTI), ESYS and the TCTI loader (+ marshalling) for the device
+        // client. Both include the same tss2 type headers; each importer sees only its own module.
         .systemLibrary(
-            name: "CTSS2",
+            name: "CTSS2MU",
+            pkgConfig: "tss2-mu",
+            providers: [.apt(["libtss2-dev"])]
+        ),
+        .systemLibrary(
+            name: "CTSS2ESYS",
             pkgConfig: "tss2-esys",
             providers: [.apt(["libtss2-dev"])]
         ),
@@ -62,10 +70,13 @@ let package = Package(
         .target(
             name: "TPMPolicy",
             dependencies: [
-                "CTSS2", "BinaryIO", "BootCrypto", "PEKit", "JSON",
+                "CTSS2MU", "BinaryIO", "BootCrypto", "PEKit", "JSON",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // The TPM itself (ESYS over any TCTI): measure's `status` and the swtpm tests only, so ukify
+        // links no libtss2-esys/tctildr.
+        .target(name: "TPMDevice", dependencies: ["CTSS2ESYS", "BinaryIO", "BootCrypto", "TPMPolicy"]),
         .target(
             name: "EFIVariables",
             dependencies: ["CEFIVar", "BinaryIO", .product(name: "SystemPackage", package: "swift-system")]
@@ -123,7 +134,7 @@ let package = Package(
         .executableTarget(
             name: "measure",
             dependencies: [
-                "BinaryIO", "BootCrypto", "PEKit", "TPMPolicy", "JSON", "PCRCLI", "ToolSupport",
+                "BinaryIO", "BootCrypto", "PEKit", "TPMPolicy", "TPMDevice", "JSON", "PCRCLI", "ToolSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -167,6 +178,13 @@ let package = Package(
             name: "TPMPolicyTests",
             dependencies: [
                 "TPMPolicy", "PEKit", "BootCrypto", "BinaryIO", "JSON", "TestSupport",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .testTarget(
+            name: "TPMDeviceTests",
+            dependencies: [
+                "TPMDevice", "TPMPolicy", "PEKit", "BootCrypto", "BinaryIO", "TestSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),

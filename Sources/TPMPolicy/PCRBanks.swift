@@ -1,5 +1,5 @@
 import BootCrypto
-internal import CTSS2
+internal import CTSS2MU
 
 extension DigestAlgorithm {
     /// Parses a bank name as systemd-measure does (OpenSSL digest names, any case).
@@ -19,7 +19,7 @@ extension DigestAlgorithm {
     }
 
     /// The TPM2_ALG_ID of this hash.
-    var tpmAlgorithm: UInt16 {
+    public var tpmAlgorithm: UInt16 {
         switch self {
         case .sha1: UInt16(TPM2_ALG_SHA1)
         case .sha256: UInt16(TPM2_ALG_SHA256)

@@ -1,6 +1,6 @@
 import BinaryIO
 import BootCrypto
-internal import CTSS2
+internal import CTSS2MU
 
 /// TPM2 policy digests computed in software, as a TPM computes them in a trial session (spec
 /// digest §5.2-§5.5). Policy sessions always hash with SHA-256; structures are marshalled by
@@ -37,7 +37,7 @@ public enum PolicyDigest {
         }
     }
 
-    static func selectionStructure(bank: DigestAlgorithm, pcrs: [Int]) throws -> TPML_PCR_SELECTION {
+    private static func selectionStructure(bank: DigestAlgorithm, pcrs: [Int]) throws -> TPML_PCR_SELECTION {
         var selection = TPML_PCR_SELECTION()
         selection.count = 1
         selection.pcrSelections.0.hash = bank.tpmAlgorithm
@@ -55,8 +55,10 @@ public enum PolicyDigest {
 }
 
 /// Runs a tss2-mu marshal function into a buffer of `capacity` bytes and returns what it wrote.
-func marshal(
-    capacity: Int, _ body: (UnsafeMutablePointer<UInt8>, Int, UnsafeMutablePointer<Int>) -> TSS2_RC
+/// Package-wide so that TPMDevice marshals with the same helper (the closure's result is a
+/// TSS2_RC, a `UInt32`, so no C type crosses the module boundary).
+package func marshal(
+    capacity: Int, _ body: (UnsafeMutablePointer<UInt8>, Int, UnsafeMutablePointer<Int>) -> UInt32
 ) throws -> [UInt8] {
     var buffer = [UInt8](repeating: 0, count: capacity)
     var offset = 0
@@ -67,8 +69,8 @@ func marshal(
     return Array(buffer.prefix(offset))
 }
 
-/// tss2-rc's text for a response code.
-func tpmErrorText(_ rc: TSS2_RC) -> String {
+/// tss2-rc's text for a response code (a TSS2_RC); package-wide for TPMDevice's errors.
+package func tpmErrorText(_ rc: UInt32) -> String {
     guard let text = Tss2_RC_Decode(rc) else { return hex(rc) }
     return String(cString: text)
 }

@@ -1,6 +1,6 @@
 import BinaryIO
 import BootCrypto
-internal import CTSS2
+internal import CTSS2MU
 
 /// A public key as the TPM sees it after TPM2_LoadExternal, in systemd's template (spec digest
 /// §5.4): nameAlg SHA-256, attributes userWithAuth|decrypt|sign, no symmetric or scheme, RSA
@@ -24,7 +24,7 @@ public struct TPMPublicKey: Sendable {
         fingerprint = Digest.hash(.sha256, key.publicKeyEncoding)
     }
 
-    static func structure(of key: PublicKey) throws -> TPMT_PUBLIC {
+    private static func structure(of key: PublicKey) throws -> TPMT_PUBLIC {
         var area = TPMT_PUBLIC()
         area.nameAlg = TPMI_ALG_HASH(TPM2_ALG_SHA256)
         area.objectAttributes = objectAttributes

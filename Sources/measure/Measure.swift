@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import ToolSupport
 
 @main
@@ -16,5 +17,12 @@ struct Measure: ParsableCommand {
         defaultSubcommand: Status.self
     )
 
-    static func main() { mainReadingArguments(PCRSelectionOptions.normalizingEmptyPhase) }
+    static func main() {
+        // tss2 3.x logs its own warnings and errors to stderr, and has no API to turn that off: only
+        // the environment variable TSS2_LOG, which each tss2 library reads at its first log line.
+        // `status` reports every TPM failure as one error message, so tss2's lines are silenced here,
+        // before any thread or TPM connection exists, unless the user set TSS2_LOG to debug tss2.
+        setenv("TSS2_LOG", "all+NONE", 0)
+        mainReadingArguments(PCRSelectionOptions.normalizingEmptyPhase)
+    }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import BootCrypto
 import JSON
 import PCRCLI
+import TPMDevice
 import TPMPolicy
 import ToolSupport
 

@@ -1,6 +1,7 @@
+import BinaryIO
 import BootCrypto
-internal import CTSS2
-import Glibc
+internal import CTSS2ESYS
+import TPMPolicy
 
 /// A TPM reached through tss2's ESYS over any TCTI (`device:/dev/tpmrm0`,
 /// `swtpm:host=127.0.0.1,port=2321`, ...): read and extend PCRs, compute a policy in a trial
@@ -23,9 +24,11 @@ public final class TPMDevice {
     public let tctiConfiguration: String
 
     /// Connects to the TPM named by `tcti` (tss2 TCTI loader syntax).
+    ///
+    /// Every failure is reported as one error; tss2 3.x also logs its own warnings to stderr,
+    /// which only the environment variable `TSS2_LOG` (read at tss2's first log line) turns off,
+    /// so silencing them is the executable's decision (measure's `main`), not this library's.
     public init(tcti configuration: String) throws {
-        // tss2 logs its own warnings to stderr; every failure here is reported as one error instead.
-        setenv("TSS2_LOG", "all+NONE", 0)
         var tcti: OpaquePointer?
         var rc = Tss2_TctiLdr_Initialize(configuration, &tcti)
         guard rc == TSS2_RC_SUCCESS, let tcti else {
@@ -60,7 +63,7 @@ public final class TPMDevice {
 
     /// The current value of PCR `index` in `bank`; nil when the TPM has not allocated the bank.
     public func readPCR(_ index: Int, bank: DigestAlgorithm) throws -> [UInt8]? {
-        var selection = try PolicyDigest.selectionStructure(bank: bank, pcrs: [index])
+        var selection = try pcrSelection(bank: bank, pcrs: [index])
         var counter: UInt32 = 0
         var selectionOut: UnsafeMutablePointer<TPML_PCR_SELECTION>?
         var values: UnsafeMutablePointer<TPML_DIGEST>?
@@ -139,18 +142,16 @@ public final class TPMDevice {
             var creationPCR = TPML_PCR_SELECTION()
             var privateOut: UnsafeMutablePointer<TPM2B_PRIVATE>?
             var publicOut: UnsafeMutablePointer<TPM2B_PUBLIC>?
-            var creationData: UnsafeMutablePointer<TPM2B_CREATION_DATA>?
-            var creationHash: UnsafeMutablePointer<TPM2B_DIGEST>?
-            var creationTicket: UnsafeMutablePointer<TPMT_TK_CREATION>?
+            var creation = CreationOutputs()
             try check(
                 Esys_Create(
                     context, primary, ESYS_TR(ESYS_TR_PASSWORD), ESYS_TR(ESYS_TR_NONE), ESYS_TR(ESYS_TR_NONE),
-                    &sensitive, &template, &outsideInfo, &creationPCR, &privateOut, &publicOut, &creationData,
-                    &creationHash, &creationTicket), "Create (sealed object)")
+                    &sensitive, &template, &outsideInfo, &creationPCR, &privateOut, &publicOut, &creation.data,
+                    &creation.hash, &creation.ticket), "Create (sealed object)")
             defer {
                 Esys_Free(privateOut)
                 Esys_Free(publicOut)
-                freeCreationOutputs(creationData, creationHash, creationTicket)
+                creation.free()
             }
             guard let privateOut, let publicOut else { throw TPMPolicyError(.tpmFailure, "Create returned nothing") }
             return SealedObject(
@@ -219,7 +220,9 @@ public final class TPMDevice {
         }
         var keyHandle = ESYS_TR(ESYS_TR_NONE)
         var publicArea = TPM2B_PUBLIC()
-        publicArea.publicArea = try TPMPublicKey.structure(of: key)
+        try unmarshal(tpmKey.publicArea) { buffer, size, offset in
+            Tss2_MU_TPMT_PUBLIC_Unmarshal(buffer, size, offset, &publicArea.publicArea)
+        }
         try check(
             Esys_LoadExternal(
                 context, ESYS_TR(ESYS_TR_NONE), ESYS_TR(ESYS_TR_NONE), ESYS_TR(ESYS_TR_NONE), nil, &publicArea,
@@ -252,7 +255,7 @@ public final class TPMDevice {
     }
 
     private func policyPCR(_ session: ESYS_TR, bank: DigestAlgorithm, pcrs: [Int]) throws {
-        var selection = try PolicyDigest.selectionStructure(bank: bank, pcrs: pcrs)
+        var selection = try pcrSelection(bank: bank, pcrs: pcrs)
         var empty = TPM2B_DIGEST()
         try check(
             Esys_PolicyPCR(
@@ -303,16 +306,14 @@ public final class TPMDevice {
         var creationPCR = TPML_PCR_SELECTION()
         var primary = ESYS_TR(ESYS_TR_NONE)
         var publicOut: UnsafeMutablePointer<TPM2B_PUBLIC>?
-        var creationData: UnsafeMutablePointer<TPM2B_CREATION_DATA>?
-        var creationHash: UnsafeMutablePointer<TPM2B_DIGEST>?
-        var creationTicket: UnsafeMutablePointer<TPMT_TK_CREATION>?
+        var creation = CreationOutputs()
         try check(
             Esys_CreatePrimary(
                 context, ESYS_TR(ESYS_TR_RH_OWNER), ESYS_TR(ESYS_TR_PASSWORD), ESYS_TR(ESYS_TR_NONE),
                 ESYS_TR(ESYS_TR_NONE), &sensitive, &template, &outsideInfo, &creationPCR, &primary, &publicOut,
-                &creationData, &creationHash, &creationTicket), "CreatePrimary")
+                &creation.data, &creation.hash, &creation.ticket), "CreatePrimary")
         Esys_Free(publicOut)
-        freeCreationOutputs(creationData, creationHash, creationTicket)
+        creation.free()
         defer { Esys_FlushContext(context, primary) }
         return try body(primary)
     }
@@ -344,14 +345,26 @@ public final class TPMDevice {
     }
 }
 
-/// Frees the creation data, hash and ticket that Create and CreatePrimary return (unused here).
-private func freeCreationOutputs(
-    _ data: UnsafeMutablePointer<TPM2B_CREATION_DATA>?, _ hash: UnsafeMutablePointer<TPM2B_DIGEST>?,
-    _ ticket: UnsafeMutablePointer<TPMT_TK_CREATION>?
-) {
-    Esys_Free(data)
-    Esys_Free(hash)
-    Esys_Free(ticket)
+/// The creation data, hash and ticket that Create and CreatePrimary return (unused here).
+private struct CreationOutputs {
+    var data: UnsafeMutablePointer<TPM2B_CREATION_DATA>?
+    var hash: UnsafeMutablePointer<TPM2B_DIGEST>?
+    var ticket: UnsafeMutablePointer<TPMT_TK_CREATION>?
+
+    func free() {
+        Esys_Free(data)
+        Esys_Free(hash)
+        Esys_Free(ticket)
+    }
+}
+
+/// The TPML_PCR_SELECTION of `pcrs` in `bank`, from TPMPolicy's marshalled form.
+private func pcrSelection(bank: DigestAlgorithm, pcrs: [Int]) throws -> TPML_PCR_SELECTION {
+    var selection = TPML_PCR_SELECTION()
+    try unmarshal(try PolicyDigest.pcrSelection(bank: bank, pcrs: pcrs)) { buffer, size, offset in
+        Tss2_MU_TPML_PCR_SELECTION_Unmarshal(buffer, size, offset, &selection)
+    }
+    return selection
 }
 
 private func digest2B(_ bytes: [UInt8]) -> TPM2B_DIGEST {

@@ -1,14 +1,19 @@
 import BinaryIO
 import BootCrypto
+import Glibc
 import PEKit
 import SystemPackage
+import TPMDevice
+import TPMPolicy
 import TestSupport
 import Testing
 
-@testable import TPMPolicy
-
 /// Our policies replayed on swtpm through our own ESYS client (spec digest §5.8).
 @Suite(.serialized) struct SoftwareTPMTests {
+    /// Keeps tss2's own log lines off the test output, as measure's `main` does (TPMDevice leaves
+    /// the process environment alone); set TSS2_LOG to see them.
+    init() { setenv("TSS2_LOG", "all+NONE", 0) }
+
     static func uki() throws -> PEImage {
         try PEImage(file: try ReadableFile(path: FilePath(TestPaths.fixture("uki-unsigned.efi"))))
     }
