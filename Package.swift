@@ -48,10 +48,11 @@ let package = Package(
             providers: [.apt(["libtss2-dev"])]
         ),
         .systemLibrary(name: "CLinux"),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "JSON"),
         .target(
             name: "BinaryIO",
-            dependencies: ["CLinux", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: ["CLinux", "CZlib", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .target(
             name: "BootCrypto",

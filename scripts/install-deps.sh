@@ -2,7 +2,7 @@
 # Installs every system package the build, the tests, the demo and the benchmark need (Debian 12).
 set -euo pipefail
 packages=(
-    libssl-dev libelf-dev libefivar-dev libefiboot-dev pkg-config   # C libraries PEKit/BootCrypto/EFIVariables wrap
+    libssl-dev libelf-dev libefivar-dev libefiboot-dev zlib1g-dev pkg-config   # C libraries the modules wrap
     libtss2-dev libtss2-tcti-swtpm0                      # TPMPolicy (ESYS, tss2-mu) and its swtpm TCTI
     qemu-system-x86 ovmf swtpm swtpm-tools               # firmware boots
     efibootmgr e2fsprogs                                 # independent readers inside test guests (lsattr)

@@ -1,14 +1,11 @@
-/// CRC-32 (IEEE 802.3, reflected, as zlib and the UEFI GPT headers use it).
-public enum CRC32 {
-    private static let table: [UInt32] = (0..<256).map { index in
-        var value = UInt32(index)
-        for _ in 0..<8 { value = value & 1 != 0 ? 0xEDB8_8320 ^ (value >> 1) : value >> 1 }
-        return value
-    }
+internal import CZlib
 
+/// CRC-32 (IEEE 802.3, reflected), as the UEFI GPT headers use it: zlib's `crc32`.
+public enum CRC32 {
     public static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-        return ~crc
+        let contiguous = Array(bytes)
+        return contiguous.withUnsafeBufferPointer { buffer in
+            UInt32(crc32(0, buffer.baseAddress, UInt32(buffer.count)))
+        }
     }
 }

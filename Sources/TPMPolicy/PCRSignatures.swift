@@ -1,5 +1,6 @@
 import BinaryIO
 import BootCrypto
+import FoundationEssentials
 import JSON
 
 /// One signed PCR policy: "these PCRs with these values (as the PolicyPCR digest `policy`) are
@@ -33,7 +34,7 @@ public struct PCRSignatureEntry: Sendable, Equatable {
             ("pol", .string(policy.hexString)),
         ]
         if let policyRef { members.append(("ref", .string(policyRef))) }
-        members.append(("sig", .string(Base64.encode(signature))))
+        members.append(("sig", .string(Data(signature).base64EncodedString())))
         return .object(members)
     }
 }
@@ -93,7 +94,7 @@ public struct PCRSignatures: Sendable, Equatable {
         else {
             throw TPMPolicyError(.malformedInput, "\(origin): entry without a \"pcrs\" list of PCR numbers")
         }
-        guard let signature = Base64.decode(try field("sig")), !signature.isEmpty else {
+        guard let signature = Data(base64Encoded: try field("sig")).map(Array.init), !signature.isEmpty else {
             throw TPMPolicyError(.malformedInput, "\(origin): \"sig\" is not base64")
         }
         let policyRef = value["ref"] == nil ? nil : try field("ref")
