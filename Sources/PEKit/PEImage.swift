@@ -4,7 +4,9 @@ import SystemPackage
 /// A PE32/PE32+ image parsed from a file without loading it: every header, with section data
 /// left in the file as lazy ranges (PE/COFF; spec digest pe-authenticode-uki-pcr.md §1).
 ///
-/// Parsing is bounds-checked against the file size and lossless: ``serializeHeaders()``
+/// Parsing is bounds-checked against the file size, checks every section against SizeOfImage
+/// and bounds the zero fill (so no section access can ask for more than the image declares;
+/// ``maximumZeroFill``), and is lossless: ``serializeHeaders()``
 /// reproduces bytes `[0, SizeOfHeaders)` exactly, including the DOS stub and any bytes after the
 /// section table.
 public struct PEImage: Sendable {
@@ -73,6 +75,7 @@ public struct PEImage: Sendable {
                 try file.read(at: tableOffset, count: count * SectionHeader.size, field: "section table"),
                 baseOffset: tableOffset)
             var sections: [SectionHeader] = []
+            var zeroFill = 0
             for index in 0..<count {
                 let section = try SectionHeader(parsing: &tableReader)
                 if section.sizeOfRawData > 0,
@@ -84,6 +87,19 @@ public struct PEImage: Sendable {
                         detail:
                             "raw data ends at \(hex(Int(section.pointerToRawData) + Int(section.sizeOfRawData))), "
                             + "file size \(hex(file.size))"
+                    )
+                }
+                try Self.checkLoadable(
+                    section, sizeOfImage: optional.sizeOfImage,
+                    headerOffset: tableOffset + index * SectionHeader.size)
+                zeroFill += Int(section.virtualSize) - min(Int(section.virtualSize), Int(section.sizeOfRawData))
+                if zeroFill > Self.maximumZeroFill {
+                    throw PEError(
+                        .invalidField, field: "section \(section.name) VirtualSize",
+                        offset: tableOffset + index * SectionHeader.size + 8,
+                        detail:
+                            "sections would be zero-filled by \(hex(zeroFill)) bytes beyond their raw data, "
+                            + "more than the limit of \(hex(Self.maximumZeroFill))"
                     )
                 }
                 sections.append(section)
@@ -118,6 +134,33 @@ public struct PEImage: Sendable {
         sections = parsed.sections
         headerTail = parsed.tail
         symbolTable = Self.locateSymbolTable(coffHeader, in: file)
+    }
+
+    /// The most bytes of zero fill (VirtualSize beyond SizeOfRawData, summed over all sections)
+    /// an image may ask for: 256 MiB.
+    ///
+    /// SizeOfImage alone does not bound the work ``memoryContent(of:)`` does, because a file of a
+    /// few KB can declare a 4 GiB image. Real images need far less: the stubs, shim and GRUB have
+    /// none, Debian's 6.1 kernel 0x44E00 bytes (its .bss); a Linux kernel's whole in-memory
+    /// footprint (boot_params.init_size) is tens of MB. Firmware has to allocate SizeOfImage before
+    /// it can start the image (EDK2's loader does, in boot-services memory), so an image whose zero
+    /// fill alone exceeds 256 MiB is not one anybody boots.
+    public static let maximumZeroFill = 256 << 20
+
+    /// The rule of EDK2's PE/COFF loader (BasePeCoffLib, IMAGE_ERROR_SECTION_NOT_LOADED): every
+    /// section lies inside the image, VirtualAddress + max(VirtualSize, 1) ≤ SizeOfImage.
+    private static func checkLoadable(_ section: SectionHeader, sizeOfImage: UInt32, headerOffset: Int) throws {
+        let end = UInt64(section.virtualAddress) + UInt64(max(section.virtualSize, 1))
+        guard end <= UInt64(sizeOfImage) else {
+            let field = section.virtualAddress >= sizeOfImage ? "VirtualAddress" : "VirtualSize"
+            throw PEError(
+                .invalidField, field: "section \(section.name) \(field)",
+                offset: headerOffset + (field == "VirtualSize" ? 8 : 12),
+                detail:
+                    "the section ends at \(hex(Int(end))), beyond SizeOfImage \(hex(Int(sizeOfImage))); "
+                    + "firmware would not load it"
+            )
+        }
     }
 
     /// The COFF symbol table (18-byte records) and the string table after it (u32 size first),

@@ -178,6 +178,9 @@ import Testing
         bytes.replaceSubrange((table + 40 * index)..<(table + 40 * index + 8), with: Array(".sbat".utf8) + [0, 0, 0])
         let first = try #require(image.sections.firstIndex { $0.name.string == ".sbat" })
         bytes.replaceSubrange((table + 40 * first + 8)..<(table + 40 * first + 12), with: [0, 0x10, 0, 0])
+        // SizeOfImage grows with it (0x1A000), or the parser refuses the section as not loadable.
+        let sizeOfImage = image.optionalHeaderOffset + 56
+        bytes.replaceSubrange(sizeOfImage..<(sizeOfImage + 4), with: [0, 0xA0, 0x01, 0])
         let path = try directory.write("two.efi", bytes)
         let data = try ImageSBAT.data(of: try PEImage(file: try ReadableFile(path: FilePath(path))))
         #expect(String(decoding: try #require(data), as: UTF8.self).hasPrefix("#### LoaderInfo"))
