@@ -44,6 +44,14 @@ import Testing
         Case(
             description: "name over 8 bytes", arguments: { _ in ["--section=.waytoolong:x"] }, exitCode: 65,
             mentions: { _ in [".waytoolong"] }),
+        // Issue 12 item 10: an empty file given for a section was left out without a word.
+        Case(
+            description: "empty section file",
+            arguments: { ["--section=.extra:@\(try $0.write("empty", [UInt8]()))"] }, exitCode: 65,
+            mentions: { [$0.file("empty"), "empty"] }),
+        Case(
+            description: "empty cmdline file", arguments: { ["--cmdline=@\(try $0.write("empty", [UInt8]()))"] },
+            exitCode: 65, mentions: { [$0.file("empty"), "empty"] }),
         Case(
             description: "missing output directory", arguments: { ["--output=\($0.file("no/such/dir/uki.efi"))"] },
             exitCode: 74,

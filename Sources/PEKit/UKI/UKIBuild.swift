@@ -178,12 +178,24 @@ public struct UKIBuild: Sendable {
     }
 
     private static func wholeFile(_ path: FilePath) throws -> any ByteSource {
-        FileRegion(wholeFile: try open(path))
+        try nonEmpty(FileRegion(wholeFile: try open(path)), path: path.string)
     }
 
     private static func source(_ input: TextOrFile?) throws -> (any ByteSource)? {
         guard let input else { return nil }
-        return try withPEErrors(path: input.origin) { try input.source() }
+        let source = try withPEErrors(path: input.origin) { try input.source() }
+        guard case .file = input else { return source }
+        return try nonEmpty(source, path: input.origin)
+    }
+
+    /// A file given for a section must have content (issue 12 item 10): an empty section is left
+    /// out of the image, and leaving out what was asked for without a word is wrong. Literal empty
+    /// text (`--cmdline=`) still means "no section".
+    private static func nonEmpty(_ source: any ByteSource, path: String) throws -> any ByteSource {
+        guard source.count > 0 else {
+            throw PEError(.invalidInput, path: path, detail: "the file is empty; a section cannot be empty")
+        }
+        return source
     }
 
     private static func reading(_ text: TextOrFile) throws -> String {
