@@ -6,7 +6,7 @@ import Testing
 
 @testable import PEKit
 
-/// Issue 12 item 2: every section lies inside SizeOfImage (EDK2's loader rule) and the zero fill
+/// Every section lies inside SizeOfImage (EDK2's loader rule) and the zero fill
 /// past the raw data is bounded, checked once when the image is parsed.
 @Suite struct SectionBoundsTests {
     /// `fixture` with one field of section `name`'s header replaced (and SizeOfImage, if given).

@@ -44,7 +44,7 @@ import Testing
         Case(
             description: "name over 8 bytes", arguments: { _ in ["--section=.waytoolong:x"] }, exitCode: 65,
             mentions: { _ in [".waytoolong"] }),
-        // Issue 12 item 10: an empty file given for a section was left out without a word.
+        // An empty file given for a section is an error, not a section silently left out.
         Case(
             description: "empty section file",
             arguments: { ["--section=.extra:@\(try $0.write("empty", [UInt8]()))"] }, exitCode: 65,

@@ -188,7 +188,7 @@ public struct UKIBuild: Sendable {
         return try nonEmpty(source, path: input.origin)
     }
 
-    /// A file given for a section must have content (issue 12 item 10): an empty section is left
+    /// A file given for a section must have content: an empty section is left
     /// out of the image, and leaving out what was asked for without a word is wrong. Literal empty
     /// text (`--cmdline=`) still means "no section".
     private static func nonEmpty(_ source: any ByteSource, path: String) throws -> any ByteSource {
