@@ -129,4 +129,20 @@ import Testing
         #expect(checks[0].warnings.contains { $0.contains("SHA-1") })
         #expect(try parse(Self.stub).unhashedGaps().isEmpty)
     }
+
+    /// Raw data between two sections is not hashed: sbverify warns, and so does `unhashedGaps`.
+    @Test func gapBetweenSectionsIsReported() throws {
+        let directory = try TemporaryDirectory()
+        let stub = try parse(Self.stub)
+        let first = try #require(stub.sections.min { $0.pointerToRawData < $1.pointerToRawData })
+        let index = try #require(stub.sections.firstIndex { $0.pointerToRawData == first.pointerToRawData })
+        var bytes = try readBytes(Self.stub)
+        // SizeOfRawData (offset 16 in the 40-byte header) of the first section in file order, 0x200 less.
+        let offset = stub.sectionTableOffset + 40 * index + 16
+        withUnsafeBytes(of: (first.sizeOfRawData - 0x200).littleEndian) {
+            bytes.replaceSubrange(offset..<(offset + 4), with: $0)
+        }
+        let gaps = try parse(directory.write("gap.efi", bytes)).unhashedGaps()
+        #expect(gaps.count == 1 && gaps[0].hasPrefix("gap of 512 bytes"), "\(gaps)")
+    }
 }
