@@ -196,6 +196,7 @@ let package = Package(
             dependencies: [
                 "PEKit", "KernelProbe", "BinaryIO", "BootCrypto", "TestSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
         .testTarget(

@@ -42,9 +42,9 @@ struct PKCS7ContentInfo: DERParseable, DERSerializable {
     }
 }
 
-/// SignedData with Authenticode's one digest algorithm, one content type and one signer (RFC 2315 §9.1,
-/// spec digest §2.3); the version is written as 1 and not checked, CRLs are skipped, and only the first
-/// digest algorithm and the first (primary) SignerInfo are read, as in EDK2 and shim:
+/// SignedData with Authenticode's one digest algorithm and one content type (RFC 2315 §9.1, spec digest
+/// §2.3); the version is written as 1 and not checked, CRLs are skipped, only the first digest algorithm
+/// is read, and every SignerInfo is read (EDK2's Pkcs7Verify, OpenSSL `PKCS7_verify`, checks them all):
 ///
 ///     SignedData ::= SEQUENCE {
 ///         version           Version,                      -- 1
@@ -59,16 +59,17 @@ struct PKCS7SignedData: DERParseable, DERSerializable {
     var digestAlgorithm: DigestAlgorithm
     var content: SpcIndirectDataContent
     var certificates: [Certificate]
-    var signerInfo: PKCS7SignerInfo
+    /// At least one; the first is the primary signer.
+    var signerInfos: [PKCS7SignerInfo]
 
     init(
         digestAlgorithm: DigestAlgorithm, content: SpcIndirectDataContent, certificates: [Certificate],
-        signerInfo: PKCS7SignerInfo
+        signerInfos: [PKCS7SignerInfo]
     ) {
         self.digestAlgorithm = digestAlgorithm
         self.content = content
         self.certificates = certificates
-        self.signerInfo = signerInfo
+        self.signerInfos = signerInfos
     }
 
     init(derEncoded node: ASN1Node) throws {
@@ -94,8 +95,8 @@ struct PKCS7SignedData: DERParseable, DERSerializable {
             node = try fields.next("signerInfos")
         }
         if node.identifier == contextTag(1) { node = try fields.next("signerInfos") }
-        var signerInfos = try node.elements("signerInfos")
-        signerInfo = try PKCS7SignerInfo(derEncoded: signerInfos.next("SignerInfo"))
+        signerInfos = try IteratorSequence(node.elements("signerInfos")).map { try PKCS7SignerInfo(derEncoded: $0) }
+        guard !signerInfos.isEmpty else { throw BootCryptoError(.malformedSignature, detail: "no SignerInfo") }
     }
 
     func serialize(into coder: inout DER.Serializer) throws {
@@ -108,7 +109,10 @@ struct PKCS7SignedData: DERParseable, DERSerializable {
             }
             let certificates = try certificates.map { ASN1Any(derEncoded: try DER.parse($0.der)) }
             try coder.serializeSetOf(certificates, identifier: contextTag(0))
-            try coder.serializeSetOf([signerInfo])
+            // In the order read (SignerInfo 0 stays the primary), not re-sorted as DER's SET OF would be.
+            try coder.appendConstructedNode(identifier: .set) { coder in
+                for signerInfo in signerInfos { try coder.serialize(signerInfo) }
+            }
         }
     }
 }

@@ -116,7 +116,7 @@ public struct AuthenticodeSigner: Sendable {
         let contentInfo = PKCS7ContentInfo(
             signedData: PKCS7SignedData(
                 digestAlgorithm: algorithm, content: content, certificates: [certificate] + chain,
-                signerInfo: signerInfo))
+                signerInfos: [signerInfo]))
         var coder = DER.Serializer()
         try coder.serialize(contentInfo)
         return coder.serializedBytes

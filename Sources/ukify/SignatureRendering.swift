@@ -16,6 +16,9 @@ enum SignatureRendering {
                 output += "  signed attributes match: \(yes(verdict.attributesMatch))\n"
                 output += "  signature correct: \(yes(verdict.signatureValid))\n"
                 output += "  chains to trusted certificate: \(yes(verdict.trusted))\n"
+                if verdict.signerCount > 1 {
+                    output += "  signer infos: \(verdict.signerCount), failing: \(verdict.failingSigners)\n"
+                }
             }
         }
         return output
@@ -43,6 +46,8 @@ enum SignatureRendering {
                                 ("attributesMatch", .bool(verdict.attributesMatch)),
                                 ("signatureValid", .bool(verdict.signatureValid)),
                                 ("trusted", .bool(verdict.trusted)),
+                                ("signerInfos", .integer(verdict.signerCount)),
+                                ("failingSignerInfos", .array(verdict.failingSigners.map { .integer($0) })),
                             ]
                         }
                         return .object(members)

@@ -11,8 +11,10 @@ extension Ukify {
         static let configuration = CommandConfiguration(
             abstract: "Check a PE's Authenticode signatures against a certificate or CA bundle.",
             discussion: """
-                Lists every signature. Exit status 0 when at least one signature covers the image's digest, \\
-                is correctly signed and chains to --cert (as firmware decides), 1 when none does.
+                Lists every signature. Exit status 0 when the firmware (EDK2, with --cert as db) would \\
+                accept the image: at least one PKCS#7 covers the image's digest and every one of its SignerInfos is \\
+                correctly signed and chains to --cert; 1 otherwise. Warns on stderr about unhashed gaps between \\
+                sections, expired signer certificates and SHA-1.
                 """
         )
 
@@ -28,7 +30,12 @@ extension Ukify {
                 let trusted = try Certificate.load(file: certificate)
                 let image = try PEImage(file: ReadableFile(path: file))
                 let checks = try image.verifySignatures(trusted: trusted)
-                verified = checks.contains(where: \.isValid)
+                verified = SignatureCheck.firmwareAccepts(checks)
+                if !checks.isEmpty {
+                    for warning in image.unhashedGaps() + checks.flatMap(\.warnings) {
+                        printDiagnostic("ukify: warning: \(warning)")
+                    }
+                }
                 switch json.effective {
                 case .off: print(SignatureRendering.text(checks, file: file.string), terminator: "")
                 case let style:

@@ -1,4 +1,7 @@
+import BinaryIO
 import Foundation
+import PEKit
+import SystemPackage
 import TestSupport
 import Testing
 
@@ -131,7 +134,8 @@ func ukifySign(
         #expect(result.status == 0, "\(result.stdout)")
     }
 
-    /// EDK2 and shim verify only the primary SignerInfo; a nested one (osslsigncode -nest) does not count.
+    /// A nested signature (osslsigncode -nest) is an unsigned attribute of the SignerInfo, not a
+    /// SignerInfo or a WIN_CERTIFICATE: EDK2 and shim do not look at it, so it does not count.
     @Test func nestedSignaturesDoNotCount() throws {
         let result = try run(
             TestPaths.ukify,
@@ -140,6 +144,46 @@ func ukifySign(
                 TestPaths.fixture("linuxx64.efi.stub.osslsigncode-nested"),
             ])
         #expect(result.status == 1)
+    }
+
+    /// uki-signed.efi with its one WIN_CERTIFICATE rewritten by `edit` (the Certificate Table
+    /// directory entry's Size updated to the new table).
+    static func rewrittenEntry(
+        _ edit: (inout WinCertificate) -> Void, in directory: TemporaryDirectory
+    ) throws -> String {
+        let path = TestPaths.fixture("uki-signed.efi")
+        let image = try PEImage(file: ReadableFile(path: FilePath(path)))
+        let table = try #require(try CertificateTable(image: image))
+        var entry = table.entries[0]
+        edit(&entry)
+        var bytes = Array(try readBytes(path).prefix(table.range.lowerBound)) + entry.encoded
+        let sizeOffset = try #require(image.certificateDirectoryOffset) + 4
+        withUnsafeBytes(of: UInt32(entry.encoded.count).littleEndian) {
+            bytes.replaceSubrange(sizeOffset..<(sizeOffset + 4), with: $0)
+        }
+        return try directory.write("edited.efi", bytes)
+    }
+
+    /// DxeImageVerificationHandler does not read wRevision: a 0x0100 entry is verified as usual.
+    @Test func revision0x0100IsVerified() throws {
+        let directory = try TemporaryDirectory()
+        let path = try Self.rewrittenEntry({ $0.revision = 0x0100 }, in: directory)
+        let result = try run(TestPaths.ukify, ["verify", "--cert", TestPaths.fixture("db.crt"), path])
+        #expect(result.status == 0, "\(result.stdout)")
+    }
+
+    /// WIN_CERT_TYPE_EFI_GUID with CertType EFI_CERT_TYPE_PKCS7_GUID: EDK2 verifies the PKCS#7 in CertData.
+    @Test func guidWrappedPKCS7IsVerified() throws {
+        let directory = try TemporaryDirectory()
+        let path = try Self.rewrittenEntry(
+            { entry in
+                let der = Array(entry.certificate.prefix(Int(entry.length) - 8))
+                entry = WinCertificate(guidWrappedPKCS7: der)
+            }, in: directory)
+        let trusted = try run(TestPaths.ukify, ["verify", "--cert", TestPaths.fixture("db.crt"), path])
+        #expect(trusted.status == 0, "\(trusted.stdout)")
+        let other = try run(TestPaths.ukify, ["verify", "--cert", TestPaths.fixture("second.crt"), path])
+        #expect(other.status == 1, "\(other.stdout)")
     }
 
     @Test func rejectsOtherKeysAndUnsignedFiles() throws {
@@ -262,6 +306,11 @@ func ukifySign(
             certificate: certificate)
         #expect(result.status == 0)
         #expect(result.stderr.contains("warning: \(certificate): certificate has expired"))
+        // Firmware does not check validity times (EDK2 sets X509_V_FLAG_NO_CHECK_TIME): accepted,
+        // with sbverify's warning.
+        let verify = try run(TestPaths.ukify, ["verify", "--cert", certificate, directory.file("out.efi")])
+        #expect(verify.status == 0, "\(verify.stdout)")
+        #expect(verify.stderr.contains("warning: signer 0 certificate /CN=Old has expired"), "\(verify.stderr)")
     }
 }
 
