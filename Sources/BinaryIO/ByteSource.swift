@@ -138,3 +138,31 @@ extension ByteSource {
         return result
     }
 }
+
+/// A whole file known by path and size, opened only while it is streamed: planning a build with
+/// thousands of inputs holds no descriptor for any of them. The size is taken when the source is
+/// made (so the layout is known and a missing or unreadable file is reported before any output
+/// exists); a file whose size differs when it is read is an error naming it.
+public struct LazyFile: ByteSource {
+    public let path: FilePath
+    public let count: Int
+
+    /// Opens `path` once to check that it is a regular file of real size, and records that size.
+    public init(path: FilePath) throws {
+        let file = try ReadableFile(path: path)
+        self.path = path
+        self.count = file.size
+    }
+
+    public func forEachChunk(
+        scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        let file = try ReadableFile(path: path)
+        guard file.size == count else {
+            throw BinaryIOError(
+                .readFailed, path: path.string,
+                detail: "the file changed while the output was written (\(count) bytes, now \(file.size))")
+        }
+        try FileRegion(wholeFile: file).forEachChunk(scratch: scratch, body)
+    }
+}

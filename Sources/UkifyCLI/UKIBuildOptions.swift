@@ -12,6 +12,10 @@ public struct UKIBuildOptions: ParsableArguments {
     public var linux: FilePath?
     @Option(help: ArgumentHelp("Initrd (.initrd); repeat to concatenate several.", valueName: "PATH"))
     public var initrd: [FilePath] = []
+    /// All `--initrd` values of the command line, each followed by a NUL (see
+    /// ``collapsingInitrds(_:)``).
+    @Option(name: .customLong(UKIBuildOptions.initrdListOption), help: .private)
+    public var initrdList: String?
     @Option(help: ArgumentHelp("Microcode initrd (.ucode).", valueName: "PATH"))
     public var microcode: FilePath?
     @Option(help: ArgumentHelp("Kernel command line (.cmdline).", valueName: "TEXT|@PATH"))
@@ -147,7 +151,7 @@ public struct UKIBuildOptions: ParsableArguments {
         var request = UKIRequest(
             stub: stub ?? path("Stub") ?? UKIRequest.defaultStub(architecture: architecture, addon: linux == nil))
         request.linux = linux
-        request.initrds = paths("Initrd") + initrd
+        request.initrds = paths("Initrd") + initrd + Self.decodeInitrdList(initrdList)
         request.microcode = microcode ?? path("Microcode")
         request.cmdline = cmdline ?? setting("Cmdline").map(TextOrFile.init)
         request.osRelease = osRelease ?? setting("OSRelease").map(TextOrFile.init)
@@ -211,4 +215,53 @@ extension UKIBuildOptions {
 
 private func isRegularFile(_ path: FilePath) -> Bool {
     (try? ReadableFile(path: path)) != nil
+}
+
+extension UKIBuildOptions {
+    static let initrdListOption = "initrd-list-internal"
+
+    /// Rewrites the arguments of `ukify build` so that every `--initrd=PATH` and `--initrd PATH` becomes
+    /// part of one hidden option, in order. ArgumentParser spends time proportional to the number of
+    /// arguments on each value of a repeated option (it removes each parsed word from an array and
+    /// merges the positions of all values so far), so 10,000 `--initrd`s took seconds, quadratically;
+    /// one argument carrying them all is parsed in linear time. Words after `--`, and an `--initrd`
+    /// without a value (left for ArgumentParser to report), are not touched. Paths cannot contain
+    /// NUL, so NUL ends each one.
+    public static func collapsingInitrds(_ arguments: [String]) -> [String] {
+        guard arguments.first == "build" else { return arguments }
+        var result: [String] = []
+        result.reserveCapacity(arguments.count)
+        var list = ""
+        var found = false
+        var index = 0
+        while index < arguments.count {
+            let word = arguments[index]
+            if word == "--" {
+                result += arguments[index...]
+                break
+            }
+            if word.hasPrefix("--initrd=") {
+                list += word.dropFirst("--initrd=".count) + "\0"
+                found = true
+            } else if word == "--initrd", index + 1 < arguments.count, !arguments[index + 1].hasPrefix("-") {
+                list += arguments[index + 1] + "\0"
+                found = true
+                index += 1
+            } else {
+                result.append(word)
+            }
+            index += 1
+        }
+        guard found else { return arguments }
+        // Before any `--`, right after the subcommand's name.
+        result.insert("--\(initrdListOption)=\(list)", at: 1)
+        return result
+    }
+
+    static func decodeInitrdList(_ list: String?) -> [FilePath] {
+        guard let list, !list.isEmpty else { return [] }
+        var paths = list.split(separator: "\0", omittingEmptySubsequences: false)
+        if list.hasSuffix("\0") { paths.removeLast() }
+        return paths.map { FilePath(String($0)) }
+    }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import UkifyCLI
 
 @main
 struct Ukify: ParsableCommand {
@@ -16,5 +17,5 @@ struct Ukify: ParsableCommand {
         ]
     )
 
-    static func main() { mainReadingArguments() }
+    static func main() { mainReadingArguments(UKIBuildOptions.collapsingInitrds) }
 }

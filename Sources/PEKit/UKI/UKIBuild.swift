@@ -218,7 +218,8 @@ public struct UKIBuild: Sendable {
         guard paths.count > 1 else { return try paths.first.map(wholeFile) }
         var parts: [any ByteSource] = []
         for path in paths {
-            let file = try wholeFile(path)
+            // Opened again only while streamed: one descriptor at a time, however many initrds.
+            let file = try nonEmpty(try withPEErrors(path: path.string) { try LazyFile(path: path) }, path: path.string)
             parts.append(file)
             let padding = (4 - file.count % 4) % 4
             if padding > 0 { parts.append(ZeroBytes(count: padding)) }
