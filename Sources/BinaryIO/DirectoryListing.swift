@@ -140,3 +140,13 @@ public final class DirectoryHandle: Sendable {
         }
     }
 }
+
+extension FilePath {
+    /// The path with every symbolic link, `.` and `..` resolved (`realpath`); the OS's reason when
+    /// it does not resolve.
+    public func resolvingLinks() throws(Errno) -> FilePath {
+        guard let resolved = realpath(string, nil) else { throw Errno(rawValue: errno) }
+        defer { free(resolved) }
+        return FilePath(String(cString: resolved))
+    }
+}

@@ -40,7 +40,7 @@ public struct ESP: Sendable {
     /// without following links; nil unless it is a regular file.
     func locate(_ relative: String) -> (directory: DirectoryHandle, name: String)? {
         let components = relative.split(separator: "/").map(String.init)
-        guard let last = components.last, let directory = try? existingDirectory(components.dropLast()),
+        guard let last = components.last, let directory = try? directory(components.dropLast()),
             let (name, kind) = Self.existingEntry(last, in: directory), kind == .regular
         else { return nil }
         return (directory, name)
@@ -49,12 +49,20 @@ public struct ESP: Sendable {
     /// Whether `relative` is a regular file on the ESP (see ``locate(_:)``).
     public func contains(_ relative: String) -> Bool { locate(relative) != nil }
 
-    /// The directory `components` below the root, matched as FAT does; nil when one is missing,
-    /// an error when one is not a directory (a symbolic link is never followed).
-    func existingDirectory(_ components: some Sequence<String>) throws -> DirectoryHandle? {
+    /// The directory `components` below the root, each matched case-insensitively as FAT does and
+    /// walked without following links: a missing one is made when `creating` (and made durable),
+    /// else a ``BootEntryErrorCode/notFound`` error; one that is not a directory (a symbolic link)
+    /// is an ``BootEntryErrorCode/invalid`` error.
+    func directory(_ components: some Sequence<String>, creating: Bool = false) throws -> DirectoryHandle {
         var directory = try DirectoryHandle(path: root)
         for component in components {
-            guard let (name, kind) = Self.existingEntry(component, in: directory) else { return nil }
+            guard let (name, kind) = Self.existingEntry(component, in: directory) else {
+                guard creating else {
+                    throw BootEntryError(.notFound, "\(directory.path.appending(component)) does not exist")
+                }
+                directory = try directory.makeDirectory(component)
+                continue
+            }
             guard kind == .directory else {
                 throw BootEntryError(
                     .invalid, "\(directory.path.appending(name)): not a directory (links are not followed on an ESP)")
@@ -75,7 +83,12 @@ public struct ESP: Sendable {
     public func entries(_ kinds: Set<ESPEntry.Kind> = [.type1, .type2], baseName: String? = nil) throws -> [ESPEntry] {
         var entries: [ESPEntry] = []
         for (directory, kind) in [(Self.type1, ESPEntry.Kind.type1), (Self.uki, .type2)] where kinds.contains(kind) {
-            guard let handle = try existingDirectory(directory.split(separator: "/").map(String.init)) else { continue }
+            let handle: DirectoryHandle
+            do {
+                handle = try self.directory(directory.split(separator: "/").map(String.init))
+            } catch let error as BootEntryError where error.code == .notFound {
+                continue
+            }
             let relative = String(handle.path.string.dropFirst(root.string.count).drop { $0 == "/" })
             // Only regular files: a FIFO or device is skipped without being opened.
             for name in try handle.entries().filter({ $0.kind == .regular }).map(\.name).sorted()
@@ -173,24 +186,6 @@ extension ESPEntry {
 }
 
 extension ESP {
-    /// The directory `relative` of the ESP, made where missing: each component walked from the
-    /// root as FAT matches names, links never followed, new directories made durable.
-    func directory(_ relative: String) throws -> DirectoryHandle {
-        var directory = try DirectoryHandle(path: root)
-        for component in relative.split(separator: "/").map(String.init) {
-            guard let (name, kind) = Self.existingEntry(component, in: directory) else {
-                directory = try directory.makeDirectory(component)
-                continue
-            }
-            guard kind == .directory else {
-                throw BootEntryError(
-                    .invalid, "\(directory.path.appending(name)): not a directory (links are not followed on an ESP)")
-            }
-            directory = try directory.directory(name)
-        }
-        return directory
-    }
-
     /// An ESP path as a loader or device path spells it (`\EFI\Linux\x.efi`), relative to the ESP
     /// root with `/` separators (`EFI/Linux/x.efi`).
     public static func relativePath(_ loaderPath: String) -> String {
@@ -202,7 +197,7 @@ extension ESP {
     public func writeFile(copying source: FilePath, to relative: String) throws {
         let input = try ReadableFile(path: source)
         let wanted = String(relative.split(separator: "/").last ?? "")
-        let directory = try directory(String(relative.dropLast(wanted.count)))
+        let directory = try directory(relative.split(separator: "/").dropLast().map(String.init), creating: true)
         // FAT has one file for both spellings; a staging directory must not get two.
         var name = wanted
         if let (existing, kind) = Self.existingEntry(wanted, in: directory) {

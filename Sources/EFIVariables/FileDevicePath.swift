@@ -15,9 +15,12 @@ extension DevicePath {
     /// Failures are one error naming `path` and libefiboot's reason.
     public static func ofFile(_ path: FilePath) throws -> DevicePath {
         func fail(_ why: String) -> EFIVariableError { EFIVariableError(.notFound, "\(path): \(why)") }
-        guard let resolved = realpath(path.string, nil) else { throw fail(Errno(rawValue: errno).osMessage) }
-        var target = String(cString: resolved)
-        free(resolved)
+        var target: String
+        do {
+            target = try path.resolvingLinks().string
+        } catch {
+            throw fail(error.osMessage)
+        }
         var status = stat()
         if stat(target, &status) == 0, status.st_mode & S_IFMT == S_IFDIR { target += "/" }
         let bytes = try LibEFIBoot.lock.withLock { _ in

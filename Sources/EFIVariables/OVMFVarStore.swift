@@ -83,15 +83,8 @@ public struct OVMFVarStore: Sendable {
     /// through to its target, never replaced by a plain file.
     public static func load(_ path: FilePath) throws -> OVMFVarStore {
         var store = try OVMFVarStore(bytes: try ReadableFile.readAll(path: path, limit: 64 << 20), origin: path.string)
-        store.path = resolvingLinks(path)
+        store.path = (try? path.resolvingLinks()) ?? path
         return store
-    }
-
-    /// `path` with every symbolic link resolved (`realpath`); `path` itself when it does not resolve.
-    public static func resolvingLinks(_ path: FilePath) -> FilePath {
-        guard let resolved = realpath(path.string, nil) else { return path }
-        defer { free(resolved) }
-        return FilePath(String(cString: resolved))
     }
 
     /// The live records in store order (an in-transition copy counts when no added copy exists).

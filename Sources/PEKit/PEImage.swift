@@ -78,30 +78,9 @@ public struct PEImage: Sendable {
             var zeroFill = 0
             for index in 0..<count {
                 let section = try SectionHeader(parsing: &tableReader)
-                if section.sizeOfRawData > 0,
-                    Int(section.pointerToRawData) + Int(section.sizeOfRawData) > file.size
-                {
-                    throw PEError(
-                        .truncated, field: "section \(section.name) SizeOfRawData",
-                        offset: tableOffset + index * SectionHeader.size + 16,
-                        detail:
-                            "raw data ends at \(hex(Int(section.pointerToRawData) + Int(section.sizeOfRawData))), "
-                            + "file size \(hex(file.size))"
-                    )
-                }
-                try Self.checkLoadable(
-                    section, sizeOfImage: optional.sizeOfImage,
-                    headerOffset: tableOffset + index * SectionHeader.size)
-                zeroFill += Int(section.virtualSize) - min(Int(section.virtualSize), Int(section.sizeOfRawData))
-                if zeroFill > Self.maximumZeroFill {
-                    throw PEError(
-                        .invalidField, field: "section \(section.name) VirtualSize",
-                        offset: tableOffset + index * SectionHeader.size + 8,
-                        detail:
-                            "sections would be zero-filled by \(hex(zeroFill)) bytes beyond their raw data, "
-                            + "more than the limit of \(hex(Self.maximumZeroFill))"
-                    )
-                }
+                try Self.check(
+                    section, headerOffset: tableOffset + index * SectionHeader.size, fileSize: file.size,
+                    sizeOfImage: optional.sizeOfImage, zeroFill: &zeroFill)
                 sections.append(section)
             }
             let tableEnd = tableOffset + count * SectionHeader.size
@@ -147,19 +126,38 @@ public struct PEImage: Sendable {
     /// fill alone exceeds 256 MiB is not one anybody boots.
     public static let maximumZeroFill = 256 << 20
 
-    /// The rule of EDK2's PE/COFF loader (BasePeCoffLib, IMAGE_ERROR_SECTION_NOT_LOADED): every
-    /// section lies inside the image, VirtualAddress + max(VirtualSize, 1) ≤ SizeOfImage.
-    private static func checkLoadable(_ section: SectionHeader, sizeOfImage: UInt32, headerOffset: Int) throws {
-        let end = UInt64(section.virtualAddress) + UInt64(max(section.virtualSize, 1))
-        guard end <= UInt64(sizeOfImage) else {
-            let field = section.virtualAddress >= sizeOfImage ? "VirtualAddress" : "VirtualSize"
+    /// The checks every section passes when the image is parsed, so no later section access can
+    /// reach past what the file and the image declare: its raw data lies in the file; it lies in
+    /// the image, VirtualAddress + max(VirtualSize, 1) ≤ SizeOfImage (EDK2's PE/COFF loader,
+    /// BasePeCoffLib, IMAGE_ERROR_SECTION_NOT_LOADED); and the zero fill so far (`zeroFill`, which
+    /// this adds to) stays within ``maximumZeroFill``.
+    private static func check(
+        _ section: SectionHeader, headerOffset: Int, fileSize: Int, sizeOfImage: UInt32, zeroFill: inout Int
+    ) throws {
+        let rawEnd = Int(section.pointerToRawData) + Int(section.sizeOfRawData)
+        if section.sizeOfRawData > 0, rawEnd > fileSize {
             throw PEError(
-                .invalidField, field: "section \(section.name) \(field)",
-                offset: headerOffset + (field == "VirtualSize" ? 8 : 12),
-                detail:
-                    "the section ends at \(hex(Int(end))), beyond SizeOfImage \(hex(Int(sizeOfImage))); "
-                    + "firmware would not load it"
-            )
+                .truncated, field: "section \(section.name) SizeOfRawData", offset: headerOffset + 16,
+                detail: "raw data ends at \(hex(rawEnd)), file size \(hex(fileSize))")
+        }
+        func refuse(_ field: String, offset: Int, _ detail: String) -> PEError {
+            PEError(
+                .invalidField, field: "section \(section.name) \(field)", offset: headerOffset + offset, detail: detail)
+        }
+        let end = UInt64(section.virtualAddress) + UInt64(max(section.virtualSize, 1))
+        if end > UInt64(sizeOfImage) {
+            let detail =
+                "the section ends at \(hex(Int(end))), beyond SizeOfImage \(hex(Int(sizeOfImage))); "
+                + "firmware would not load it"
+            throw section.virtualAddress >= sizeOfImage
+                ? refuse("VirtualAddress", offset: 12, detail) : refuse("VirtualSize", offset: 8, detail)
+        }
+        zeroFill += Int(section.virtualSize) - min(Int(section.virtualSize), Int(section.sizeOfRawData))
+        if zeroFill > maximumZeroFill {
+            throw refuse(
+                "VirtualSize", offset: 8,
+                "sections would be zero-filled by \(hex(zeroFill)) bytes beyond their raw data, "
+                    + "more than the limit of \(hex(maximumZeroFill))")
         }
     }
 

@@ -56,7 +56,7 @@ struct VariableStoreOptions: ParsableArguments {
     /// one that holds the (link-resolved) varstore file, which is replaced by a rename on commit.
     private var lockDirectory: FilePath {
         if let varstore {
-            let parent = OVMFVarStore.resolvingLinks(varstore).removingLastComponent()
+            let parent = ((try? varstore.resolvingLinks()) ?? varstore).removingLastComponent()
             return parent.isEmpty ? "." : parent
         }
         return efivars ?? EFIVariableDirectory.live
