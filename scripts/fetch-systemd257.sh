@@ -2,7 +2,7 @@
 # Unpacks Debian 13's (trixie) systemd 257 into .cache/systemd257 without installing anything: ukify,
 # systemd-measure, the stubs and systemd-boot, with the trixie loader and the libraries
 # systemd-measure needs. Wrappers in .cache/systemd257/bin run them: `systemd-measure` through
-# trixie's own loader and libraries, `ukify` with the machine's python3 (and python3-pefile).
+# trixie's own loader and libraries, `ukify` with Debian's /usr/bin/python3 and python3-pefile.
 # The comparison tests and bench/compare.sh use them. Debian updates trixie: the versions are
 # resolved now and printed.
 set -euo pipefail
@@ -37,7 +37,7 @@ WRAPPER
 cat > "$target.tmp/bin/ukify" <<'WRAPPER'
 #!/bin/sh
 root=$(dirname "$(readlink -f "$0")")/../root
-exec python3 "$root/usr/lib/systemd/ukify" "$@"
+exec /usr/bin/python3 "$root/usr/lib/systemd/ukify" "$@"
 WRAPPER
 chmod +x "$target.tmp/bin/"*
 rm -rf "$target" && mv "$target.tmp" "$target"
