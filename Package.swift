@@ -104,19 +104,27 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
-        // The PCR 11 command line ukify and measure share: banks and phase paths as arguments,
-        // systemd-measure's output.
+        // The PCR 11 command line ukify and measure share: banks and phase paths as arguments.
         .target(
             name: "PCRCLI",
             dependencies: [
-                "BootCrypto", "TPMPolicy", "JSON", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "BootCrypto", "TPMPolicy", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // `ukify build`'s options and their resolution into a request (unit-tested).
+        // `ukify build` as one walk: settings (command line + ukify.conf) → request and plans →
+        // the UKI with each profile's PCR 11 signatures → Secure Boot signing → output.
+        .target(
+            name: "UKIAssembly",
+            dependencies: [
+                "BinaryIO", "BootCrypto", "PEKit", "KernelProbe", "TPMPolicy", "SBATKit", "JSON",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        // `ukify build`'s options as UKIAssembly's settings (unit-tested).
         .target(
             name: "UkifyCLI",
             dependencies: [
-                "BinaryIO", "BootCrypto", "PEKit", "TPMPolicy", "JSON", "PCRCLI", "ToolSupport",
+                "BinaryIO", "BootCrypto", "PEKit", "TPMPolicy", "JSON", "PCRCLI", "ToolSupport", "UKIAssembly",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -127,7 +135,7 @@ let package = Package(
             name: "ukify",
             dependencies: [
                 "BinaryIO", "BootCrypto", "PEKit", "KernelProbe", "SBATKit", "JSON", "PCRCLI", "ToolSupport",
-                "UkifyCLI",
+                "UkifyCLI", "UKIAssembly", "TPMPolicy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -208,9 +216,16 @@ let package = Package(
         ),
         .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport", "PEKit", "BinaryIO", "TestSupport"]),
         .testTarget(
+            name: "UKIAssemblyTests",
+            dependencies: [
+                "UKIAssembly", "PEKit", "TPMPolicy", "BinaryIO", "JSON", "TestSupport",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .testTarget(
             name: "UkifyCLITests",
             dependencies: [
-                "UkifyCLI", "ToolSupport", "PEKit", "BinaryIO", "TestSupport",
+                "UkifyCLI", "UKIAssembly", "ToolSupport", "PEKit", "BinaryIO", "TestSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),

@@ -1,9 +1,9 @@
 import ArgumentParser
 import BinaryIO
 import BootCrypto
-import Glibc
 import SystemPackage
 import ToolSupport
+import UKIAssembly
 
 /// Secure Boot signing options, spelled as systemd-ukify spells them.
 public struct SigningOptions: ParsableArguments {
@@ -39,6 +39,26 @@ public struct SigningOptions: ParsableArguments {
         help: "Add a signingTime attribute (SOURCE_DATE_EPOCH, else now); without it signatures are reproducible.")
     public var signingTime = false
 
+    @Option(
+        name: .customLong("signtool"),
+        help: ArgumentHelp(
+            "ukify's signing tool: sbsign and systemd-sbsign (the default) are what ukify here does in-process; "
+                + "pesign is refused.", valueName: "TOOL"))
+    public var signtool: String?
+    @Option(
+        name: .customLong("certificate-provider"),
+        help: ArgumentHelp("Refused: certificates are read from files.", valueName: "PROVIDER"))
+    public var certificateProvider: String?
+    @Option(
+        name: .customLong("secureboot-certificate-dir"),
+        help: ArgumentHelp("pesign's NSS database: refused (give the key and certificate as files).", valueName: "DIR"))
+    public var certificateDirectory: FilePath?
+    @Option(
+        name: .customLong("secureboot-certificate-name"),
+        help: ArgumentHelp(
+            "pesign's certificate nickname: refused (give the key and certificate as files).", valueName: "NAME"))
+    public var certificateName: String?
+
     public init() {}
 
     /// Whether any signing key was given.
@@ -50,58 +70,20 @@ public struct SigningOptions: ParsableArguments {
         }
     }
 
-    /// Where --secureboot-private-key (and ukify's PCR keys) live.
-    public var keySource: PrivateKeySource {
-        if let engine { return .engine(engine) }
-        if let provider { return .provider(provider) }
-        return .file(passphraseFile: passphraseFile)
-    }
-
-    /// The signer, plus warnings about its certificate (expired, no digitalSignature usage); nil
-    /// when no key was given.
-    public func makeSigner() throws -> (signer: AuthenticodeSigner, warnings: [String])? {
-        guard isSigning else { return nil }
-        guard let privateKey, let certificate else {
-            throw ToolError("--secureboot-private-key and --secureboot-certificate go together")
-        }
-        let key = try keySource.loadPrivateKey(privateKey)
-        let certificates = try Certificate.load(file: certificate)
-        let chain = try extraCertificates.flatMap { try Certificate.load(file: $0) }
-        guard key.matches(certificates[0]) else {
-            throw BootCryptoError(
-                .keyCertificateMismatch,
-                detail: "\(privateKey) is not the key of \(certificate) (\(certificates[0].subject))")
-        }
-        let signer = try AuthenticodeSigner(
-            key: key, certificate: certificates[0], chain: Array(certificates.dropFirst()) + chain)
-        var warnings: [String] = []
-        if certificates[0].isExpired {
-            warnings.append("\(certificate): certificate has expired (firmware does not check)")
-        }
-        if !certificates[0].allowsSigning {
-            warnings.append("\(certificate): certificate's key usage lacks digitalSignature")
-        }
-        return (signer, warnings)
-    }
-
-    /// These options with unset ones taken from ukify's config keys (SecureBootPrivateKey=,
-    /// SecureBootCertificate=, SigningEngine=, SigningProvider=).
-    public func merging(config setting: (String) -> String?) -> SigningOptions {
-        var merged = self
-        merged.privateKey = privateKey ?? setting("SecureBootPrivateKey")
-        merged.certificate = certificate ?? setting("SecureBootCertificate").map { FilePath($0) }
-        merged.engine = engine ?? setting("SigningEngine")
-        merged.provider = provider ?? setting("SigningProvider")
-        return merged
-    }
-
-    /// The signingTime to embed: none unless --signing-time; then SOURCE_DATE_EPOCH or now.
-    public func signingTimestamp(environment: [String: String]) throws -> Int64? {
-        guard signingTime else { return nil }
-        if let epoch = environment["SOURCE_DATE_EPOCH"] {
-            guard let seconds = Int64(epoch) else { throw ToolError("SOURCE_DATE_EPOCH=\(epoch) is not a number") }
-            return seconds
-        }
-        return Int64(time(nil))
+    /// The options as settings.
+    public var settings: SecureBootSettings {
+        var settings = SecureBootSettings()
+        settings.privateKey = privateKey
+        settings.certificate = certificate
+        settings.passphraseFile = passphraseFile
+        settings.engine = engine
+        settings.provider = provider
+        settings.extraCertificates = extraCertificates
+        settings.signingTime = signingTime
+        settings.signtool = signtool
+        settings.certificateProvider = certificateProvider
+        settings.certificateDirectory = certificateDirectory
+        settings.certificateName = certificateName
+        return settings
     }
 }

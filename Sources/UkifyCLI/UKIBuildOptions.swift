@@ -3,10 +3,10 @@ import BinaryIO
 import PEKit
 import SystemPackage
 import ToolSupport
+import UKIAssembly
 
-/// The options of `ukify build`, with systemd-ukify's names, and their resolution against a
-/// config file into a ``UKIRequest`` (the command line wins; the config's Initrd= and
-/// DeviceTreeAuto= lists come before the command line's, as in ukify).
+/// The options of `ukify build`, with systemd-ukify's names, as ``UKIBuildSettings`` (a config
+/// file fills in what they leave unset).
 public struct UKIBuildOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Kernel image (.linux). Without it an addon is built.", valueName: "PATH"))
     public var linux: FilePath?
@@ -23,7 +23,8 @@ public struct UKIBuildOptions: ParsableArguments {
     @Option(
         name: .customLong("os-release"),
         help: ArgumentHelp(
-            "os-release (.osrel); default /etc/os-release, else /usr/lib/os-release.", valueName: "TEXT|@PATH"))
+            "os-release (.osrel); default /etc/os-release, else /usr/lib/os-release; empty: none.",
+            valueName: "TEXT|@PATH"))
     public var osRelease: TextOrFile?
     @Option(help: ArgumentHelp("Kernel release (.uname); detected from the kernel when absent.", valueName: "VERSION"))
     public var uname: String?
@@ -72,12 +73,31 @@ public struct UKIBuildOptions: ParsableArguments {
             "INI configuration file ([UKI] section); default: the first ukify.conf in /etc/systemd, "
                 + "/run/systemd, /usr/local/lib/systemd, /usr/lib/systemd.", valueName: "PATH"))
     public var config: FilePath?
+    @Option(
+        help: ArgumentHelp(
+            "Directory of device descriptions (*.json: name, compatible, hwids) to build .hwids from.",
+            valueName: "DIR"))
+    public var hwids: FilePath?
     @OptionGroup public var signing: SigningOptions
     @OptionGroup public var pcr: UKIPCROptions
     @Flag(
         inversion: .prefixedNo,
         help: "Sign the embedded kernel first (default: only when it carries no signature and the UKI is signed).")
     public var signKernel: Bool?
+    @Option(
+        name: .customLong("secureboot-certificate-validity"),
+        help: ArgumentHelp("Accepted as ukify does; only genkey uses it.", valueName: "DAYS"))
+    public var certificateValidity: Int?
+    @Option(
+        help: ArgumentHelp(
+            "Accepted as ukify does; ukify here runs no external tools (measuring and signing are in-process).",
+            valueName: "DIR"))
+    public var tools: [FilePath] = []
+    @Flag(help: "Print the settings the command line and config file resolve to, and exit.")
+    public var summary = false
+    /// `ukify LINUX INITRD...`: ukify's syntax without a verb.
+    @Argument(help: .hidden)
+    public var positional: [FilePath] = []
 
     public init() {}
 
@@ -85,140 +105,83 @@ public struct UKIBuildOptions: ParsableArguments {
         for section in sections where section.split(separator: ":", omittingEmptySubsequences: false).count != 2 {
             throw ValidationError("--section=\(section): expected NAME:TEXT|@PATH with exactly one ':'")
         }
+        if !positional.isEmpty && (linux != nil || !initrd.isEmpty || initrdList != nil) {
+            throw ValidationError("--linux=/--initrd= options cannot be used with positional arguments")
+        }
     }
 
-    /// What the options ask for: the request, the output path, and notes for stderr.
-    public struct Resolved: Sendable {
-        public var request: UKIRequest
-        public var output: FilePath
-        public var notes: [String]
-        public var pcr: UKIPCRPlan
-    }
-
-    /// Where ukify looks for ukify.conf when --config is not given, in order.
-    public static let configDirectories = [
-        "/etc/systemd", "/run/systemd", "/usr/local/lib/systemd", "/usr/lib/systemd",
-    ]
-
-    /// Merges the command line with the config file (`--config`, else the first ukify.conf found
-    /// in `configDirectories`).
-    public func resolve(
-        configDirectories: [String] = configDirectories, environment: [String: String] = ProcessInfoEnvironment.current
-    ) throws -> Resolved {
-        var notes: [String] = []
-        var configPath = config
-        if configPath == nil,
-            let found = configDirectories.map({ FilePath($0).appending("ukify.conf") }).first(where: isRegularFile)
-        {
-            notes.append("using config file \(found)")
-            configPath = found
-        }
-        let ini = try configPath.map { try INIFile(path: $0) }
-        func setting(_ key: String) -> String? { ini?.value(key, in: "UKI") }
-        func path(_ key: String) -> FilePath? { setting(key).map { FilePath($0) } }
-        func paths(_ key: String) -> [FilePath] {
-            setting(key)?.split(whereSeparator: \.isWhitespace).map { FilePath(String($0)) } ?? []
-        }
-        let known: Set<String> = [
-            "Linux", "Initrd", "Microcode", "Cmdline", "OSRelease", "Uname", "Splash", "DeviceTree",
-            "DeviceTreeAuto", "SBAT", "PCRPKey", "Profile", "EFIArch", "Stub", "SecureBootPrivateKey",
-            "SecureBootCertificate", "SigningEngine", "SigningProvider", "SignKernel", "PCRBanks",
-        ]
-        let knownInPCRSignature: Set<String> = ["PCRPrivateKey", "PCRPublicKey", "Phases"]
-        let configName = configPath?.string ?? ""
-        for entry in ini?.entries ?? []
-        where entry.section.hasPrefix("PCRSignature:")
-            ? !knownInPCRSignature.contains(entry.key) : (entry.section != "UKI" || !known.contains(entry.key))
-        {
-            notes.append("warning: \(configName):\(entry.line): unknown setting [\(entry.section)] \(entry.key)=")
-        }
-
-        let linux = self.linux ?? path("Linux")
-        let architecture: EFIArchitecture
-        if let efiArch {
-            architecture = efiArch
-        } else if let arch = setting("EFIArch") {
-            guard let parsed = EFIArchitecture(rawValue: arch) else {
-                let known = EFIArchitecture.allCases.map(\.rawValue).joined(separator: ", ")
-                throw ToolError("\(configName): EFIArch=\(arch) is not one of \(known)")
-            }
-            architecture = parsed
-        } else if let host = EFIArchitecture.host {
-            architecture = host
-        } else {
-            throw ToolError("unsupported host architecture: pass --efi-arch or --stub")
-        }
-        var request = UKIRequest(
-            stub: stub ?? path("Stub") ?? UKIRequest.defaultStub(architecture: architecture, addon: linux == nil))
-        request.linux = linux
-        request.initrds = paths("Initrd") + initrd + Self.decodeInitrdList(initrdList)
-        request.microcode = microcode ?? path("Microcode")
-        request.cmdline = cmdline ?? setting("Cmdline").map(TextOrFile.init)
-        request.osRelease = osRelease ?? setting("OSRelease").map(TextOrFile.init)
-        if request.osRelease == nil, linux != nil { request.osRelease = .file(UKIRequest.defaultOSRelease()) }
-        request.uname = uname ?? setting("Uname")
-        request.splash = splash ?? path("Splash")
-        request.devicetree = devicetree ?? path("DeviceTree")
-        request.devicetreeAuto = paths("DeviceTreeAuto") + devicetreeAuto
-        request.sbat = sbat.isEmpty ? (setting("SBAT").map { [TextOrFile($0)] } ?? []) : sbat
-        request.pcrpkey = (pcrpkey ?? path("PCRPKey")).map(TextOrFile.file)
-        request.profile = profile ?? setting("Profile").map(TextOrFile.init)
-        request.joinProfiles = joinProfiles
-        request.extraSections = sections.map { spec in
+    /// The command line as settings, before a config file fills in what it leaves unset.
+    public var settings: UKIBuildSettings {
+        var settings = UKIBuildSettings()
+        settings.linux = linux ?? positional.first
+        settings.initrds = initrd + Self.decodeInitrdList(initrdList) + positional.dropFirst()
+        settings.microcode = microcode
+        settings.cmdline = cmdline
+        settings.osRelease = osRelease
+        settings.uname = uname
+        settings.splash = splash
+        settings.devicetree = devicetree
+        settings.devicetreeAuto = devicetreeAuto
+        settings.hwids = hwids
+        settings.sbat = sbat
+        settings.pcrpkey = pcrpkey
+        settings.extraSections = sections.map { spec in
             let parts = spec.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
             return .init(name: String(parts[0]), content: TextOrFile(String(parts.last ?? "")))
         }
-
-        let signingOptions = signing.merging(config: setting)
-        let kernelSigning = try signKernel ?? setting("SignKernel").map { try Self.boolean($0, key: "SignKernel") }
-        if let (signer, warnings) = try signingOptions.makeSigner() {
-            notes += warnings.map { "warning: \($0)" }
-            request.secureBoot = SecureBootSigning(
-                signer: signer, signingTime: try signingOptions.signingTimestamp(environment: environment),
-                signKernel: kernelSigning)
-        } else if kernelSigning == true {
-            throw ToolError("--sign-kernel needs --secureboot-private-key and --secureboot-certificate")
-        }
-
-        var pcrSections: [String] = []
-        for entry in ini?.entries ?? [] where entry.section.hasPrefix("PCRSignature:") {
-            if !pcrSections.contains(entry.section) { pcrSections.append(entry.section) }
-        }
-        let pcrPlan = try UKIPCRPlan(
-            options: pcr, keySource: signingOptions.keySource, setting: setting,
-            configGroups: pcrSections.map { section in (section, { ini?.value($0, in: section) }) })
-        if request.pcrpkey == nil { request.pcrpkey = try pcrPlan.defaultPCRPublicKey() }
-
-        let outputPath: FilePath
-        if let output {
-            outputPath = output
-        } else if let linux {
-            let suffix = request.secureBoot == nil ? ".unsigned.efi" : ".efi"
-            outputPath = FilePath((linux.lastComponent?.string ?? "uki") + suffix)
-        } else {
-            throw ToolError("--output is required when building an addon (no --linux)")
-        }
-        return Resolved(request: request, output: outputPath, notes: notes, pcr: pcrPlan)
+        settings.profile = profile
+        settings.joinProfiles = joinProfiles
+        settings.stub = stub
+        settings.efiArch = efiArch
+        settings.output = output
+        settings.secureBoot = signing.settings
+        settings.signKernel = signKernel
+        settings.pcr = pcr.settings
+        return settings
     }
-}
 
-extension UKIBuildOptions {
-    /// ukify's boolean spellings in config files.
-    static func boolean(_ text: String, key: String) throws -> Bool {
-        switch text.lowercased() {
-        case "1", "true", "yes", "y", "t", "on": return true
-        case "0", "false", "no", "n", "f", "off": return false
-        default: throw ToolError("\(key)=\(text) is not a boolean")
+    /// The settings with a config file's: `--config`, else the first ukify.conf found in
+    /// `configDirectories`. Notes say which file was used and what in it is unknown.
+    public func resolvedSettings(
+        configDirectories: [String] = UKIConfigFile.searchDirectories
+    ) throws -> (
+        settings: UKIBuildSettings, notes: [String]
+    ) {
+        var notes: [String] = []
+        var configPath = config
+        if configPath == nil, let found = UKIConfigFile.find(in: configDirectories) {
+            notes.append("using config file \(found)")
+            configPath = found
         }
+        guard let configPath else { return (settings, notes) }
+        let (merged, warnings) = try settings.filling(from: try UKIConfigFile(path: configPath))
+        return (merged, notes + warnings.map { "warning: \($0)" })
     }
-}
-
-private func isRegularFile(_ path: FilePath) -> Bool {
-    (try? ReadableFile(path: path)) != nil
 }
 
 extension UKIBuildOptions {
     static let initrdListOption = "initrd-list-internal"
+
+    /// ukify's arguments made parseable: an empty `--NAME=` value (`--os-release=` means "no
+    /// .osrel", as in ukify) becomes `--NAME ""`, which ArgumentParser reads as an empty value
+    /// (it rejects `--NAME=`), and `--initrd`s are collapsed (``collapsingInitrds(_:)``).
+    public static func normalizingArguments(_ arguments: [String]) -> [String] {
+        var result: [String] = []
+        result.reserveCapacity(arguments.count)
+        for (index, word) in arguments.enumerated() {
+            if word == "--" {
+                result += arguments[index...]
+                break
+            }
+            if word.hasPrefix("--"), word.hasSuffix("="), word.firstIndex(of: "=") == word.index(before: word.endIndex)
+            {
+                result += [String(word.dropLast()), ""]
+            } else {
+                result.append(word)
+            }
+        }
+        return collapsingInitrds(result)
+    }
 
     /// Rewrites the arguments of `ukify build` so that every `--initrd=PATH` and `--initrd PATH` becomes
     /// part of one hidden option, in order. ArgumentParser spends time proportional to the number of

@@ -1,10 +1,12 @@
 import ArgumentParser
 import BinaryIO
 import BootCrypto
+import Glibc
 import PCRCLI
 import PEKit
 import SystemPackage
 import ToolSupport
+import UKIAssembly
 import UkifyCLI
 
 extension Ukify {
@@ -40,10 +42,12 @@ extension Ukify {
 
         func run() throws {
             try reportingErrors(tool: "ukify") {
-                guard let (signer, warnings) = try signing.makeSigner() else { return }
+                let settings = signing.settings
+                guard let (signer, warnings) = try settings.makeSigner() else { return }
                 for warning in warnings { printDiagnostic("ukify: warning: \(warning)") }
                 let image = try PEImage(file: ReadableFile(path: file))
-                let signingTime = try signing.signingTimestamp(environment: ProcessInfoEnvironment.current)
+                let signingTime = try settings.signingTimestamp(
+                    environment: ProcessInfoEnvironment.current, now: { Int64(time(nil)) })
                 if let detached {
                     let pkcs7 = try image.signature(by: signer, algorithm: hash, signingTime: signingTime)
                     let output = try AtomicOutputFile(destination: detached)

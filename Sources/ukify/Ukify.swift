@@ -14,8 +14,9 @@ struct Ukify: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Build.self, Inspect.self, Sign.self, Verify.self, Digest.self, Attach.self, Unsign.self, GenKey.self,
-        ]
+        ],
+        defaultSubcommand: Build.self
     )
 
-    static func main() { mainReadingArguments(UKIBuildOptions.collapsingInitrds) }
+    static func main() { mainReadingArguments(UKIBuildOptions.normalizingArguments) }
 }

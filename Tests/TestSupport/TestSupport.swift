@@ -37,6 +37,28 @@ public enum TestPaths {
     /// Debian's systemd-measure (v252), the reference our `measure` is compared with.
     public static let systemdMeasure = "/usr/lib/systemd/systemd-measure"
 
+    /// Debian 13's systemd 257 as scripts/fetch-systemd257.sh unpacked it: `ukify` and
+    /// `systemd-measure` (wrappers that run them from the unpacked tree) and the stubs.
+    public static var systemd257: Systemd257 {
+        Systemd257(root: repositoryRoot.appendingPathComponent(".cache/systemd257").path)
+    }
+
+    public struct Systemd257: Sendable {
+        public let root: String
+        /// The directory holding `ukify` and `systemd-measure` (ukify's `--tools`).
+        public var tools: String { root + "/bin" }
+        public var ukify: String { tools + "/ukify" }
+        public var systemdMeasure: String { tools + "/systemd-measure" }
+        public var linuxStub: String { root + "/root/usr/lib/systemd/boot/efi/linuxx64.efi.stub" }
+        public var addonStub: String { root + "/root/usr/lib/systemd/boot/efi/addonx64.efi.stub" }
+
+        /// Fails (never skips) when the fetch has not run.
+        public func check() throws {
+            guard FileManager.default.isExecutableFile(atPath: ukify), FileManager.default.fileExists(atPath: linuxStub)
+            else { throw TestFailure("no systemd 257 under \(root): run scripts/fetch-systemd257.sh") }
+        }
+    }
+
     /// Where scripts/fetch-kernel.sh unpacked Debian's kernel package (override with BOOTCHAIN_KERNEL_DIR).
     public static var kernelDirectory: String {
         ProcessInfo.processInfo.environment["BOOTCHAIN_KERNEL_DIR"]

@@ -46,7 +46,7 @@ import Testing
         let options = try UKIBuildOptions.parse(
             Array(
                 UKIBuildOptions.collapsingInitrds(["build", "--initrd=/a", "--initrd", "/b", "-o", "/o"]).dropFirst()))
-        #expect(try options.resolve(configDirectories: []).request.initrds == ["/a", "/b"])
+        #expect(options.settings.initrds == ["/a", "/b"])
     }
 
     /// An initrd that changes size between planning and writing is an error naming it.

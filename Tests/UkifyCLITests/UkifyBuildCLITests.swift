@@ -37,7 +37,7 @@ func sectionNamesByObjdump(_ path: String) throws -> [String] {
         let path = directory.file("uki.efi")
         let expected = [
             ".text", ".reloc", ".data", ".dynamic", ".rela", ".dynsym", ".sdmagic",
-            ".osrel", ".cmdline", ".uname", ".pcrpkey", ".initrd", ".linux", ".sbat",
+            ".osrel", ".cmdline", ".uname", ".pcrpkey", ".linux", ".initrd", ".sbat",
         ]
         #expect(try sectionNamesByObjdump(path) == expected)
 

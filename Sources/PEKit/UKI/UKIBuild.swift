@@ -4,11 +4,12 @@ import SystemPackage
 /// A UKI, addon or profile PE planned from a ``UKIRequest``: all inputs opened and checked, the
 /// section list in ukify's order, the PE layout computed. ``write(to:)`` streams it out.
 ///
-/// Physical order (spec digest §3.2): [.profile for a standalone profile PE] .osrel .cmdline .dtb
-/// .dtbauto… .uname .splash .pcrpkey .initrd .ucode, the user's sections, .linux, .sbat
+/// Physical order, ukify 257's: [.profile for a standalone profile PE] .osrel .cmdline .dtb
+/// .dtbauto… .hwids .uname .splash .pcrpkey .linux .initrd .ucode, the user's sections, .sbat
 /// (merged; in place of the stub's when it fits), [.profile of the base profile], then every joined
 /// profile: its .profile and its sections. Empty inputs give no section (the stub treats an empty
-/// section as absent).
+/// section as absent). A `.pcrsig` is inserted later at the end of each profile's group
+/// (``inserting(_:)``).
 public struct UKIBuild: Sendable {
     /// Names of the sections added to the stub, in physical order.
     public var addedSections: [String] { sections.map(\.name.string) }
@@ -84,14 +85,10 @@ public struct UKIBuild: Sendable {
         try collector.add(.cmdline, try Self.commandLine(request.cmdline))
         try collector.add(.dtb, try request.devicetree.map(Self.wholeFile))
         for path in request.devicetreeAuto { try collector.add(.dtbauto, try Self.wholeFile(path)) }
+        try collector.add(.hwids, request.hwids.map(InMemoryBytes.init))
         try collector.add(.uname, uname.map { InMemoryBytes(Array($0.utf8)) })
         try collector.add(.splash, try request.splash.map(Self.wholeFile))
         try collector.add(.pcrpkey, try Self.source(request.pcrpkey))
-        try collector.add(.initrd, try Self.initrd(request.initrds))
-        try collector.add(.ucode, try request.microcode.map(Self.wholeFile))
-        for extra in request.extraSections {
-            try collector.add(name: extra.name, try Self.source(extra.content))
-        }
         var linuxContent = try request.linux.map(Self.wholeFile)
         var signedKernel = false
         if let signing = request.secureBoot, signing.signKernel != false, let linuxPath = request.linux,
@@ -101,6 +98,11 @@ public struct UKIBuild: Sendable {
             signedKernel = true
         }
         try collector.add(.linux, linuxContent, characteristics: SectionHeader.readableCode)
+        try collector.add(.initrd, try Self.initrd(request.initrds))
+        try collector.add(.ucode, try request.microcode.map(Self.wholeFile))
+        for extra in request.extraSections {
+            try collector.add(name: extra.name, try Self.source(extra.content))
+        }
         if !standaloneProfile {
             var inputs: [SBATMerge.Input] = []
             if request.linux != nil {
@@ -151,11 +153,34 @@ public struct UKIBuild: Sendable {
         signedKernel = build.signedKernel
     }
 
-    /// This build with one more section at the end (`.pcrsig`, whose content depends on the
-    /// others): only the layout is planned again, nothing is read.
-    public func appending(_ kind: UKISectionKind, content: any ByteSource) throws -> UKIBuild {
-        var collector = SectionCollector(sections)
-        try collector.add(kind, content)
+    /// A section to add to a planned build, before the section at index `before` of
+    /// ``sections`` (`sections.count`: at the end).
+    public struct Insertion: Sendable {
+        public var before: Int
+        public var kind: UKISectionKind
+        public var content: any ByteSource
+
+        public init(before: Int, kind: UKISectionKind, content: any ByteSource) {
+            self.before = before
+            self.kind = kind
+            self.content = content
+        }
+    }
+
+    /// This build with sections added whose content depends on the others (each profile's
+    /// `.pcrsig`): only the layout is planned again, nothing is read.
+    public func inserting(_ insertions: [Insertion]) throws -> UKIBuild {
+        guard !insertions.isEmpty else { return self }
+        var collector = SectionCollector()
+        var pending = insertions.sorted { $0.before < $1.before }[...]
+        for (index, section) in sections.enumerated() {
+            while let next = pending.first, next.before == index {
+                try collector.add(next.kind, next.content)
+                pending.removeFirst()
+            }
+            try collector.add(section)
+        }
+        for rest in pending { try collector.add(rest.kind, rest.content) }
         return try UKIBuild(self, sections: collector.sections)
     }
 
@@ -255,13 +280,6 @@ struct SectionCollector {
 
     init() {}
 
-    /// Continues collecting after `sections`.
-    init(_ sections: [NewSection]) {
-        self.sections = sections
-        let lastProfile = sections.lastIndex { $0.name.string == UKISectionKind.profile.rawValue } ?? 0
-        namesInProfile = Set(sections[lastProfile...].map(\.name.string))
-    }
-
     mutating func add(
         _ kind: UKISectionKind, _ content: (any ByteSource)?,
         characteristics: UInt32 = SectionHeader.readableData, placement: NewSection.Placement = .append
@@ -275,13 +293,17 @@ struct SectionCollector {
     ) throws {
         let sectionName = try SectionName(name)
         guard let content, content.count > 0 else { return }
+        try add(NewSection(name: sectionName, content: content, characteristics: characteristics, placement: placement))
+    }
+
+    mutating func add(_ section: NewSection) throws {
+        let name = section.name.string
         if name == UKISectionKind.profile.rawValue { namesInProfile = [] }
         let several = UKISectionKind(rawValue: name)?.allowsSeveral ?? false
         guard several || !namesInProfile.contains(name) else {
             throw PEError(.duplicateSection, detail: "\(name) is given twice")
         }
         namesInProfile.insert(name)
-        sections.append(
-            NewSection(name: sectionName, content: content, characteristics: characteristics, placement: placement))
+        sections.append(section)
     }
 }

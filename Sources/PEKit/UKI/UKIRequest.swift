@@ -52,6 +52,8 @@ public struct UKIRequest: Sendable {
     public var splash: FilePath?
     public var devicetree: FilePath?
     public var devicetreeAuto: [FilePath] = []
+    /// `.hwids`: the device table systemd-stub matches against the firmware's CHIDs.
+    public var hwids: [UInt8]?
     /// Empty: the default `uki,1,...` (or `uki-addon,1,...`) line.
     public var sbat: [TextOrFile] = []
     public var pcrpkey: TextOrFile?

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import ToolSupport
+@testable import UKIAssembly
 
 @Suite struct INIFileTests {
     @Test func parsesUkifyConfigSyntax() throws {
@@ -27,7 +27,7 @@ import Testing
     @Test(arguments: ["Linux=/x", "[UKI]\nnot a setting", "[UKI\nLinux=/x"])
     func malformedFilesNameTheLine(text: String) {
         #expect { _ = try INIFile(text: text, path: "bad.conf") } throws: { error in
-            (error as? ToolError)?.description.hasPrefix("bad.conf:") == true
+            (error as? UKIAssemblyError)?.description.hasPrefix("bad.conf:") == true
         }
     }
 }

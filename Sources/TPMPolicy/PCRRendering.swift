@@ -1,6 +1,5 @@
 import BootCrypto
 import JSON
-import TPMPolicy
 
 /// Output of `measure calculate` and `measure status`, as systemd-measure prints it.
 public enum PCRRendering {

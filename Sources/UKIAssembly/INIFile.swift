@@ -35,18 +35,20 @@ public struct INIFile: Sendable, Equatable {
             }
             if trimmed.hasPrefix("[") {
                 guard trimmed.hasSuffix("]"), trimmed.count > 2 else {
-                    throw ToolError(
-                        "\(path):\(lineNumber): malformed section header '\(trimmed)'", category: .dataError)
+                    throw UKIAssemblyError(
+                        .malformedConfig, path: path,
+                        detail: "line \(lineNumber): malformed section header '\(trimmed)'")
                 }
                 section = String(trimmed.dropFirst().dropLast())
                 continue
             }
             guard let section else {
-                throw ToolError("\(path):\(lineNumber): setting outside of a [section]", category: .dataError)
+                throw UKIAssemblyError(
+                    .malformedConfig, path: path, detail: "line \(lineNumber): setting outside of a [section]")
             }
             guard let equals = trimmed.firstIndex(of: "=") else {
-                throw ToolError(
-                    "\(path):\(lineNumber): expected Key=Value, got '\(trimmed)'", category: .dataError)
+                throw UKIAssemblyError(
+                    .malformedConfig, path: path, detail: "line \(lineNumber): expected Key=Value, got '\(trimmed)'")
             }
             let key = trimmed[..<equals].trimmingCharacters(in: " \t")
             let value = trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: " \t")

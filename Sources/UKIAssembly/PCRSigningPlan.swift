@@ -1,0 +1,260 @@
+import BinaryIO
+import BootCrypto
+import JSON
+import PEKit
+import SystemPackage
+import TPMPolicy
+
+/// What a build does about PCR 11, resolved from ``PCRSettings``: the signing groups with their
+/// keys loaded, the banks, and what to print. ``apply(to:output:)`` predicts each profile's
+/// values with the rules of the stub inside the UKI and places each profile's signatures in a
+/// `.pcrsig` at the end of that profile's group of sections, as ukify 257 does.
+public struct PCRSigningPlan: Sendable {
+    public struct Group: Sendable {
+        public var signer: PCRPolicySigner
+        /// The public key file given for the signer, embedded as it is as `.pcrpkey`.
+        public var publicKeyFile: FilePath?
+        public var phases: [PhasePath]
+    }
+
+    /// The banks ukify 257 signs for when none are named: all four.
+    public static let defaultBanks = DigestAlgorithm.allCases
+
+    public var groups: [Group]
+    public var banks: [DigestAlgorithm]
+    public var measure: Bool
+    public var measureJSON: JSONStyle
+    public var policyDigestOnly: Bool
+    /// With `--policy-digest`: the phases of the first `--phases`, and the key of the first
+    /// `--pcr-public-key` (its fingerprint goes into the output).
+    public var digestPhases: [PhasePath]
+    public var digestKeyFingerprint: [UInt8]?
+    public var attached: [(origin: String, signatures: PCRSignatures)]
+
+    /// Whether the build needs to look at PCR 11 at all.
+    public var isActive: Bool { !groups.isEmpty || measure || policyDigestOnly || !attached.isEmpty }
+
+    /// The `.pcrpkey` ukify embeds when none is given: the public key of the only group, its file
+    /// as given, else derived from the private key.
+    public func defaultPCRPublicKey() throws -> TextOrFile? {
+        guard groups.count == 1 else { return nil }
+        if let file = groups[0].publicKeyFile { return .file(file) }
+        return .text(String(decoding: try groups[0].signer.privateKey.publicKeyPEM(), as: UTF8.self))
+    }
+
+    public init(_ settings: PCRSettings, keySource: PrivateKeySource) throws {
+        // Checked before any key is loaded; the signing groups may come from the config file.
+        if settings.policyDigest && !(settings.privateKeys.isEmpty && settings.configGroups.isEmpty) {
+            throw UKIAssemblyError(
+                .invalidSetting, "--policy-digest prints what to sign elsewhere; it excludes --pcr-private-key")
+        }
+        if !settings.policyDigest
+            && (settings.publicKeys.count > settings.privateKeys.count
+                || settings.phases.count > max(settings.privateKeys.count, 1))
+        {
+            throw UKIAssemblyError(.invalidSetting, "--pcr-public-key and --phases pair with a --pcr-private-key each")
+        }
+        func group(privateKey: String, publicKeyFile: FilePath?, phases: [PhasePath]?) throws -> Group {
+            let publicKey = try publicKeyFile.map { try PublicKey.load(file: $0) }
+            return Group(
+                signer: try PCRPolicySigner(privateKey: try keySource.loadPrivateKey(privateKey), publicKey: publicKey),
+                publicKeyFile: publicKeyFile, phases: phases ?? PhasePath.defaults)
+        }
+        var groups: [Group] = []
+        for (index, privateKey) in settings.privateKeys.enumerated() {
+            groups.append(
+                try group(
+                    privateKey: privateKey, publicKeyFile: settings.publicKeys.dropFirst(index).first,
+                    phases: settings.phases.dropFirst(index).first))
+        }
+        for configGroup in settings.configGroups {
+            guard let privateKey = configGroup.privateKey else {
+                throw UKIAssemblyError(.invalidSetting, "[\(configGroup.section)] needs PCRPrivateKey=")
+            }
+            groups.append(
+                try group(privateKey: privateKey, publicKeyFile: configGroup.publicKey, phases: configGroup.phases))
+        }
+        if settings.privateKeys.isEmpty, let phases = settings.phases.first, !groups.isEmpty {
+            groups[0].phases = phases
+        }
+        self.groups = groups
+        banks =
+            settings.banks.map { requested in DigestAlgorithm.allCases.filter(requested.contains) }
+            ?? Self.defaultBanks
+        measure = settings.measure
+        measureJSON = settings.measureJSON
+        policyDigestOnly = settings.policyDigest
+        digestPhases = settings.phases.first ?? PhasePath.defaults
+        digestKeyFingerprint = try settings.publicKeys.first.map {
+            try TPMPublicKey(try PublicKey.load(file: $0)).fingerprint
+        }
+        var attached: [(String, PCRSignatures)] = []
+        for document in (settings.pcrsig.map { [$0] } ?? []) + settings.joinPCRSignatures.map(TextOrFile.file) {
+            let bytes = try document.source().readAll(limit: 16 << 20)
+            attached.append((document.origin, try PCRSignatures(parsing: bytes, origin: document.origin)))
+        }
+        self.attached = attached
+    }
+
+    /// Predicts PCR 11 for each profile of `build` (with the rules of its stub), reports what was
+    /// asked for, and returns the build with each profile's `.pcrsig` added where there are
+    /// signatures.
+    public func apply(to build: UKIBuild, output: UKIAssembly.Output) throws -> UKIBuild {
+        guard isActive else { return build }
+        let names = build.addedSections
+        guard names.contains(UKISectionKind.linux.rawValue) else {
+            throw UKIAssemblyError(.invalidSetting, "PCR 11 prediction and signing need a UKI (--linux), not an addon")
+        }
+        for kind in [UKISectionKind.dtbauto, .efifw] where names.filter({ $0 == kind.rawValue }).count > 1 {
+            throw UKIAssemblyError(
+                .invalidSetting,
+                "PCR 11 depends on which \(kind.rawValue) the firmware selects; sign UKIs with one \(kind.rawValue) only"
+            )
+        }
+        let profileStarts = names.indices.filter { names[$0] == UKISectionKind.profile.rawValue }
+        if policyDigestOnly && !profileStarts.isEmpty {
+            throw UKIAssemblyError(
+                .invalidSetting,
+                "--policy-digest prints one profile's digests; for a UKI with profiles use "
+                    + "`measure policy-digest --uki=FILE --profile=N` on the unsigned UKI")
+        }
+        let rules: StubRules
+        do {
+            rules = try StubRules.detect(in: build.stub)
+        } catch {
+            output.note("\(error); predicting with the rules of current systemd-stub")
+            rules = .current
+        }
+        output.note(rules.summary)
+        let all = build.sections.map { (name: $0.name.string, content: $0.content) }
+        // Each profile's .pcrsig closes its group: before the next .profile, or at the end.
+        let groupEnds = Array(profileStarts.dropFirst()) + [all.count]
+        func measured(_ profile: Int) throws -> [MeasuredSection] {
+            try UKIProfileSections.sections(of: all, profile: profile, origin: "the UKI being built")
+        }
+        var insertions: [UKIBuild.Insertion] = []
+        if let size = try concurrentSignatureSize() {
+            // Nothing to print and no documents to merge: sign while the other sections are written.
+            for (profile, end) in groupEnds.enumerated() {
+                let sections = try measured(profile)
+                let deferred = DeferredBytes(count: size) { [self] in
+                    Self.rendered(try signAll(try PCR11Prediction(sections: sections, banks: banks, rules: rules)))
+                }
+                insertions.append(.init(before: end, kind: .pcrsig, content: deferred))
+            }
+            return try build.inserting(insertions)
+        }
+        var perProfile: [(end: Int, prediction: PCR11Prediction, signatures: PCRSignatures)] = []
+        for (profile, end) in groupEnds.enumerated() {
+            if profileStarts.count > 1 || measure && !profileStarts.isEmpty {
+                output.note("profile \(profile):")
+            }
+            let prediction = try PCR11Prediction(sections: try measured(profile), banks: banks, rules: rules)
+            try report(prediction, output: output)
+            perProfile.append((end, prediction, try signAll(prediction)))
+        }
+        try mergeAttached(into: &perProfile, output: output)
+        for (end, _, signatures) in perProfile where !signatures.isEmpty {
+            insertions.append(.init(before: end, kind: .pcrsig, content: InMemoryBytes(Self.rendered(signatures))))
+        }
+        return try build.inserting(insertions)
+    }
+
+    /// Prints the values (`--measure`) and policy digests (`--policy-digest`) of one profile.
+    private func report(_ prediction: PCR11Prediction, output: UKIAssembly.Output) throws {
+        if measure {
+            let signedPhases = Set(groups.flatMap(\.phases))
+            let shown =
+                signedPhases.isEmpty ? PhasePath.defaults : signedPhases.sorted { $0.description < $1.description }
+            let values = try prediction.values(phases: shown)
+            if measureJSON == .off {
+                for phase in shown {
+                    output.note(PCRRendering.phaseHeader(phase))
+                    output.print(PCRRendering.lines(values.filter { $0.phase == phase }))
+                }
+            } else {
+                output.print(
+                    PCRRendering.systemdText(
+                        PCRRendering.json(values, banks: banks, withPhases: true), style: measureJSON))
+            }
+        }
+        if policyDigestOnly {
+            let policies = try prediction.values(phases: digestPhases).map { try PCRPolicy($0, policyRef: nil) }
+            output.print(
+                PCRRendering.systemdText(
+                    try PCRRendering.policyDigests(policies, banks: banks, keyFingerprint: digestKeyFingerprint),
+                    style: .pretty))
+        }
+    }
+
+    /// Puts each signature of the attached documents into the `.pcrsig` of every profile whose
+    /// predicted values it signs; signatures that match no profile go to the first, with a warning.
+    private func mergeAttached(
+        into perProfile: inout [(end: Int, prediction: PCR11Prediction, signatures: PCRSignatures)],
+        output: UKIAssembly.Output
+    ) throws {
+        guard !attached.isEmpty else { return }
+        // Policies checked against: every phase path anyone would sign.
+        let knownPaths = (0...PhasePath.knownWords.count).map {
+            PhasePath(words: Array(PhasePath.knownWords.prefix($0)))
+        }
+        let phases = Array(Set(groups.flatMap(\.phases)).union(digestPhases).union(knownPaths))
+        let expected = try perProfile.map { profile in
+            Set(try profile.prediction.values(phases: phases).map { try PCRPolicy($0, policyRef: nil).policy })
+        }
+        for (origin, document) in attached {
+            var unmatched = 0
+            for (bank, entries) in document.banks {
+                for entry in entries {
+                    let owners = expected.indices.filter { expected[$0].contains(entry.policy) }
+                    if owners.isEmpty { unmatched += 1 }
+                    for owner in owners.isEmpty ? [0] : owners {
+                        perProfile[owner].signatures.append(entry, bank: bank)
+                    }
+                }
+            }
+            if unmatched > 0 {
+                output.note(
+                    "warning: \(origin): \(unmatched) signed policies match no predicted PCR 11 value of this UKI")
+            }
+        }
+    }
+
+    /// Every group's signatures of the predicted values.
+    private func signAll(_ prediction: PCR11Prediction) throws -> PCRSignatures {
+        var signatures = PCRSignatures()
+        for group in groups {
+            for value in try prediction.values(phases: group.phases) {
+                signatures.append(try group.signer.sign(try PCRPolicy(value, policyRef: nil)), bank: value.bank)
+            }
+        }
+        return signatures
+    }
+
+    /// `.pcrsig` as ukify writes it: `json.dumps` text without a NUL.
+    private static func rendered(_ signatures: PCRSignatures) -> [UInt8] {
+        Array(signatures.json.rendered(.short, dialect: .python).utf8)
+    }
+
+    /// The size of a `.pcrsig` to come when it can be known before signing: only signing groups,
+    /// fixed-size (RSA) signatures. Entries are laid out with stand-in policies that repeat exactly
+    /// when real ones would (same key, bank and phase), so the size is the real size.
+    private func concurrentSignatureSize() throws -> Int? {
+        guard !groups.isEmpty, !measure, !policyDigestOnly, attached.isEmpty else { return nil }
+        var placeholder = PCRSignatures()
+        for group in groups {
+            guard let size = try group.signer.signatureSize else { return nil }
+            for bank in banks {
+                for phase in group.phases {
+                    let standIn = Digest.hash(.sha256, Array("\(bank.rawValue)/\(phase)".utf8))
+                    placeholder.append(
+                        PCRSignatureEntry(
+                            pcrs: [PCRPolicy.pcr], keyFingerprint: group.signer.tpmKey.fingerprint, policy: standIn,
+                            policyRef: nil, signature: [UInt8](repeating: 0, count: size)),
+                        bank: bank)
+                }
+            }
+        }
+        return placeholder.isEmpty ? nil : Self.rendered(placeholder).count
+    }
+}

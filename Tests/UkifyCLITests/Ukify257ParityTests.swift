@@ -1,0 +1,132 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Our `ukify build` next to systemd 257's own ukify (Debian 13's, with its systemd-measure as
+/// the PCR signer) on the same inputs: the outputs are byte-identical but for the PE CheckSum,
+/// which ukify leaves 0 and we fill in.
+@Suite struct Ukify257ParityTests {
+    static let keys = TestPaths.fixture("measure")
+
+    /// The file with its CheckSum field (optional header offset 64) zeroed.
+    static func withoutChecksum(_ path: String) throws -> [UInt8] {
+        var bytes = try readBytes(path)
+        let peHeader = Int(bytes[0x3C]) | Int(bytes[0x3D]) << 8 | Int(bytes[0x3E]) << 16 | Int(bytes[0x3F]) << 24
+        let checksum = peHeader + 4 + 20 + 64
+        bytes.replaceSubrange(checksum..<checksum + 4, with: [0, 0, 0, 0])
+        return bytes
+    }
+
+    /// Runs ukify 257 and ours with `arguments` (each writes `name` into its own directory) and
+    /// expects the same bytes.
+    static func expectIdentical(
+        _ arguments: (String) -> [String], name: String, in directory: TemporaryDirectory
+    ) throws {
+        let systemd = TestPaths.systemd257
+        try systemd.check()
+        for side in ["257", "ours"] {
+            try FileManager.default.createDirectory(atPath: directory.file(side), withIntermediateDirectories: true)
+        }
+        let theirs = try run(systemd.ukify, ["build", "--tools=\(systemd.tools)"] + arguments(directory.file("257")))
+        #expect(theirs.status == 0, "\(theirs.stderr)")
+        let ours = try run(TestPaths.ukify, ["build"] + arguments(directory.file("ours")))
+        #expect(ours.status == 0, "\(ours.stderr)")
+        let mine = try withoutChecksum(directory.file("ours/\(name)"))
+        let reference = try readBytes(directory.file("257/\(name)"))
+        #expect(mine.count == reference.count, "\(name): \(mine.count) vs \(reference.count) bytes")
+        #expect(
+            mine == reference,
+            "\(name) differs from ukify 257's at byte \(mine.indices.first { mine[$0] != reference[$0] } ?? -1)")
+    }
+
+    static func random(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255) } }
+
+    @Test func aUKIWithEveryKindOfInputIsIdenticalToUkify257s() throws {
+        let directory = try TemporaryDirectory()
+        let kernel = try TestPaths.debianKernel()
+        let initrds = try (1...3).map { try directory.write("initrd\($0)", Self.random(Int.random(in: 1...5000))) }
+        let microcode = try directory.write("ucode", Self.random(777))
+        let devicetree = try directory.write("dtb", Self.random(301))
+        let auto1 = try directory.write("auto1.dtb", Self.random(90))
+        let auto2 = try directory.write("auto2.dtb", Self.random(91))
+        let osRelease = try directory.write("os-release", "ID=parity\nVERSION_ID=\(Int.random(in: 1...99))\n")
+        let hwids = directory.file("hwids")
+        try FileManager.default.createDirectory(atPath: hwids + "/sub", withIntermediateDirectories: true)
+        _ = try directory.write(
+            "hwids/b.json",
+            #"{"name": "Board B", "compatible": "vendor,b", "hwids": ["2f4c6b1d-89a1-5d1e-8b6e-6a6c2f0b1e42", "0a4c6b1d-89a1-5d1e-8b6e-6a6c2f0b1e42"]}"#
+        )
+        _ = try directory.write(
+            "hwids/sub/a.json",
+            #"{"name": "Board A", "compatible": "vendor,a", "hwids": ["{9d9c1b7e-4e2f-5f0a-9a1c-3d2e1f0a9b8c}"]}"#)
+        try Self.expectIdentical(
+            { output in
+                [
+                    "--linux=\(kernel.vmlinuz)", "--stub=\(TestPaths.systemd257.linuxStub)",
+                    "--uname=\(kernel.release)",
+                    "--microcode=\(microcode)", "--cmdline=console=ttyS0  quiet", "--os-release=@\(osRelease)",
+                    "--devicetree=\(devicetree)", "--devicetree-auto=\(auto1)", "--devicetree-auto=\(auto2)",
+                    "--hwids=\(hwids)", "--pcrpkey=\(Self.keys)/pcr-pub.pem", "--section=.extra:some text",
+                    "--sbat=sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\nparity,1,P,parity,1,https://example.org\n",
+                    "--output=\(output)/uki.efi",
+                ] + initrds.map { "--initrd=\($0)" }
+            }, name: "uki.efi", in: directory)
+    }
+
+    /// The policies of every `.pcrsig` of a UKI, in table order: per section, bank → policies.
+    static func signedPolicies(_ path: String) throws -> String {
+        let script = """
+            import json, pefile, sys
+            pe = pefile.PE(sys.argv[1], fast_load=True)
+            for s in pe.sections:
+                if s.Name.rstrip(b"\\0") == b".pcrsig":
+                    doc = json.loads(s.get_data()[:s.Misc_VirtualSize])
+                    print({bank: [e["pol"] for e in entries] for bank, entries in doc.items()})
+            """
+        let result = try run("/usr/bin/python3", ["-c", script, path])
+        #expect(result.status == 0, "\(result.stderr)")
+        return result.stdout
+    }
+
+    /// Profile PEs, and a three-profile UKI whose every profile carries its own PCR signatures, as
+    /// ukify 257 lays them out and systemd-measure 257 signs them. With ukify 257's default banks
+    /// (all four) the policies are the same, but systemd-measure 257 signs the sha1, sha384 and
+    /// sha512 banks' policies with those hashes, which systemd's unlock path does not verify; ours
+    /// signs every bank with SHA-256, so only sha256-bank signatures are compared byte for byte.
+    @Test func aSignedThreeProfileUKIIsIdenticalToUkify257s() throws {
+        let directory = try TemporaryDirectory()
+        let kernel = try TestPaths.debianKernel()
+        let initrd = try directory.write("initrd", Self.random(4099))
+        for (name, cmdline) in [("one", "profile=one"), ("two", "profile=two quiet")] {
+            try Self.expectIdentical(
+                { output in
+                    [
+                        "--stub=\(TestPaths.systemd257.addonStub)", "--profile=ID=\(name)\nTITLE=Profile \(name)",
+                        "--cmdline=\(cmdline)", "--output=\(output)/\(name).efi",
+                    ]
+                }, name: "\(name).efi", in: directory)
+        }
+        func joined(banks: String?) -> (String) -> [String] {
+            { output in
+                [
+                    "--linux=\(kernel.vmlinuz)", "--stub=\(TestPaths.systemd257.linuxStub)",
+                    "--uname=\(kernel.release)",
+                    "--initrd=\(initrd)", "--cmdline=base", "--os-release=ID=parity", "--profile=ID=main",
+                    "--join-profile=\(output)/one.efi", "--join-profile=\(output)/two.efi",
+                    "--pcr-private-key=\(Self.keys)/pcr-priv.pem", "--pcr-public-key=\(Self.keys)/pcr-pub.pem",
+                    "--output=\(output)/\(banks ?? "default").efi",
+                ] + (banks.map { ["--pcr-banks=\($0)"] } ?? [])
+            }
+        }
+        try Self.expectIdentical(joined(banks: "sha256"), name: "sha256.efi", in: directory)
+        let systemd = TestPaths.systemd257
+        #expect(
+            try run(systemd.ukify, ["build", "--tools=\(systemd.tools)"] + joined(banks: nil)(directory.file("257")))
+                .status == 0)
+        #expect(try run(TestPaths.ukify, ["build"] + joined(banks: nil)(directory.file("ours"))).status == 0)
+        let policies = try Self.signedPolicies(directory.file("ours/default.efi"))
+        #expect(policies.split(separator: "\n").count == 3)
+        #expect(policies.contains("'sha1'") && policies.contains("'sha512'"))
+        #expect(policies == (try Self.signedPolicies(directory.file("257/default.efi"))))
+    }
+}
