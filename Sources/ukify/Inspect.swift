@@ -10,9 +10,12 @@ extension Ukify {
         static let configuration = CommandConfiguration(
             abstract: "Show the sections of a UKI, addon or any PE: size, SHA-256 and text.",
             discussion: """
-                Every section is listed (profiles under "_profiles" in JSON). With --section only the \
-                named sections are shown; NAME:text or NAME:binary chooses the rendering and @PATH writes \
-                the section's content (its VirtualSize bytes) to PATH.
+                The UKI's sections are listed (with --all every section), as ukify 257 lists them; text \
+                output adds whether the stub measures each and groups each profile's sections. JSON has \
+                ukify's shape: one object keyed by section name, where a name repeated in profiles shows \
+                its last occurrence; our addition, "_profiles", lists each profile's sections. With \
+                --section only the named sections are shown; NAME:text or NAME:binary chooses the \
+                rendering and @PATH writes the section's content (its VirtualSize bytes) to PATH.
                 """
         )
 
@@ -25,6 +28,8 @@ extension Ukify {
                 "Show (and save) only this section; repeatable.",
                 valueName: "NAME[:text|binary][@PATH]"))
         var sections: [SectionSelector] = []
+        @Flag(help: "Show every section, the stub's own too.")
+        var all = false
 
         func validate() throws {
             if files.isEmpty { throw ValidationError("no file to inspect") }
@@ -51,7 +56,10 @@ extension Ukify {
                         }
                     }
                     let wanted = Set(sections.map(\.name))
-                    let keep: (UKIInspection.Section) -> Bool = { wanted.isEmpty || wanted.contains($0.name) }
+                    let keep: (UKIInspection.Section) -> Bool = {
+                        wanted.isEmpty
+                            ? all || UKIInspection.shownByDefault.contains($0.name) : wanted.contains($0.name)
+                    }
                     switch json.effective {
                     case .off:
                         print(InspectionRendering.text(inspection, keep: keep), terminator: "")

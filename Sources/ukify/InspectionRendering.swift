@@ -1,9 +1,9 @@
 import JSON
 import PEKit
 
-/// `ukify inspect` output: ukify's text layout, and its JSON shape
-/// (`{".linux": {"size": N, "sha256": "..."}, ".cmdline": {..., "text": "..."}}`, profiles as an
-/// array under `"_profiles"`). A name repeated inside one group gets a `#N` suffix as its key.
+/// `ukify inspect` output: ukify's text layout (with whether the stub measures each section, and
+/// each profile's sections under `profile @N:`), and its JSON shape
+/// (`{".linux": {"size": N, "sha256": "..."}, ".cmdline": {..., "text": "..."}}`).
 enum InspectionRendering {
     static func text(_ inspection: UKIInspection, keep: (UKIInspection.Section) -> Bool) -> String {
         var output = ""
@@ -31,20 +31,28 @@ enum InspectionRendering {
         return output
     }
 
+    /// ukify 257's shape: one flat object keyed by section name in table order, a repeated name
+    /// keeping its first position and its last content (as a Python dict does); our extra,
+    /// `"_profiles"`, lists each profile's own sections the same way.
     static func json(_ inspection: UKIInspection, keep: (UKIInspection.Section) -> Bool) -> JSONValue {
         func object(_ sections: [UKIInspection.Section]) -> [(String, JSONValue)] {
-            var seen: [String: Int] = [:]
-            return sections.filter(keep).map { section in
-                let count = seen[section.name, default: 0]
-                seen[section.name] = count + 1
-                var members: [(String, JSONValue)] = [
+            var members: [(String, JSONValue)] = []
+            var positions: [String: Int] = [:]
+            for section in sections where keep(section) {
+                var fields: [(String, JSONValue)] = [
                     ("size", .integer(section.size)), ("sha256", .string(section.sha256)),
                 ]
-                if let text = section.text { members.append(("text", .string(text))) }
-                return (count == 0 ? section.name : "\(section.name)#\(count)", .object(members))
+                if let text = section.text { fields.append(("text", .string(text))) }
+                if let position = positions[section.name] {
+                    members[position].1 = .object(fields)
+                } else {
+                    positions[section.name] = members.count
+                    members.append((section.name, .object(fields)))
+                }
             }
+            return members
         }
-        var members = object(inspection.base)
+        var members = object(inspection.base + inspection.profiles.flatMap { $0 })
         if !inspection.profiles.isEmpty {
             members.append(("_profiles", .array(inspection.profiles.map { .object(object($0)) })))
         }

@@ -39,6 +39,23 @@ import Testing
             "\(name) differs from ukify 257's at byte \(mine.indices.first { mine[$0] != reference[$0] } ?? -1)")
     }
 
+    /// `ukify inspect --json=short` of ukify 257 and ours describe `path` alike; ours adds only
+    /// `_profiles`.
+    static func expectSameInspection(_ path: String) throws {
+        let theirs = try run(TestPaths.systemd257.ukify, ["inspect", path, "--json=short"])
+        #expect(theirs.status == 0, "\(theirs.stderr)")
+        let ours = try run(TestPaths.ukify, ["inspect", path, "--json=short"])
+        #expect(ours.status == 0, "\(ours.stderr)")
+        let reference = try JSONSerialization.jsonObject(with: Data(theirs.stdout.utf8)) as? NSDictionary
+        var mine = try JSONSerialization.jsonObject(with: Data(ours.stdout.utf8)) as? [String: Any] ?? [:]
+        mine["_profiles"] = nil
+        #expect(reference == (mine as NSDictionary), "\(path): \(ours.stdout) vs \(theirs.stdout)")
+        // Keys in the same order: compare the key sequence of the text.
+        let keyPattern = /"(\.[a-z]+)": \{/
+        let keys = { (text: String) in text.matches(of: keyPattern).map { String($0.output.1) } }
+        #expect(keys(ours.stdout).filter { $0 != "_profiles" } == keys(theirs.stdout))
+    }
+
     static func random(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255) } }
 
     @Test func aUKIWithEveryKindOfInputIsIdenticalToUkify257s() throws {

@@ -23,6 +23,19 @@ public struct UKIInspection: Sendable {
     /// Text is shown for sections up to this size; larger ones are reported as binary.
     public static let textLimit = 1 << 20
 
+    /// The sections ukify 257's inspect shows unless asked for others (`DEFAULT_SECTIONS_TO_SHOW`).
+    public static let shownByDefault: Set<String> =
+        Set(UKISectionKind.allCases.map(\.rawValue)).subtracting([UKISectionKind.efifw.rawValue]).union([".sbom"])
+
+    /// A section's text as ukify shows it: trailing NULs dropped, other NULs as `\0`; nil when
+    /// it is not UTF-8.
+    static func displayText(_ bytes: [UInt8]) -> String? {
+        var end = bytes.endIndex
+        while end > bytes.startIndex, bytes[end - 1] == 0 { end -= 1 }
+        guard let text = String(validating: bytes[..<end], as: UTF8.self) else { return nil }
+        return text.replacing("\0", with: "\\0")
+    }
+
     /// Inspects every section of `image`. `textOverrides` forces text (true) or binary (false)
     /// rendering for the named sections.
     public init(image: PEImage, textOverrides: [String: Bool] = [:]) throws {
@@ -45,7 +58,7 @@ public struct UKIInspection: Sendable {
             }
             let section = Section(
                 name: name, size: content.count, sha256: digest.finalize().hexString,
-                text: showText ? (String(validating: text, as: UTF8.self) ?? "(not valid UTF-8)") : nil,
+                text: showText ? (Self.displayText(text) ?? "(not valid UTF-8)") : nil,
                 measured: kind?.isMeasured)
             if kind == .profile { profiles.append([]) }
             if profiles.isEmpty { base.append(section) } else { profiles[profiles.count - 1].append(section) }
