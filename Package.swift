@@ -233,7 +233,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "PEKit", "BinaryIO", "TestSupport", .product(name: "SystemPackage", package: "swift-system"),
+                "PEKit", "BinaryIO", "BootCrypto", "TPMPolicy", "TPMDevice", "TestSupport",
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
     ],
