@@ -8,6 +8,7 @@ packages=(
     efibootmgr e2fsprogs                                 # independent readers inside test guests (lsattr)
     sbsigntool osslsigncode pesign                       # Authenticode cross-checks
     softhsm2 libengine-pkcs11-openssl opensc             # a PKCS#11 token for HSM signing
+    tpm2-openssl                                         # OpenSSL provider for keys inside a TPM (swtpm)
     busybox-static cpio gzip dosfstools mtools fdisk     # test initrd and ESP images (sfdisk: GPT disks)
     systemd systemd-boot-efi                             # linuxx64.efi.stub, systemd-measure (golden PCR 11)
     shim-signed grub-efi-amd64-signed                    # real shim and GRUB binaries for the SBAT checks

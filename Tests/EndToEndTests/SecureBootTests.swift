@@ -10,7 +10,8 @@ import Testing
         let directory: TemporaryDirectory
         let vars: String
 
-        init(_ directory: TemporaryDirectory) throws {
+        /// `extraDB`: more certificates to enroll in db.
+        init(_ directory: TemporaryDirectory, extraDB: [String] = []) throws {
             self.directory = directory
             for name in ["pk", "kek", "db", "other"] {
                 try check(
@@ -31,7 +32,7 @@ import Testing
                         "--input", FirmwareVM.ovmfVars, "--output", vars, "--set-pk", owner, directory.file("pk.crt"),
                         "--add-kek", owner, directory.file("kek.crt"), "--add-db", owner, directory.file("db.crt"),
                         "--secure-boot",
-                    ]))
+                    ] + extraDB.flatMap { ["--add-db", owner, $0] }))
         }
 
         func signingArguments(_ name: String) -> [String] {
@@ -42,7 +43,10 @@ import Testing
         }
     }
 
-    func buildUKI(_ directory: TemporaryDirectory, marker: String, name: String, _ extra: [String]) throws -> String {
+    func buildUKI(
+        _ directory: TemporaryDirectory, marker: String, name: String, _ extra: [String],
+        environment: [String: String]? = nil
+    ) throws -> String {
         let kernel = try TestPaths.debianKernel()
         let initrd = try makeBusyboxInitrd(in: directory, marker: marker)
         let uki = directory.file(name)
@@ -51,7 +55,7 @@ import Testing
             [
                 "build", "--linux=\(kernel.vmlinuz)", "--initrd=\(initrd)", "--cmdline=console=ttyS0 panic=-1",
                 "--os-release=ID=bootchain-test", "-o", uki,
-            ] + extra)
+            ] + extra, environment: environment)
         try check(result)
         return uki
     }
@@ -71,6 +75,40 @@ import Testing
         #expect(reported("SECUREBOOT", in: log) == "1")
         #expect(
             reported("LOCKDOWN", in: log)?.contains("[integrity]") == true, "\(reported("LOCKDOWN", in: log) ?? "")")
+    }
+
+    /// A build server's TPM-resident key: made inside swtpm through Debian's tpm2-openssl provider
+    /// (the key file holds only the TPM's wrapped blob), used with `--signing-provider=tpm2`. The
+    /// UKI passes sbverify and boots with Secure Boot enforcing.
+    @Test func ukiSignedByAKeyInsideATPMBoots() throws {
+        let directory = try TemporaryDirectory()
+        let swtpm = try SoftwareTPM()
+        let environment = ["TPM2OPENSSL_TCTI": swtpm.tcti]
+        let key = directory.file("tpm-db.key")
+        let certificate = directory.file("tpm-db.crt")
+        try check(
+            run(
+                "openssl", ["genpkey", "-provider", "tpm2", "-algorithm", "RSA", "-pkeyopt", "bits:2048", "-out", key],
+                environment: environment))
+        #expect(try String(decoding: readBytes(key), as: UTF8.self).hasPrefix("-----BEGIN TSS2 PRIVATE KEY-----"))
+        try check(
+            run(
+                "openssl",
+                [
+                    "req", "-provider", "tpm2", "-provider", "default", "-new", "-x509", "-key", key,
+                    "-subj", "/CN=bootchain TPM-resident db", "-days", "3650", "-out", certificate,
+                ], environment: environment))
+        let keys = try Keys(directory, extraDB: [certificate])
+        let marker = "BOOTCHAIN-SB-TPM-\(UInt32.random(in: 0...UInt32.max))"
+        let uki = try buildUKI(
+            directory, marker: marker, name: "tpm-signed.efi",
+            ["--signing-provider=tpm2", "--secureboot-private-key=\(key)", "--secureboot-certificate=\(certificate)"],
+            environment: environment)
+        let verified = try run("sbverify", ["--cert", certificate, uki])
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        let log = try boot(uki, keys: keys, in: directory)
+        #expect(log.contains(marker), "serial log:\n\(log)")
+        #expect(reported("SECUREBOOT", in: log) == "1")
     }
 
     enum Refused: String, CaseIterable, Sendable {
