@@ -43,6 +43,15 @@ public final class Certificate: @unchecked Sendable {
         return certificates
     }
 
+    /// A certificate behind an OpenSSL 3 provider, by store URI (ukify's `--certificate-provider`).
+    public static func load(provider name: String, uri: String) throws -> Certificate {
+        try ProviderStore.first(provider: name, uri: uri, error: .certificateLoadFailed, what: "certificate") {
+            type, info in
+            guard type == OSSL_STORE_INFO_CERT else { return nil }
+            return OSSL_STORE_INFO_get1_CERT(info).map(Certificate.init(owning:))
+        }
+    }
+
     /// The DER encoding.
     public var der: [UInt8] { encodeDER { i2d_X509(pointer, $0) } }
 

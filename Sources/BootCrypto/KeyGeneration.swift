@@ -62,6 +62,13 @@ extension PrivateKey {
     }
 }
 
+extension PublicKey {
+    /// PEM SubjectPublicKeyInfo (what `.pcrpkey` holds).
+    public func pem() throws -> [UInt8] {
+        try writingPEM { PEM_write_bio_PUBKEY($0, pointer) }
+    }
+}
+
 extension Certificate {
     public func pem() throws -> [UInt8] {
         try writingPEM { PEM_write_bio_X509($0, pointer) }

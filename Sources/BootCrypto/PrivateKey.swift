@@ -86,24 +86,10 @@ public final class PrivateKey: @unchecked Sendable {
 
     /// A key behind an OpenSSL 3 provider, by store URI (`--signing-provider=pkcs11` with `pkcs11:...`).
     public static func load(provider name: String, uri: String) throws -> PrivateKey {
-        guard OSSL_PROVIDER_load(nil, name) != nil, OSSL_PROVIDER_load(nil, "default") != nil else {
-            throw BootCryptoError.fromOpenSSL(.providerUnavailable, operation: "provider \(name)")
+        try ProviderStore.first(provider: name, uri: uri, error: .keyLoadFailed, what: "private key") { type, info in
+            guard type == OSSL_STORE_INFO_PKEY, let key = OSSL_STORE_INFO_get1_PKEY(info) else { return nil }
+            return try PrivateKey(owning: key)
         }
-        guard let store = OSSL_STORE_open(uri, nil, nil, nil, nil) else {
-            throw BootCryptoError.fromOpenSSL(.keyLoadFailed, operation: "OSSL_STORE_open(\(uri))")
-        }
-        defer { OSSL_STORE_close(store) }
-        while OSSL_STORE_eof(store) == 0 {
-            guard let info = OSSL_STORE_load(store) else {
-                if OSSL_STORE_error(store) != 0 { break }
-                continue
-            }
-            defer { OSSL_STORE_INFO_free(info) }
-            if OSSL_STORE_INFO_get_type(info) == OSSL_STORE_INFO_PKEY, let key = OSSL_STORE_INFO_get1_PKEY(info) {
-                return try PrivateKey(owning: key)
-            }
-        }
-        throw BootCryptoError.fromOpenSSL(.keyLoadFailed, operation: "no private key at \(uri)")
     }
 
     /// Whether `certificate` carries this key's public half.

@@ -38,3 +38,38 @@ public enum PrivateKeySource: Equatable, Sendable {
         }
     }
 }
+
+/// Where a certificate (or a public key given as one) lives: a file, or an OpenSSL 3 provider's
+/// store. systemd spells it `--certificate-source=file|provider:NAME`; ukify
+/// `--certificate-provider=NAME`.
+public enum CertificateSource: Equatable, Sendable {
+    case file
+    case provider(String)
+
+    /// systemd's spelling: `file` or `provider:NAME`.
+    public init?(systemdSpelling text: String) {
+        if text == "file" {
+            self = .file
+        } else if text.hasPrefix("provider:"), text.count > "provider:".count {
+            self = .provider(String(text.dropFirst("provider:".count)))
+        } else {
+            return nil
+        }
+    }
+
+    /// The certificate named `reference` (a path, or a store URI) and, from a file, the chain after it.
+    public func loadCertificates(_ reference: String) throws -> [Certificate] {
+        switch self {
+        case .file: try Certificate.load(file: FilePath(reference))
+        case .provider(let provider): [try Certificate.load(provider: provider, uri: reference)]
+        }
+    }
+
+    /// The public key named `reference` (a path, or a store URI): a public key or a certificate.
+    public func loadPublicKey(_ reference: String) throws -> PublicKey {
+        switch self {
+        case .file: try PublicKey.load(file: FilePath(reference))
+        case .provider(let provider): try PublicKey.load(provider: provider, uri: reference)
+        }
+    }
+}

@@ -64,6 +64,19 @@ public final class PublicKey: @unchecked Sendable {
         throw BootCryptoError(.keyLoadFailed, detail: "\(path): not a PEM or DER public key or certificate")
     }
 
+    /// A public key, or the key of a certificate, behind an OpenSSL 3 provider, by store URI.
+    public static func load(provider name: String, uri: String) throws -> PublicKey {
+        try ProviderStore.first(provider: name, uri: uri, error: .keyLoadFailed, what: "public key or certificate") {
+            type, info in
+            switch type {
+            case OSSL_STORE_INFO_PUBKEY: return OSSL_STORE_INFO_get1_PUBKEY(info).map(PublicKey.init(owning:))
+            case OSSL_STORE_INFO_CERT:
+                return try OSSL_STORE_INFO_get1_CERT(info).map { try PublicKey(of: Certificate(owning: $0)) }
+            default: return nil
+            }
+        }
+    }
+
     /// `i2d_PublicKey`: PKCS#1 RSAPublicKey for RSA, the uncompressed point `04||X||Y` for EC.
     /// systemd's `pkfp` is the SHA-256 of these bytes.
     public var publicKeyEncoding: [UInt8] { encodeDER { i2d_PublicKey(pointer, $0) } }

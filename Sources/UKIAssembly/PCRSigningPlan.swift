@@ -12,7 +12,8 @@ import TPMPolicy
 public struct PCRSigningPlan: Sendable {
     public struct Group: Sendable {
         public var signer: PCRPolicySigner
-        /// The public key file given for the signer, embedded as it is as `.pcrpkey`.
+        /// The public key file given for the signer, embedded as it is as `.pcrpkey` (nil when
+        /// none was given or it came from a provider's store).
         public var publicKeyFile: FilePath?
         public var phases: [PhasePath]
     }
@@ -35,14 +36,14 @@ public struct PCRSigningPlan: Sendable {
     public var isActive: Bool { !groups.isEmpty || measure || policyDigestOnly || !attached.isEmpty }
 
     /// The `.pcrpkey` ukify embeds when none is given: the public key of the only group, its file
-    /// as given, else derived from the private key.
+    /// as given, else as PEM.
     public func defaultPCRPublicKey() throws -> TextOrFile? {
         guard groups.count == 1 else { return nil }
         if let file = groups[0].publicKeyFile { return .file(file) }
-        return .text(String(decoding: try groups[0].signer.privateKey.publicKeyPEM(), as: UTF8.self))
+        return .text(String(decoding: try groups[0].signer.publicKey.pem(), as: UTF8.self))
     }
 
-    public init(_ settings: PCRSettings, keySource: PrivateKeySource) throws {
+    public init(_ settings: PCRSettings, keySource: PrivateKeySource, certificateSource: CertificateSource) throws {
         // Checked before any key is loaded; the signing groups may come from the config file.
         if settings.policyDigest && !(settings.privateKeys.isEmpty && settings.configGroups.isEmpty) {
             throw UKIAssemblyError(
@@ -55,10 +56,10 @@ public struct PCRSigningPlan: Sendable {
             throw UKIAssemblyError(.invalidSetting, "--pcr-public-key and --phases pair with a --pcr-private-key each")
         }
         func group(privateKey: String, publicKeyFile: FilePath?, phases: [PhasePath]?) throws -> Group {
-            let publicKey = try publicKeyFile.map { try PublicKey.load(file: $0) }
+            let publicKey = try publicKeyFile.map { try certificateSource.loadPublicKey($0.string) }
             return Group(
                 signer: try PCRPolicySigner(privateKey: try keySource.loadPrivateKey(privateKey), publicKey: publicKey),
-                publicKeyFile: publicKeyFile, phases: phases ?? PhasePath.defaults)
+                publicKeyFile: certificateSource == .file ? publicKeyFile : nil, phases: phases ?? PhasePath.defaults)
         }
         var groups: [Group] = []
         for (index, privateKey) in settings.privateKeys.enumerated() {
@@ -86,7 +87,7 @@ public struct PCRSigningPlan: Sendable {
         policyDigestOnly = settings.policyDigest
         digestPhases = settings.phases.first ?? PhasePath.defaults
         digestKeyFingerprint = try settings.publicKeys.first.map {
-            try TPMPublicKey(try PublicKey.load(file: $0)).fingerprint
+            try TPMPublicKey(try certificateSource.loadPublicKey($0.string)).fingerprint
         }
         var attached: [(String, PCRSignatures)] = []
         for document in (settings.pcrsig.map { [$0] } ?? []) + settings.joinPCRSignatures.map(TextOrFile.file) {

@@ -72,7 +72,9 @@ public struct UKIAssembly: Sendable {
             throw UKIAssemblyError(
                 .invalidSetting, "--sign-kernel needs --secureboot-private-key and --secureboot-certificate")
         }
-        let pcr = try PCRSigningPlan(settings.pcr, keySource: settings.secureBoot.keySource)
+        let pcr = try PCRSigningPlan(
+            settings.pcr, keySource: settings.secureBoot.keySource,
+            certificateSource: settings.secureBoot.certificateSource)
         if request.pcrpkey == nil { request.pcrpkey = try pcr.defaultPCRPublicKey() }
 
         if let given = settings.output {

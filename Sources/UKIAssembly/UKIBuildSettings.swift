@@ -107,9 +107,10 @@ public struct SecureBootSettings: Sendable {
     /// ukify's `--signtool`: which program signs. Ours signs in-process as sbsign and
     /// systemd-sbsign do, with the same bytes; pesign (an NSS database) is refused.
     public var signtool: String?
-    /// ukify's ways to a certificate that is not a file: an OpenSSL provider, pesign's NSS
-    /// database and nickname. All are refused, never ignored.
+    /// An OpenSSL 3 provider whose store holds the certificates (`--secureboot-certificate` and
+    /// `--pcr-public-key` are then its URIs).
     public var certificateProvider: String?
+    /// pesign's NSS database and nickname: refused, never ignored.
     public var certificateDirectory: FilePath?
     public var certificateName: String?
 
@@ -117,6 +118,9 @@ public struct SecureBootSettings: Sendable {
 
     /// Whether a key or certificate was given.
     public var isSigning: Bool { privateKey != nil || certificate != nil }
+
+    /// Where the Secure Boot certificate (and the PCR public keys) live.
+    public var certificateSource: CertificateSource { certificateProvider.map(CertificateSource.provider) ?? .file }
 
     /// Where the Secure Boot key (and ukify's PCR keys) live.
     public var keySource: PrivateKeySource {
@@ -137,11 +141,6 @@ public struct SecureBootSettings: Sendable {
                 "signing tool '\(signtool)' is not supported: ukify signs in-process as sbsign and systemd-sbsign do "
                     + "(pesign's NSS certificate databases are not read; export the key and certificate as PEM)")
         }
-        if let certificateProvider {
-            throw UKIAssemblyError(
-                .invalidSetting,
-                "certificate provider '\(certificateProvider)' is not supported: certificates are read from files")
-        }
         if certificateDirectory != nil || certificateName != nil {
             throw UKIAssemblyError(
                 .invalidSetting,
@@ -157,7 +156,7 @@ public struct SecureBootSettings: Sendable {
                 .invalidSetting, "--secureboot-private-key and --secureboot-certificate go together")
         }
         let key = try keySource.loadPrivateKey(privateKey)
-        let certificates = try Certificate.load(file: certificate)
+        let certificates = try certificateSource.loadCertificates(certificate.string)
         let chain = try extraCertificates.flatMap { try Certificate.load(file: $0) }
         guard key.matches(certificates[0]) else {
             throw BootCryptoError(

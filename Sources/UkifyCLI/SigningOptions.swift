@@ -47,7 +47,9 @@ public struct SigningOptions: ParsableArguments {
     public var signtool: String?
     @Option(
         name: .customLong("certificate-provider"),
-        help: ArgumentHelp("Refused: certificates are read from files.", valueName: "PROVIDER"))
+        help: ArgumentHelp(
+            "OpenSSL 3 provider whose store holds the certificates; --secureboot-certificate and "
+                + "--pcr-public-key are then store URIs.", valueName: "PROVIDER"))
     public var certificateProvider: String?
     @Option(
         name: .customLong("secureboot-certificate-dir"),

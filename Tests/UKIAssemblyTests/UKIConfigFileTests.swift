@@ -20,13 +20,12 @@ import Testing
         return (try UKIAssembly(merged, environment: [:], now: { 0 }), warnings)
     }
 
-    /// pesign's NSS database and certificate providers would leave the UKI unsigned or signed with
-    /// something else: refused, naming the setting.
+    /// pesign's NSS database would leave the UKI unsigned or signed with something else: refused,
+    /// naming the setting.
     @Test(arguments: [
         ("SecureBootSigningTool=pesign\nSecureBootCertificateName=db", "pesign"),
         ("SecureBootCertificateDir=/etc/pki/pesign", "pesign"),
         ("SecureBootCertificateName=my-db", "pesign"),
-        ("CertificateProvider=tpm2", "certificate provider"),
     ])
     func settingsThatCannotBeHonouredAreErrors(lines: String, mention: String) throws {
         #expect {

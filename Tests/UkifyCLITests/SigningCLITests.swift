@@ -62,6 +62,33 @@ func ukifySign(
         #expect(signatures[1]["valid"] as? Bool == true)
     }
 
+    /// `--certificate-provider`: the Secure Boot certificate and the PCR public key come from an
+    /// OpenSSL provider's store by URI (here the default provider's `file:` store), and the UKI is
+    /// the one the files give.
+    @Test func certificatesFromAProviderStoreGiveTheSameUKI() throws {
+        let directory = try TemporaryDirectory()
+        let keys = TestPaths.fixture("measure")
+        func build(_ name: String, _ extra: [String]) throws {
+            let result = try ukifyBuild(
+                directory, output: name,
+                [
+                    "--secureboot-private-key=\(TestPaths.fixture("db.key"))", "--no-sign-kernel",
+                    "--pcr-private-key=\(keys)/pcr-priv.pem",
+                ] + extra)
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        try build(
+            "files.efi",
+            ["--secureboot-certificate=\(TestPaths.fixture("db.crt"))", "--pcr-public-key=\(keys)/pcr-pub.pem"])
+        try build(
+            "store.efi",
+            [
+                "--certificate-provider=default", "--secureboot-certificate=file:\(TestPaths.fixture("db.crt"))",
+                "--pcr-public-key=file:\(keys)/pcr-pub.pem",
+            ])
+        #expect(try readBytes(directory.file("store.efi")) == (try readBytes(directory.file("files.efi"))))
+    }
+
     @Test func twoRunsGiveIdenticalFiles() throws {
         let directory = try TemporaryDirectory()
         for name in ["a.efi", "b.efi"] {
