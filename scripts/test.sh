@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/fetch-kernel.sh
-scripts/fetch-systemd257.sh   # Debian 13's ukify, systemd-measure and stubs, unpacked (comparison tests)
+scripts/fetch-systemd.sh   # systemd 257 (ukify, systemd-measure, stubs) and 254 (stubs), unpacked (comparison tests)
 swift build
 scripts/update-man.sh --check
 swift format lint --strict --recursive Sources Tests Package.swift Fuzz

@@ -37,7 +37,7 @@ public enum TestPaths {
     /// Debian's systemd-measure (v252), the reference our `measure` is compared with.
     public static let systemdMeasure = "/usr/lib/systemd/systemd-measure"
 
-    /// Debian 13's systemd 257 as scripts/fetch-systemd257.sh unpacked it: `ukify` and
+    /// Debian 13's systemd 257 as scripts/fetch-systemd.sh unpacked it: `ukify` and
     /// `systemd-measure` (wrappers that run them from the unpacked tree) and the stubs.
     public static var systemd257: Systemd257 {
         Systemd257(root: repositoryRoot.appendingPathComponent(".cache/systemd257").path)
@@ -55,7 +55,20 @@ public enum TestPaths {
         /// Fails (never skips) when the fetch has not run.
         public func check() throws {
             guard FileManager.default.isExecutableFile(atPath: ukify), FileManager.default.fileExists(atPath: linuxStub)
-            else { throw TestFailure("no systemd 257 under \(root): run scripts/fetch-systemd257.sh") }
+            else { throw TestFailure("no systemd 257 under \(root): run scripts/fetch-systemd.sh") }
+        }
+    }
+
+    /// systemd-stub of the releases users run, by version: Debian 12's own (252), bookworm-backports'
+    /// (254) and Debian 13's (257), the latter two unpacked by scripts/fetch-systemd.sh.
+    public static func linuxStub(_ version: Int) -> String {
+        switch version {
+        case 252: "/usr/lib/systemd/boot/efi/linuxx64.efi.stub"
+        case 257: systemd257.linuxStub
+        default:
+            repositoryRoot.appendingPathComponent(
+                ".cache/systemd\(version)/root/usr/lib/systemd/boot/efi/linuxx64.efi.stub"
+            ).path
         }
     }
 

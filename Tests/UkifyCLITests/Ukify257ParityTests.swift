@@ -58,7 +58,15 @@ import Testing
 
     static func random(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255) } }
 
-    @Test func aUKIWithEveryKindOfInputIsIdenticalToUkify257s() throws {
+    /// On the stubs of systemd 254 and 257 (252: below). 254's stub has room for fewer section
+    /// headers, and ukify 257 wants a free one even for the `.sbat` it writes over the stub's: no
+    /// `.hwids` or extra section there.
+    @Test(arguments: [254, 257])
+    func aUKIWithEveryKindOfInputIsIdenticalToUkify257s(stubVersion: Int) throws {
+        let stub = TestPaths.linuxStub(stubVersion)
+        guard FileManager.default.fileExists(atPath: stub) else {
+            throw TestFailure("no systemd \(stubVersion) stub at \(stub): run scripts/fetch-systemd.sh")
+        }
         let directory = try TemporaryDirectory()
         let kernel = try TestPaths.debianKernel()
         let initrds = try (1...3).map { try directory.write("initrd\($0)", Self.random(Int.random(in: 1...5000))) }
@@ -76,18 +84,54 @@ import Testing
         _ = try directory.write(
             "hwids/sub/a.json",
             #"{"name": "Board A", "compatible": "vendor,a", "hwids": ["{9d9c1b7e-4e2f-5f0a-9a1c-3d2e1f0a9b8c}"]}"#)
+        let newerInputs = stubVersion >= 257 ? ["--hwids=\(hwids)", "--section=.extra:some text"] : []
         try Self.expectIdentical(
             { output in
                 [
-                    "--linux=\(kernel.vmlinuz)", "--stub=\(TestPaths.systemd257.linuxStub)",
+                    "--linux=\(kernel.vmlinuz)", "--stub=\(stub)",
                     "--uname=\(kernel.release)",
                     "--microcode=\(microcode)", "--cmdline=console=ttyS0  quiet", "--os-release=@\(osRelease)",
                     "--devicetree=\(devicetree)", "--devicetree-auto=\(auto1)", "--devicetree-auto=\(auto2)",
-                    "--hwids=\(hwids)", "--pcrpkey=\(Self.keys)/pcr-pub.pem", "--section=.extra:some text",
+                    "--pcrpkey=\(Self.keys)/pcr-pub.pem",
                     "--sbat=sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md\nparity,1,P,parity,1,https://example.org\n",
                     "--output=\(output)/uki.efi",
-                ] + initrds.map { "--initrd=\($0)" }
+                ] + initrds.map { "--initrd=\($0)" } + newerInputs
             }, name: "uki.efi", in: directory)
+    }
+
+    /// On systemd 252's stub the merged `.sbat` does not fit the 256 bytes between the stub's
+    /// `.sbat` and `.sdmagic` in memory. ukify 257 writes it over the stub's anyway (it checks only
+    /// the file space), so the two sections overlap once loaded; we append it as a new section. Every
+    /// section's content is the same in both.
+    @Test func onSystemd252sStubTheMergedSBATIsAppendedWhereUkifyOverlapsTheNextSection() throws {
+        let directory = try TemporaryDirectory()
+        let kernel = try TestPaths.debianKernel()
+        let initrd = try directory.write("initrd", Self.random(1001))
+        let systemd = TestPaths.systemd257
+        try systemd.check()
+        let arguments = [
+            "--linux=\(kernel.vmlinuz)", "--stub=\(TestPaths.linuxStub(252))", "--uname=\(kernel.release)",
+            "--initrd=\(initrd)", "--cmdline=quiet", "--os-release=ID=parity",
+        ]
+        let theirs = try run(systemd.ukify, ["build", "--output=\(directory.file("257.efi"))"] + arguments)
+        #expect(theirs.status == 0, "\(theirs.stderr)")
+        let ours = try run(TestPaths.ukify, ["build", "--output=\(directory.file("ours.efi"))"] + arguments)
+        #expect(ours.status == 0, "\(ours.stderr)")
+        let script = """
+            import hashlib, pefile, sys
+            pe = pefile.PE(sys.argv[1], fast_load=True)
+            sections = sorted(pe.sections, key=lambda s: s.VirtualAddress)
+            overlaps = [a.Name.rstrip(b"\\0").decode() for a, b in zip(sections, sections[1:])
+                        if a.VirtualAddress + a.Misc_VirtualSize > b.VirtualAddress]
+            print("overlapping:", overlaps)
+            for s in sorted(pe.sections, key=lambda s: s.Name):
+                print(s.Name.rstrip(b"\\0").decode(), hashlib.sha256(s.get_data()[:s.Misc_VirtualSize]).hexdigest())
+            """
+        let reference = try run("/usr/bin/python3", ["-c", script, directory.file("257.efi")])
+        let mine = try run("/usr/bin/python3", ["-c", script, directory.file("ours.efi")])
+        #expect(reference.stdout.hasPrefix("overlapping: ['.sbat']\n"), "\(reference.stdout)\(reference.stderr)")
+        #expect(mine.stdout.hasPrefix("overlapping: []\n"), "\(mine.stdout)\(mine.stderr)")
+        #expect(mine.stdout.split(separator: "\n").dropFirst() == reference.stdout.split(separator: "\n").dropFirst())
     }
 
     /// The policies of every `.pcrsig` of a UKI, in table order: per section, bank → policies.
