@@ -31,9 +31,16 @@ public struct PCRSigningPlan: Sendable {
     public var digestPhases: [PhasePath]
     public var digestKeyFingerprint: [UInt8]?
     public var attached: [(origin: String, signatures: PCRSignatures)]
+    /// Each profile's `.pcrsig` from a signature bundle (`origin`), embedded when the rebuilt
+    /// profile produces the PCR 11 values it signs.
+    public var imported: (origin: String, profiles: [SignatureBundle.ProfileSignatures])?
+    /// Whether ``apply(to:output:)`` returns each profile's signatures for a signature bundle.
+    public var recordsSignatures = false
 
     /// Whether the build needs to look at PCR 11 at all.
-    public var isActive: Bool { !groups.isEmpty || measure || policyDigestOnly || !attached.isEmpty }
+    public var isActive: Bool {
+        !groups.isEmpty || measure || policyDigestOnly || !attached.isEmpty || imported != nil
+    }
 
     /// The `.pcrpkey` ukify embeds when none is given: the public key of the only group, its file
     /// as given, else as PEM.
@@ -99,9 +106,11 @@ public struct PCRSigningPlan: Sendable {
 
     /// Predicts PCR 11 for each profile of `build` (with the rules of its stub), reports what was
     /// asked for, and returns the build with each profile's `.pcrsig` added where there are
-    /// signatures.
-    public func apply(to build: UKIBuild, output: UKIAssembly.Output) throws -> UKIBuild {
-        guard isActive else { return build }
+    /// signatures, and (with ``recordsSignatures``) those signatures with the values they sign.
+    public func apply(
+        to build: UKIBuild, output: UKIAssembly.Output
+    ) throws -> (build: UKIBuild, signed: [SignatureBundle.ProfileSignatures]) {
+        guard isActive else { return (build, []) }
         let names = build.addedSections
         guard names.contains(UKISectionKind.linux.rawValue) else {
             throw UKIAssemblyError(.invalidSetting, "PCR 11 prediction and signing need a UKI (--linux), not an addon")
@@ -133,8 +142,13 @@ public struct PCRSigningPlan: Sendable {
         func measured(_ profile: Int) throws -> [MeasuredSection] {
             try UKIProfileSections.sections(of: all, profile: profile, origin: "the UKI being built")
         }
+        if let imported {
+            return (
+                try build.inserting(try embedding(imported, groupEnds: groupEnds, measured: measured, rules: rules)), []
+            )
+        }
         var insertions: [UKIBuild.Insertion] = []
-        if let size = try concurrentSignatureSize() {
+        if !recordsSignatures, let size = try concurrentSignatureSize() {
             // Nothing to print and no documents to merge: sign while the other sections are written.
             for (profile, end) in groupEnds.enumerated() {
                 let sections = try measured(profile)
@@ -143,7 +157,7 @@ public struct PCRSigningPlan: Sendable {
                 }
                 insertions.append(.init(before: end, kind: .pcrsig, content: deferred))
             }
-            return try build.inserting(insertions)
+            return (try build.inserting(insertions), [])
         }
         var perProfile: [(end: Int, prediction: PCR11Prediction, signatures: PCRSignatures)] = []
         for (profile, end) in groupEnds.enumerated() {
@@ -155,10 +169,49 @@ public struct PCRSigningPlan: Sendable {
             perProfile.append((end, prediction, try signAll(prediction)))
         }
         try mergeAttached(into: &perProfile, output: output)
-        for (end, _, signatures) in perProfile where !signatures.isEmpty {
-            insertions.append(.init(before: end, kind: .pcrsig, content: InMemoryBytes(Self.rendered(signatures))))
+        var signed: [SignatureBundle.ProfileSignatures] = []
+        var signedPhases: [PhasePath] = []
+        for phase in groups.flatMap(\.phases) where !signedPhases.contains(phase) { signedPhases.append(phase) }
+        for (profile, (end, prediction, signatures)) in perProfile.enumerated() where !signatures.isEmpty {
+            let text = Self.rendered(signatures)
+            insertions.append(.init(before: end, kind: .pcrsig, content: InMemoryBytes(text)))
+            if recordsSignatures {
+                signed.append(
+                    .init(profile: profile, values: try prediction.values(phases: signedPhases), pcrsig: text))
+            }
         }
-        return try build.inserting(insertions)
+        return (try build.inserting(insertions), signed)
+    }
+
+    /// Each profile's `.pcrsig` of a signature bundle, placed as it was, after checking that the
+    /// rebuilt profile produces every PCR 11 value the bundle says it signs.
+    private func embedding(
+        _ imported: (origin: String, profiles: [SignatureBundle.ProfileSignatures]), groupEnds: [Int],
+        measured: (Int) throws -> [MeasuredSection], rules: StubRules
+    ) throws -> [UKIBuild.Insertion] {
+        let profiles = imported.profiles.map(\.profile)
+        guard Set(profiles).count == profiles.count, profiles.allSatisfy({ $0 >= 0 && $0 < groupEnds.count }) else {
+            throw UKIAssemblyError(
+                .signatureMismatch, path: imported.origin,
+                detail: "signs profiles \(profiles), but the rebuilt UKI has \(groupEnds.count) profile(s)")
+        }
+        return try imported.profiles.map { record in
+            var banks: [DigestAlgorithm] = []
+            for value in record.values where !banks.contains(value.bank) { banks.append(value.bank) }
+            let prediction = try PCR11Prediction(sections: try measured(record.profile), banks: banks, rules: rules)
+            for value in record.values {
+                let rebuilt = try prediction.value(bank: value.bank, phase: value.phase)
+                guard rebuilt == value.value else {
+                    throw UKIAssemblyError(
+                        .signatureMismatch, path: imported.origin,
+                        detail: "the .pcrsig of profile \(record.profile) signs PCR 11 \(value.value.hexString) for "
+                            + "phase '\(value.phase)' (\(value.bank.rawValue)), but the rebuilt profile gives "
+                            + "\(rebuilt.hexString): a measured input (kernel, initrd, cmdline, os-release, ...) differs"
+                    )
+                }
+            }
+            return .init(before: groupEnds[record.profile], kind: .pcrsig, content: InMemoryBytes(record.pcrsig))
+        }
     }
 
     /// Prints the values (`--measure`) and policy digests (`--policy-digest`) of one profile.

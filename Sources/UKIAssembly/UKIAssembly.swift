@@ -23,6 +23,10 @@ public struct UKIAssembly: Sendable {
     public let request: UKIRequest
     public let output: FilePath
     public let pcr: PCRSigningPlan
+    /// Where the signature bundle goes, if one is asked for.
+    public let exportSignatures: FilePath?
+    /// The Secure Boot signatures made, when a bundle is exported.
+    private let recorder: RecordingSignatureSource?
     /// What a user should hear about the settings (config file used, unknown keys, certificate
     /// warnings), one line each.
     public let notes: [String]
@@ -62,19 +66,43 @@ public struct UKIAssembly: Sendable {
         request.joinProfiles = settings.joinProfiles
         request.extraSections = settings.extraSections
 
-        if let (signer, warnings) = try settings.secureBoot.makeSigner() {
+        var pcr = try PCRSigningPlan(
+            settings.pcr, keySource: settings.secureBoot.keySource,
+            certificateSource: settings.secureBoot.certificateSource)
+        var recorder: RecordingSignatureSource?
+        if let importPath = settings.importSignatures {
+            if settings.secureBoot.isSigning || !pcr.groups.isEmpty || settings.signKernel != nil {
+                throw UKIAssemblyError(
+                    .invalidSetting,
+                    "--import-signatures takes every signature from \(importPath): give no signing keys or --sign-kernel"
+                )
+            }
+            let bundle = try SignatureBundle(path: importPath)
+            if let uki = bundle.uki {
+                // The kernel is signed on the way in exactly when the server signed it.
+                request.secureBoot = SecureBootSigning(
+                    source: RecordedSignatureSource(bundle: bundle, origin: importPath.string),
+                    algorithm: uki.algorithm, signKernel: bundle.kernel != nil)
+            } else if bundle.kernel != nil {
+                throw UKIAssemblyError(
+                    .malformedInput, path: importPath.string, detail: "has a kernel signature but none for the UKI")
+            }
+            if !bundle.profiles.isEmpty { pcr.imported = (importPath.string, bundle.profiles) }
+            if request.pcrpkey == nil {
+                request.pcrpkey = bundle.pcrPublicKey.map { TextOrFile.text(String(decoding: $0, as: UTF8.self)) }
+            }
+        } else if let (signer, warnings) = try settings.secureBoot.makeSigner() {
             notes += warnings.map { "warning: \($0)" }
-            request.secureBoot = SecureBootSigning(
+            let key = KeySignatureSource(
                 signer: signer,
-                signingTime: try settings.secureBoot.signingTimestamp(environment: environment, now: now),
-                signKernel: settings.signKernel)
+                signingTime: try settings.secureBoot.signingTimestamp(environment: environment, now: now))
+            recorder = settings.exportSignatures.map { _ in RecordingSignatureSource(key) }
+            request.secureBoot = SecureBootSigning(source: recorder ?? key, signKernel: settings.signKernel)
         } else if settings.signKernel == true {
             throw UKIAssemblyError(
                 .invalidSetting, "--sign-kernel needs --secureboot-private-key and --secureboot-certificate")
         }
-        let pcr = try PCRSigningPlan(
-            settings.pcr, keySource: settings.secureBoot.keySource,
-            certificateSource: settings.secureBoot.certificateSource)
+        pcr.recordsSignatures = settings.exportSignatures != nil
         if request.pcrpkey == nil { request.pcrpkey = try pcr.defaultPCRPublicKey() }
 
         if let given = settings.output {
@@ -88,22 +116,26 @@ public struct UKIAssembly: Sendable {
         self.request = request
         self.pcr = pcr
         self.notes = notes
+        self.recorder = recorder
+        exportSignatures = settings.exportSignatures
     }
 
-    /// The UKI planned with its PCR 11 signatures, nothing written yet; SBAT problems are
-    /// reported as notes.
-    public func plan(_ report: Output) throws -> UKIBuild {
-        let build = try pcr.apply(to: try UKIBuild(request), output: report)
+    /// Plans and writes the UKI (and the signature bundle, when asked); returns the one-line
+    /// summary of what was written. SBAT problems are reported as notes.
+    public func run(_ report: Output) throws -> String {
+        let (build, signedProfiles) = try pcr.apply(to: try UKIBuild(request), output: report)
         for warning in build.warnings + (try UKISBATCheck.warnings(for: build)) {
             report.note("warning: \(warning)")
         }
-        return build
-    }
-
-    /// Plans and writes the UKI; returns the one-line summary of what was written.
-    public func run(_ report: Output) throws -> String {
-        let build = try plan(report)
         try build.write(to: output)
+        if let exportSignatures {
+            var bundle = recorder?.signatures ?? SignatureBundle()
+            bundle.profiles = signedProfiles
+            bundle.pcrPublicKey = try build.sections.first { $0.name.string == UKISectionKind.pcrpkey.rawValue }?
+                .content.readAll(limit: 1 << 20)
+            try bundle.write(to: exportSignatures)
+            report.note("wrote the signatures to \(exportSignatures)")
+        }
         let uname = build.uname.map { "uname \($0), " } ?? ""
         let added = build.addedSections.joined(separator: " ")
         let kind = build.secureBoot == nil ? "unsigned" : build.signedKernel ? "signed (kernel signed too)" : "signed"

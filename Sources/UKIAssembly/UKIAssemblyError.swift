@@ -8,7 +8,7 @@ public enum UKIAssemblyErrorCode: String, ErrorCode {
     public var category: ErrorCategory {
         switch self {
         case .invalidSetting: .usage
-        case .malformedConfig, .malformedInput: .dataError
+        case .malformedConfig, .malformedInput, .signatureMismatch: .dataError
         }
     }
 
@@ -19,4 +19,6 @@ public enum UKIAssemblyErrorCode: String, ErrorCode {
     case malformedConfig
     /// An input file whose content is not what the setting needs (a `.hwids` description, ...).
     case malformedInput
+    /// A signature bundle's signature covers something else than what was rebuilt.
+    case signatureMismatch
 }

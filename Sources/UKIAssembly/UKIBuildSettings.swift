@@ -34,6 +34,10 @@ public struct UKIBuildSettings: Sendable {
     /// nil: sign the kernel only when it carries no signature and the UKI is signed.
     public var signKernel: Bool?
     public var pcr = PCRSettings()
+    /// Write every signature the UKI carries to this signature bundle.
+    public var exportSignatures: FilePath?
+    /// Take every signature from this signature bundle instead of signing (no keys needed).
+    public var importSignatures: FilePath?
 
     public init() {}
 

@@ -93,6 +93,18 @@ public struct UKIBuildOptions: ParsableArguments {
             "Accepted as ukify does; ukify here runs no external tools (measuring and signing are in-process).",
             valueName: "DIR"))
     public var tools: [FilePath] = []
+    @Option(
+        name: .customLong("export-signatures"),
+        help: ArgumentHelp(
+            "Also write every signature the UKI carries (kernel, each profile's .pcrsig, UKI) to this JSON "
+                + "signature bundle, for --import-signatures elsewhere.", valueName: "PATH"))
+    public var exportSignatures: FilePath?
+    @Option(
+        name: .customLong("import-signatures"),
+        help: ArgumentHelp(
+            "Take every signature from this bundle instead of keys: the same inputs give the server's UKI byte for "
+                + "byte; an input that differs is an error naming it, and nothing is written.", valueName: "PATH"))
+    public var importSignatures: FilePath?
     @Flag(help: "Print the settings the command line and config file resolve to, and exit.")
     public var summary = false
     /// `ukify LINUX INITRD...`: ukify's syntax without a verb.
@@ -137,6 +149,8 @@ public struct UKIBuildOptions: ParsableArguments {
         settings.secureBoot = signing.settings
         settings.signKernel = signKernel
         settings.pcr = pcr.settings
+        settings.exportSignatures = exportSignatures
+        settings.importSignatures = importSignatures
         return settings
     }
 

@@ -51,7 +51,7 @@ public struct UKIBuild: Sendable {
         }
         guard signing.signKernel == true || image.certificateTable == nil else { return nil }
         return try image.signedCopy(
-            appending: try signing.signature(for: try image.authenticodeDigest(signing.algorithm)))
+            appending: try signing.signature(for: .kernel, digest: try image.authenticodeDigest(signing.algorithm)))
     }
 
     /// Plans `request`; `kernelRelease` finds the `.uname` of the kernel when the request has none
@@ -190,7 +190,9 @@ public struct UKIBuild: Sendable {
         try withPEErrors(path: path.string) {
             let output = try AtomicOutputFile(destination: path)
             if let secureBoot {
-                try layout.write(to: output, algorithm: secureBoot.algorithm, sign: secureBoot.signature(for:))
+                try layout.write(to: output, algorithm: secureBoot.algorithm) {
+                    try secureBoot.signature(for: .uki, digest: $0)
+                }
             } else {
                 try layout.write(to: output)
             }

@@ -1,27 +1,51 @@
 import BootCrypto
 import SystemPackage
 
-/// How a build is signed for Secure Boot.
-public struct SecureBootSigning: Sendable {
+/// Which image of a build an Authenticode signature is for: the kernel signed on the way in, or
+/// the UKI itself.
+public enum SignedImage: String, Sendable, CaseIterable {
+    case kernel, uki
+}
+
+/// Who makes a build's Authenticode signatures: a key in-process, or signatures made elsewhere
+/// for the same images (a signature bundle).
+public protocol AuthenticodeSignatureSource: Sendable {
+    /// The DER PKCS#7 for `image`, whose Authenticode digest (with `algorithm`) is `digest`.
+    func signature(for image: SignedImage, digest: [UInt8], algorithm: DigestAlgorithm) throws -> [UInt8]
+}
+
+/// Signing with a key, in-process.
+public struct KeySignatureSource: AuthenticodeSignatureSource {
     public var signer: AuthenticodeSigner
-    public var algorithm: DigestAlgorithm
     /// Seconds since the epoch for a signingTime attribute; nil for none (reproducible output).
     public var signingTime: Int64?
+
+    public init(signer: AuthenticodeSigner, signingTime: Int64? = nil) {
+        self.signer = signer
+        self.signingTime = signingTime
+    }
+
+    public func signature(for image: SignedImage, digest: [UInt8], algorithm: DigestAlgorithm) throws -> [UInt8] {
+        try signer.signedData(imageDigest: digest, algorithm: algorithm, signingTime: signingTime)
+    }
+}
+
+/// How a build is signed for Secure Boot.
+public struct SecureBootSigning: Sendable {
+    public var source: any AuthenticodeSignatureSource
+    public var algorithm: DigestAlgorithm
     /// nil: sign the kernel only when it carries no signature (ukify's default); true: always; false: never.
     public var signKernel: Bool?
 
-    public init(
-        signer: AuthenticodeSigner, algorithm: DigestAlgorithm = .sha256, signingTime: Int64? = nil,
-        signKernel: Bool? = nil
-    ) {
-        self.signer = signer
+    public init(source: any AuthenticodeSignatureSource, algorithm: DigestAlgorithm = .sha256, signKernel: Bool? = nil)
+    {
+        self.source = source
         self.algorithm = algorithm
-        self.signingTime = signingTime
         self.signKernel = signKernel
     }
 
-    func signature(for digest: [UInt8]) throws -> [UInt8] {
-        try signer.signedData(imageDigest: digest, algorithm: algorithm, signingTime: signingTime)
+    func signature(for image: SignedImage, digest: [UInt8]) throws -> [UInt8] {
+        try source.signature(for: image, digest: digest, algorithm: algorithm)
     }
 }
 
