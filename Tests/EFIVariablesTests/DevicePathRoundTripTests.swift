@@ -175,4 +175,3 @@ import Testing
         }
     }
 }
-
