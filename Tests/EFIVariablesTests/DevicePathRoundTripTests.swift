@@ -174,4 +174,40 @@ import Testing
             }
         }
     }
+
+    /// efivar's text of each ordinary node (libefivar's `efidp_format_device_path`, called from
+    /// Python) reads back to the same bytes. efivar 37 garbles IPv4 and IPv6 nodes (fields dropped
+    /// and merged) and reads a HardwarePath past its data, so those are left out.
+    @Test func efivarTextOfOrdinaryNodesReadsBack() throws {
+        let nodes = Self.ordinary.map(\.0).filter { node in
+            node.kind != .ipv4 && node.kind != .ipv6
+                && (node.type != DevicePathType.hardware.rawValue || node.kind == .pci)
+        }
+        let directory = try TemporaryDirectory()
+        let script = try directory.write(
+            "efidp.py",
+            """
+            import ctypes, sys
+            lib = ctypes.CDLL("libefivar.so.1")
+            lib.efidp_format_device_path.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_ssize_t]
+            lib.efidp_format_device_path.restype = ctypes.c_ssize_t
+            for line in sys.stdin:
+                data = bytes.fromhex(line.strip())
+                text = ctypes.create_string_buffer(4096)
+                if lib.efidp_format_device_path(text, 4096, data, len(data)) < 0:
+                    sys.exit("efidp_format_device_path failed for " + line)
+                print(text.value.decode())
+            """)
+        let input = try directory.write(
+            "paths", nodes.map { DevicePath(nodes: [$0, .endEntire]).bytes.hexString }.joined(separator: "\n") + "\n")
+        let efivar = try run("/bin/sh", ["-c", "python3 \"$0\" < \"$1\"", script, input])
+        #expect(efivar.status == 0, "\(efivar.stderr)")
+        let texts = efivar.stdout.split(separator: "\n").map(String.init)
+        try #require(texts.count == nodes.count)
+        for (node, text) in zip(nodes, texts) {
+            #expect(
+                try DevicePath(text: text) == DevicePath(nodes: [node, .endEntire]),
+                "efivar: \(text), ours: \(node.text)")
+        }
+    }
 }
