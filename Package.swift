@@ -230,6 +230,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MeasureCLITests", dependencies: ["TestSupport"]),
+        // Races and faults across the built tools: parallel writers, kill -9 at random points.
+        .testTarget(name: "SafetyCLITests", dependencies: ["TestSupport", "JSON"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

@@ -133,6 +133,18 @@ public final class DirectoryHandle: Sendable {
         }
     }
 
+    /// The directory that holds `file` (links resolved, so every name of the file finds the same
+    /// directory), locked exclusively: programs that replace the file by a rename (a signature
+    /// added in place, a varstore edited) take turns from their read to their rename instead of
+    /// one losing the other's change. nil when the directory cannot be opened; the caller's own
+    /// open of the file then says what is wrong.
+    public static func lockingDirectory(of file: FilePath) throws -> DirectoryHandle? {
+        let parent = ((try? file.resolvingLinks()) ?? file).removingLastComponent()
+        let directory = try? DirectoryHandle(path: parent.isEmpty ? "." : parent)
+        try directory?.lockExclusively()
+        return directory
+    }
+
     /// fsync of the directory: its entries' changes reach the disk.
     public func sync() throws {
         guard fsync(descriptor.rawValue) == 0 else {

@@ -46,7 +46,7 @@ public struct ABSlots: Sendable {
     public func file(_ slot: Slot) -> String { "\(ESP.uki)/\(name)-\(slot.rawValue).efi" }
 
     public func loadOption(_ slot: Slot) throws -> LoadOption {
-        LoadOption(
+        try LoadOption(
             attributes: LoadOption.active, description: "\(label) \(slot.letter)",
             filePath: try DevicePath(partition: location(slot).partition, loader: "/" + file(slot)))
     }

@@ -7,6 +7,8 @@ public struct BootConfiguration: Sendable {
 
     public struct Entry: Sendable {
         public let number: UInt16
+        /// The variable's data as stored.
+        public let data: [UInt8]
         /// nil when the variable does not parse as a load option (kept so it can be listed).
         public let option: LoadOption?
         public let problem: String?
@@ -37,21 +39,24 @@ public struct BootConfiguration: Sendable {
             let data = try store.read(name)?.data ?? []
             do {
                 entries.append(
-                    Entry(number: number, option: try LoadOption(parsing: data, origin: name.name), problem: nil))
+                    Entry(
+                        number: number, data: data, option: try LoadOption(parsing: data, origin: name.name),
+                        problem: nil))
             } catch {
-                entries.append(Entry(number: number, option: nil, problem: "\(error)"))
+                entries.append(Entry(number: number, data: data, option: nil, problem: "\(error)"))
             }
         }
         self.entries = entries.sorted { $0.number < $1.number }
-        bootOrder = try variable("BootOrder").map { data in
-            stride(from: 0, to: data.count - data.count % 2, by: 2).map {
-                UInt16(littleEndianBytes: data[$0..<($0 + 2)])
-            }
-        }
+        bootOrder = try variable("BootOrder").map(Self.order)
         bootNext = try single("BootNext")
         bootCurrent = try single("BootCurrent")
         timeout = try single("Timeout")
         secureBoot = try variable("SecureBoot").flatMap { $0.count == 1 ? $0[0] == 1 : nil }
+    }
+
+    /// The entry numbers of a BootOrder value (an odd trailing byte is ignored, as EDK2 does).
+    static func order(_ data: [UInt8]) -> [UInt16] {
+        stride(from: 0, to: data.count - data.count % 2, by: 2).map { UInt16(littleEndianBytes: data[$0..<($0 + 2)]) }
     }
 
     /// `Boot` + four uppercase hex digits, as EDK2 requires.

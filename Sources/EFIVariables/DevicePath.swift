@@ -108,10 +108,13 @@ public struct DevicePath: Sendable, Equatable, BinaryParseable, BinarySerializab
 
     /// The text EDK2's ConvertDevicePathToText prints (DisplayOnly FALSE): nodes joined by `/`;
     /// an instance end prints `,` and the next node still gets its `/` (`A,/B`), as in EDK2.
+    /// ``init(text:)`` gives back the same nodes: end nodes other than the standard ones (the
+    /// legacy 0xFF type, data in an end node) print in the generic form. Only ``trailing`` bytes
+    /// have no text.
     public var text: String {
         var output = ""
-        for node in nodes where !node.isEndEntire {
-            let text = node.isEnd ? "," : node.text
+        for (index, node) in nodes.enumerated() where !(node == .endEntire && index == nodes.count - 1) {
+            let text = node == .endInstance ? "," : node.text
             if !output.isEmpty, text != "," { output += "/" }
             output += text
         }

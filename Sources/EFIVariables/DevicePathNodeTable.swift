@@ -172,12 +172,32 @@ struct DevicePathNodeForm: Sendable {
 
 extension DevicePathNode {
     /// The text EDK2's `DevPathToText` prints for this node (DisplayOnly FALSE; spec digest §3.3):
-    /// uppercase hex, uppercase GUIDs, bare file paths; a node no form knows prints its type,
-    /// subtype and data in hex.
+    /// uppercase hex, uppercase GUIDs, bare file paths. The text always reads back as the same
+    /// bytes: a form's text that would not (a MAC address beyond what the form prints, IPv4 ports,
+    /// a URI with a NUL, an HD() of another signature type, a file path with `,` that is not in
+    /// `File(…)`) gives way to the generic text of UEFI 2.10 10.6.1.6, type, subtype and data in
+    /// hex, as does a node no form knows.
     var text: String {
         for form in DevicePathNodeForm.all where form.kind == kind {
-            if let text = form.text(data) { return text }
+            guard let text = form.text(data) else { continue }
+            if readsBack(text) { return text }
+            if form.bare, readsBack("\(form.name)(\(text))") { return "\(form.name)(\(text))" }
         }
+        return genericText
+    }
+
+    /// Whether `text` stands for exactly this node wherever it appears in a path: the path
+    /// splitter sees one node (no `/` or `,` outside parentheses, parentheses balanced) and it
+    /// parses to the same bytes.
+    private func readsBack(_ text: String) -> Bool {
+        guard (try? DevicePath.split(text, on: "/")) == [text], (try? DevicePath.split(text, on: ",")) == [text] else {
+            return false
+        }
+        return (try? DevicePathNode(text: text)) == self
+    }
+
+    /// `HardwarePath(subtype,data)` and its kin for the spec's types, else `Path(type,subtype,data)`.
+    var genericText: String {
         let hex = data.isEmpty ? "" : "," + data.hexString.uppercased()
         if let generic = DevicePathNodeForm.genericNames.first(where: { $0.type.rawValue == type }) {
             return "\(generic.name)(\(subtype)\(hex))"

@@ -15,7 +15,11 @@ extension DevicePath {
                 nodes.append(try DevicePathNode(text: segment))
             }
         }
-        nodes.append(.endEntire)
+        // A path's text ends before its End Entire node unless that node is not the standard one.
+        if let end = nodes.firstIndex(where: \.isEndEntire), end != nodes.count - 1 {
+            throw EFIVariableError(.malformed, "'\(text)': nodes after an End Entire node")
+        }
+        if nodes.last?.isEndEntire != true { nodes.append(.endEntire) }
         guard nodes.reduce(0, { $0 + $1.data.count + 4 }) <= UInt16.max else {
             throw EFIVariableError(.malformed, "'\(text)': a device path list holds at most 65535 bytes")
         }

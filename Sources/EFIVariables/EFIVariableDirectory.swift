@@ -76,6 +76,7 @@ public struct EFIVariableDirectory: VariableStore, Sendable {
     }
 
     public mutating func write(_ variable: EFIVariableName, attributes: UInt32, data: [UInt8]) throws {
+        try variable.checkSize(of: data)
         let file = path.appending(variable.description)
         let content = attributes.littleEndianBytes + data
         guard isEfivarfs else {

@@ -9,7 +9,7 @@ public enum EFIVariableErrorCode: String, ErrorCode {
         switch self {
         case .notFound, .invalidArgument: .usage
         case .malformed, .refused: .dataError
-        case .storeFull: .ioError
+        case .storeFull, .concurrentChange: .ioError
         }
     }
 
@@ -23,4 +23,6 @@ public enum EFIVariableErrorCode: String, ErrorCode {
     case invalidArgument
     /// A change that would leave the machine unable to boot, or touch what it booted from.
     case refused
+    /// A variable that another program kept changing while this one updated it; not written.
+    case concurrentChange
 }

@@ -14,16 +14,22 @@ public struct LoadOption: Sendable, Equatable, BinaryParseable, BinarySerializab
     public static let active: UInt32 = 0x1
 
     public var attributes: UInt32
-    public var description: String
+    /// The Description's code units without the NUL, exactly as stored: units that are not text
+    /// (a lone UTF-16 surrogate) are written back unchanged.
+    public var descriptionUnits: [UInt16]
     public var filePath: DevicePath
     public var optionalData: [UInt8]
 
-    public init(attributes: UInt32, description: String, filePath: DevicePath, optionalData: [UInt8] = []) {
+    /// A new option; `description` must be a label UCS-2 can carry (``UCS2/labelUnits(_:)``).
+    public init(attributes: UInt32, description: String, filePath: DevicePath, optionalData: [UInt8] = []) throws {
         self.attributes = attributes
-        self.description = description
+        descriptionUnits = try UCS2.labelUnits(description)
         self.filePath = filePath
         self.optionalData = optionalData
     }
+
+    /// The description as text; a unit that is not text shows as U+FFFD.
+    public var description: String { String(decoding: descriptionUnits, as: UTF16.self) }
 
     /// Parses all of the reader's bytes (a variable's data). The description must be
     /// NUL-terminated and the device path list must fit and end with an end node.
@@ -41,7 +47,7 @@ public struct LoadOption: Sendable, Equatable, BinaryParseable, BinarySerializab
             if unit == 0 { break }
             units.append(unit)
         }
-        description = String(decoding: units, as: UTF16.self)
+        descriptionUnits = units
         guard pathLength > 0, pathLength <= reader.remaining else {
             throw EFIVariableError(.malformed, "FilePathListLength \(pathLength) does not fit in \(size) bytes")
         }
@@ -54,7 +60,7 @@ public struct LoadOption: Sendable, Equatable, BinaryParseable, BinarySerializab
         let path = filePath.bytes
         writer.write(attributes)
         writer.write(UInt16(truncatingIfNeeded: path.count))
-        writer.write(UCS2.encode(description, terminated: true))
+        writer.write(UCS2.encode(units: descriptionUnits, terminated: true))
         writer.write(path)
         writer.write(optionalData)
     }

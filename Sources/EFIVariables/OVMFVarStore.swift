@@ -103,6 +103,7 @@ public struct OVMFVarStore: Sendable {
     /// Creates or replaces `variable` the way the firmware does. Time-based authenticated
     /// variables (Secure Boot keys) cannot be written: they need a signed update.
     public mutating func write(_ variable: EFIVariableName, attributes: UInt32, data: [UInt8]) throws {
+        try variable.checkSize(of: data)
         let existing = live(variable)
         guard attributes & 0x30 == 0, (existing?.attributes ?? 0) & 0x30 == 0 else {
             throw EFIVariableError(.malformed, "\(origin): \(variable) needs an authenticated (signed) update")

@@ -29,3 +29,25 @@ extension OVMFVarStore: VariableStore {
             .sorted { ($0.vendor, $0.name) < ($1.vendor, $1.name) }
     }
 }
+
+extension EFIVariableName {
+    /// The most bytes one variable takes in the firmware's store: its header, its UCS-2 name with
+    /// the NUL, and its data. This is OVMF's PcdMaxVariableSize (0x8400 in edk2's
+    /// OvmfPkg/OvmfPkgX64.dsc for the 4 MiB images distributions ship; also PcdMaxAuthVariableSize),
+    /// which edk2's SetVariable checks as `StrSize (VariableName) + DataSize >
+    /// MaxVariableSize - GetVariableHeaderSize ()` (MdeModulePkg/Universal/Variable/RuntimeDxe/
+    /// Variable.c). Firmware of real machines allows the same or less.
+    public static let maximumVariableSize = 0x8400
+
+    /// Throws unless `data` under this name fits in ``maximumVariableSize`` with the authenticated
+    /// variable header OVMF stores every variable with. Every store checks each write with this.
+    func checkSize(of data: [UInt8]) throws {
+        let size = OVMFVarStore.VariableHeader.size + UCS2.encode(name, terminated: true).count + data.count
+        guard size <= Self.maximumVariableSize else {
+            throw EFIVariableError(
+                .invalidArgument,
+                "\(name): \(size) bytes (header, name and \(data.count) bytes of data) exceed the firmware's limit "
+                    + "of \(Self.maximumVariableSize) (0x\(String(Self.maximumVariableSize, radix: 16))) per variable")
+        }
+    }
+}

@@ -1,5 +1,6 @@
 /// A strict RFC 8259 parser producing ``JSONValue`` with object keys in document order (numbers
-/// must be integers: no format we read uses fractions). Errors name the byte offset.
+/// must be integers: no format we read uses fractions; a key may appear once per object, as
+/// RFC 8259 4 recommends, so no two readers can see different values). Errors name the byte offset.
 public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertible {
     public var offset: Int
     public var reason: String
@@ -66,6 +67,7 @@ private struct Parser {
     mutating func object(depth: Int) throws -> JSONValue {
         index += 1
         var members: [(String, JSONValue)] = []
+        var keys: Set<String> = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -74,7 +76,11 @@ private struct Parser {
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a key") }
+            let keyStart = index
             let key = try string()
+            guard keys.insert(key).inserted else {
+                throw JSONParseError(offset: keyStart, reason: "duplicate key \"\(key)\"")
+            }
             skipWhitespace()
             try expect(":")
             skipWhitespace()

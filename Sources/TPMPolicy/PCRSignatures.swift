@@ -5,7 +5,7 @@ import JSON
 
 /// One signed PCR policy: "these PCRs with these values (as the PolicyPCR digest `policy`) are
 /// approved by the key with fingerprint `keyFingerprint`".
-public struct PCRSignatureEntry: Sendable, Equatable {
+public struct PCRSignatureEntry: Sendable, Hashable {
     public var pcrs: [Int]
     public var keyFingerprint: [UInt8]
     public var policy: [UInt8]
@@ -43,6 +43,13 @@ public struct PCRSignatureEntry: Sendable, Equatable {
 /// they were added and without duplicates.
 public struct PCRSignatures: Sendable, Equatable {
     public private(set) var banks: [(bank: DigestAlgorithm, entries: [PCRSignatureEntry])] = []
+    /// The entries of each bank, so adding one is a lookup, not a walk through the list.
+    private var present: [DigestAlgorithm: Set<PCRSignatureEntry>] = [:]
+
+    /// The size of `pol` and `pkfp`: a PolicyAuthorize approves a SHA-256 policy digest (the
+    /// session's hash, whatever the PCR bank), and systemd names the key by the SHA-256 of its
+    /// DER public key.
+    static let digestSize = 32
 
     public init() {}
 
@@ -83,9 +90,10 @@ public struct PCRSignatures: Sendable, Equatable {
             }
             return text
         }
-        func hexField(_ name: String) throws -> [UInt8] {
-            guard let bytes = [UInt8](hexString: try field(name)) else {
-                throw TPMPolicyError(.malformedInput, "\(origin): \"\(name)\" is not hex")
+        func digestField(_ name: String) throws -> [UInt8] {
+            guard let bytes = [UInt8](hexString: try field(name)), bytes.count == digestSize else {
+                throw TPMPolicyError(
+                    .malformedInput, "\(origin): \"\(name)\" is not a SHA-256 digest (\(digestSize * 2) hex digits)")
             }
             return bytes
         }
@@ -99,14 +107,15 @@ public struct PCRSignatures: Sendable, Equatable {
         }
         let policyRef = value["ref"] == nil ? nil : try field("ref")
         return PCRSignatureEntry(
-            pcrs: pcrs, keyFingerprint: try hexField("pkfp"), policy: try hexField("pol"), policyRef: policyRef,
+            pcrs: pcrs, keyFingerprint: try digestField("pkfp"), policy: try digestField("pol"), policyRef: policyRef,
             signature: signature)
     }
 
     /// Adds `entry` under `bank` unless it is already there.
     public mutating func append(_ entry: PCRSignatureEntry, bank: DigestAlgorithm) {
+        guard present[bank, default: []].insert(entry).inserted else { return }
         if let index = banks.firstIndex(where: { $0.bank == bank }) {
-            if !banks[index].entries.contains(entry) { banks[index].entries.append(entry) }
+            banks[index].entries.append(entry)
         } else {
             banks.append((bank, [entry]))
         }

@@ -29,7 +29,7 @@ struct Add: ParsableCommand {
                     throw ToolError("\(loader): no such file on the ESP \(esp.root)", category: .noInput)
                 }
             }
-            let option = LoadOption(
+            let option = try LoadOption(
                 attributes: LoadOption.active, description: label, filePath: location,
                 optionalData: args.map { UCS2.encode($0, terminated: false) } ?? [])
             let number = try store.changing { try $0.add(option, position: placement.position) }

@@ -14,7 +14,7 @@ struct AddURI: ParsableCommand {
 
     func run() throws {
         try reportingErrors(tool: "bootctl") {
-            let option = LoadOption(
+            let option = try LoadOption(
                 attributes: LoadOption.active, description: label, filePath: try DevicePath(httpBootURI: uri))
             let number = try store.changing { manager in
                 try manager.add(option, position: placement.position)

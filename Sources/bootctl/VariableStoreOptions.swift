@@ -41,25 +41,21 @@ struct VariableStoreOptions: ParsableArguments {
     /// the store's lock from the read to the commit: parallel runs (two agents, an agent and an
     /// admin) take turns instead of picking the same free Boot#### or losing each other's writes.
     func changing<T>(_ change: (inout BootManager) throws -> T) throws -> T {
-        // A directory that cannot be opened holds no store either: open() then says what is wrong.
-        let lock = try? DirectoryHandle(path: lockDirectory)
-        try lock?.lockExclusively()
+        let lock: DirectoryHandle?
+        if let varstore {
+            // The file is replaced by a rename on commit: its directory holds the lock.
+            lock = try DirectoryHandle.lockingDirectory(of: varstore)
+        } else {
+            // A directory that cannot be opened holds no store either: open() then says what is wrong.
+            lock = try? DirectoryHandle(path: efivars ?? EFIVariableDirectory.live)
+            try lock?.lockExclusively()
+        }
         return try withExtendedLifetime(lock) {
             var manager = BootManager(store: try open())
             let result = try change(&manager)
             try manager.store.commit()
             return result
         }
-    }
-
-    /// The directory whose lock guards the selected store: the variable directory itself, or the
-    /// one that holds the (link-resolved) varstore file, which is replaced by a rename on commit.
-    private var lockDirectory: FilePath {
-        if let varstore {
-            let parent = ((try? varstore.resolvingLinks()) ?? varstore).removingLastComponent()
-            return parent.isEmpty ? "." : parent
-        }
-        return efivars ?? EFIVariableDirectory.live
     }
 }
 

@@ -45,6 +45,9 @@ extension Ukify {
                 let settings = signing.settings
                 guard let (signer, warnings) = try settings.makeSigner() else { return }
                 for warning in warnings { printDiagnostic("ukify: warning: \(warning)") }
+                // Held from the read to the rename: two signers of one file in place both add theirs.
+                let lock = try DirectoryHandle.lockingDirectory(of: output ?? detached ?? file)
+                defer { withExtendedLifetime(lock) {} }
                 let image = try PEImage(file: ReadableFile(path: file))
                 let signingTime = try settings.signingTimestamp(
                     environment: ProcessInfoEnvironment.current, now: { Int64(time(nil)) })

@@ -97,7 +97,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory.file("esp"), withIntermediateDirectories: true)
         var manager = BootManager(store: EFIVariableDirectory(FilePath(directory.file("vars"))))
         let installer = try manager.add(
-            LoadOption(
+            try LoadOption(
                 attributes: LoadOption.active, description: "installer",
                 filePath: try DevicePath(partition: Self.partition, loader: "/EFI/BOOT/BOOTX64.EFI")),
             position: .first)

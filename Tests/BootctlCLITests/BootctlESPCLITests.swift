@@ -270,6 +270,18 @@ import Testing
             ),
             (add + ["--disk=\(disk)", "--part=3"], 65, "bootctl: \(disk): partition 3 is unused\n"),
             (
+                [
+                    "add", "--efivars=\(vars)", "--label=Linux \u{1F600}", "--loader=\\EFI\\x.efi", "--disk=\(disk)",
+                    "--part=1",
+                ],
+                64, "bootctl: label 'Linux \u{1F600}': character 7: U+1F600 is outside UCS-2 (U+0001-U+FFFF)\n"
+            ),
+            (
+                add + ["--disk=\(disk)", "--part=1", "--args=" + String(repeating: "x", count: 100_000)], 64,
+                "bootctl: Boot0000: 200160 bytes (header, name and 200082 bytes of data) exceed the firmware's limit "
+                    + "of 33792 (0x8400) per variable\n"
+            ),
+            (
                 add + ["--disk=\(disk)", "--part=200"], 65,
                 "bootctl: \(disk): partition 200 is out of range (the table has 128 entries)\n"
             ),

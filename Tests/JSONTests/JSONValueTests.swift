@@ -54,4 +54,14 @@ import Testing
     func rejectsMalformedJSON(text: String) {
         #expect(throws: JSONParseError.self) { try JSONValue(parsing: Array(text.utf8)) }
     }
+
+    /// A key given twice in one object is refused at its second occurrence (RFC 8259 4: names
+    /// SHOULD be unique; readers disagree on which value wins).
+    @Test func duplicateKeysAreRefused() throws {
+        let text = #"{"a": 1, "b": {"c": 2, "c": 3}}"#
+        let error = try #require(throws: JSONParseError.self) { try JSONValue(parsing: Array(text.utf8)) }
+        #expect(error.offset == 23)
+        #expect(error.reason == #"duplicate key "c""#)
+        #expect(try JSONValue(parsing: Array(#"{"c": 1, "d": {"c": 2}}"#.utf8))["d"]?["c"]?.integerValue == 2)
+    }
 }

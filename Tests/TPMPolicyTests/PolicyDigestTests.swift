@@ -95,4 +95,32 @@ import Testing
             (error as? TPMPolicyError)?.description.hasPrefix("x.json: ") == true
         }
     }
+
+    /// `pol` and `pkfp` are SHA-256 digests (systemd's PolicyAuthorize session hash and key
+    /// fingerprint): any other length is refused, as is a bank listed twice (two readers could
+    /// take different lists).
+    @Test(arguments: [
+        ("pol", String(repeating: "ab", count: 31)), ("pol", String(repeating: "ab", count: 33)),
+        ("pol", String(repeating: "ab", count: 4096)), ("pkfp", String(repeating: "ab", count: 16)),
+        ("duplicate", ""),
+    ])
+    func pcrsigSizesAndDuplicateBanksAreRefused(field: String, value: String) throws {
+        let digest = String(repeating: "cd", count: 32)
+        func entry(pol: String, pkfp: String) -> String {
+            "{\"pcrs\": [11], \"pkfp\": \"\(pkfp)\", \"pol\": \"\(pol)\", \"sig\": \"AA==\"}"
+        }
+        let valid = "{\"sha256\": [\(entry(pol: digest, pkfp: digest))]}"
+        #expect(try PCRSignatures(parsing: Array(valid.utf8), origin: "x.json").banks.count == 1)
+        let text =
+            switch field {
+            case "pol": "{\"sha256\": [\(entry(pol: value, pkfp: digest))]}"
+            case "pkfp": "{\"sha256\": [\(entry(pol: digest, pkfp: value))]}"
+            default: "{\"sha256\": [], \"sha256\": [\(entry(pol: digest, pkfp: digest))]}"
+            }
+        let error = try #require(throws: TPMPolicyError.self) {
+            try PCRSignatures(parsing: Array(text.utf8), origin: "x.json")
+        }
+        #expect(error.code == .malformedInput)
+        #expect(error.description.contains(field == "duplicate" ? "duplicate key \"sha256\"" : "\"\(field)\""))
+    }
 }

@@ -195,3 +195,19 @@ public func makeGPTImage(_ path: String, size: String, layout: String) throws {
     try check(run("truncate", ["-s", size, path]))
     try check(run("/bin/sh", ["-c", "printf '%s\\n' \"$1\" | sfdisk -q \"$2\"", "sh", layout, path]))
 }
+
+/// A small deterministic generator (SplitMix64), so random test inputs and kill points repeat
+/// from run to run.
+public struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
