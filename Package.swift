@@ -225,7 +225,8 @@ let package = Package(
         .testTarget(
             name: "UkifyCLITests",
             dependencies: [
-                "UkifyCLI", "UKIAssembly", "ToolSupport", "PEKit", "BinaryIO", "TestSupport",
+                "UkifyCLI", "UKIAssembly", "ToolSupport", "PEKit", "BinaryIO", "BootCrypto", "TPMPolicy", "TPMDevice",
+                "TestSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),

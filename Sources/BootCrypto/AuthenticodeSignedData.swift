@@ -56,7 +56,7 @@ func edk2LayoutProblem(_ der: [UInt8], algorithm: DigestAlgorithm) -> String? {
 /// whose signed attributes are contentType, messageDigest, SpcSpOpusInfo and, when asked,
 /// signingTime. Without signingTime the output is deterministic for RSA keys (PKCS#1 v1.5).
 public struct AuthenticodeSigner: Sendable {
-    public let key: PrivateKey
+    public let key: any MessageSigner
     public let certificate: Certificate
     /// Further certificates to embed (intermediates up to what the firmware trusts).
     public let chain: [Certificate]
@@ -65,7 +65,12 @@ public struct AuthenticodeSigner: Sendable {
         guard key.matches(certificate) else {
             throw BootCryptoError(.keyCertificateMismatch, detail: certificate.subject)
         }
-        self.key = key
+        self.init(signer: key, certificate: certificate, chain: chain)
+    }
+
+    /// Signing by a signer elsewhere (a hash-only signing service) whose key is `certificate`'s.
+    public init(signer: any MessageSigner, certificate: Certificate, chain: [Certificate] = []) {
+        key = signer
         self.certificate = certificate
         self.chain = chain
     }

@@ -2,18 +2,28 @@ import BinaryIO
 internal import COpenSSL
 import SystemPackage
 
+/// The kinds of keys that sign: RSA (PKCS#1 v1.5) and EC (ECDSA, DER signatures).
+public enum KeyAlgorithm: String, Sendable, Equatable {
+    case rsa
+    case ecdsa
+}
+
+/// What signs a message: a private key here, or a signer elsewhere whose answers were collected
+/// (a signing service or HSM that signs digests and never sees files).
+public protocol MessageSigner: Sendable {
+    var algorithm: KeyAlgorithm { get }
+    /// RSASSA-PKCS1-v1_5 or ECDSA (DER) over `message` hashed with `digest`.
+    func sign(_ message: [UInt8], digest: DigestAlgorithm) throws -> [UInt8]
+}
+
 /// A private key held by OpenSSL: from a PEM/DER file, or behind an OpenSSL 3 provider or an
 /// engine (PKCS#11 HSMs, TPM-resident keys), so the key material may never be in this process.
-public final class PrivateKey: @unchecked Sendable {
-    public enum Algorithm: Sendable, Equatable {
-        case rsa
-        case ecdsa
-    }
+public final class PrivateKey: MessageSigner, @unchecked Sendable {
 
     let pointer: OpaquePointer
     /// The engine that holds the key, released after the key.
     private let engine: OpaquePointer?
-    public let algorithm: Algorithm
+    public let algorithm: KeyAlgorithm
 
     init(owning pointer: OpaquePointer, engine: OpaquePointer? = nil) throws {
         self.pointer = pointer

@@ -31,7 +31,7 @@ public struct PCRPolicy: Sendable, Equatable {
 /// RSASSA-PKCS1-v1_5 or ECDSA over SHA-256 for every bank, which is what the TPM verifies
 /// (current systemd; v252-v259 used the bank's hash, unusable for non-SHA-256 banks).
 public struct PCRPolicySigner: Sendable {
-    public let privateKey: PrivateKey
+    public let signer: any MessageSigner
     public let publicKey: PublicKey
     public let tpmKey: TPMPublicKey
 
@@ -41,7 +41,12 @@ public struct PCRPolicySigner: Sendable {
         guard publicKey.matches(privateKey) else {
             throw TPMPolicyError(.malformedInput, "the public key does not belong to the private key")
         }
-        self.privateKey = privateKey
+        try self.init(signer: privateKey, publicKey: publicKey)
+    }
+
+    /// Signing by a signer elsewhere (a hash-only signing service) that holds `publicKey`'s key.
+    public init(signer: any MessageSigner, publicKey: PublicKey) throws {
+        self.signer = signer
         self.publicKey = publicKey
         tpmKey = try TPMPublicKey(publicKey)
     }
@@ -59,6 +64,6 @@ public struct PCRPolicySigner: Sendable {
     public func sign(_ policy: PCRPolicy) throws -> PCRSignatureEntry {
         PCRSignatureEntry(
             pcrs: [PCRPolicy.pcr], keyFingerprint: tpmKey.fingerprint, policy: policy.policy,
-            policyRef: policy.policyRef, signature: try privateKey.sign(try policy.message, digest: .sha256))
+            policyRef: policy.policyRef, signature: try signer.sign(try policy.message, digest: .sha256))
     }
 }

@@ -50,11 +50,26 @@ public struct PCRSigningPlan: Sendable {
         return .text(String(decoding: try groups[0].signer.publicKey.pem(), as: UTF8.self))
     }
 
-    public init(_ settings: PCRSettings, keySource: PrivateKeySource, certificateSource: CertificateSource) throws {
+    /// `externalSigner`: signing is hash-only, done elsewhere: each group is a public key
+    /// (`--pcr-public-key`, `PCRPublicKey=`) whose signatures `externalSigner` provides.
+    public init(
+        _ settings: PCRSettings, keySource: PrivateKeySource, certificateSource: CertificateSource,
+        externalSigner: ((PublicKey) throws -> any MessageSigner)? = nil
+    ) throws {
         // Checked before any key is loaded; the signing groups may come from the config file.
         if settings.policyDigest && !(settings.privateKeys.isEmpty && settings.configGroups.isEmpty) {
             throw UKIAssemblyError(
                 .invalidSetting, "--policy-digest prints what to sign elsewhere; it excludes --pcr-private-key")
+        }
+        if externalSigner != nil && !settings.privateKeys.isEmpty {
+            throw UKIAssemblyError(
+                .invalidSetting,
+                "hash-only signing (--export-digests, or answers to import) takes --pcr-public-key, not --pcr-private-key"
+            )
+        }
+        if let externalSigner {
+            try self.init(settings, certificateSource: certificateSource, externalSigner: externalSigner)
+            return
         }
         if !settings.policyDigest
             && (settings.publicKeys.count > settings.privateKeys.count
@@ -85,6 +100,40 @@ public struct PCRSigningPlan: Sendable {
         if settings.privateKeys.isEmpty, let phases = settings.phases.first, !groups.isEmpty {
             groups[0].phases = phases
         }
+        try self.init(settings, groups: groups, certificateSource: certificateSource)
+    }
+
+    /// Groups of public keys whose signatures are made elsewhere, over digests.
+    private init(
+        _ settings: PCRSettings, certificateSource: CertificateSource,
+        externalSigner: (PublicKey) throws -> any MessageSigner
+    ) throws {
+        guard settings.phases.count <= max(settings.publicKeys.count, 1) else {
+            throw UKIAssemblyError(.invalidSetting, "--phases pairs with a --pcr-public-key each")
+        }
+        func group(_ publicKeyFile: FilePath, phases: [PhasePath]?) throws -> Group {
+            let publicKey = try certificateSource.loadPublicKey(publicKeyFile.string)
+            return Group(
+                signer: try PCRPolicySigner(signer: try externalSigner(publicKey), publicKey: publicKey),
+                publicKeyFile: certificateSource == .file ? publicKeyFile : nil, phases: phases ?? PhasePath.defaults)
+        }
+        var groups = try settings.publicKeys.enumerated().map { index, publicKey in
+            try group(publicKey, phases: settings.phases.dropFirst(index).first)
+        }
+        for configGroup in settings.configGroups {
+            guard let publicKey = configGroup.publicKey else {
+                throw UKIAssemblyError(
+                    .invalidSetting, "[\(configGroup.section)] needs PCRPublicKey= for hash-only signing")
+            }
+            groups.append(try group(publicKey, phases: configGroup.phases))
+        }
+        if settings.publicKeys.isEmpty, let phases = settings.phases.first, !groups.isEmpty {
+            groups[0].phases = phases
+        }
+        try self.init(settings, groups: groups, certificateSource: certificateSource)
+    }
+
+    private init(_ settings: PCRSettings, groups: [Group], certificateSource: CertificateSource) throws {
         self.groups = groups
         banks =
             settings.banks.map { requested in DigestAlgorithm.allCases.filter(requested.contains) }

@@ -20,7 +20,9 @@ import TPMPolicy
 /// `digest` is the Authenticode digest the PKCS#7 signs, `signer` the SHA-256 of its signer
 /// certificate (DER). `values` are the PCR 11 values the profile's `.pcrsig` (its exact text) signs.
 /// `kernel` is absent when the kernel was embedded as it was, `uki` when the UKI is not signed,
-/// `pcr` when it has no PCR signatures. Unknown formats and versions are refused.
+/// `pcr` when it has no PCR signatures. A hash-only signer's answers go in instead as
+/// `"raw": [{"digest": HEX, "signature": BASE64}]` (see ``DigestRequests``). Unknown formats and
+/// versions are refused.
 public struct SignatureBundle: Sendable, Equatable {
     public static let format = "bootchain-signatures"
     public static let version = 1
@@ -51,8 +53,13 @@ public struct SignatureBundle: Sendable, Equatable {
     /// The embedded `.pcrpkey`.
     public var pcrPublicKey: [UInt8]?
     public var profiles: [ProfileSignatures] = []
+    /// A hash-only signer's answers: signature by the digest it signs.
+    public var raw: [[UInt8]: [UInt8]] = [:]
 
     public init() {}
+
+    /// Whether the bundle holds finished signatures (rather than, or besides, raw answers).
+    public var hasSignatures: Bool { kernel != nil || uki != nil || !profiles.isEmpty }
 
     public subscript(image: SignedImage) -> Authenticode? {
         get { image == .kernel ? kernel : uki }
@@ -94,6 +101,15 @@ public struct SignatureBundle: Sendable, Equatable {
             if let pcrPublicKey { pcr.append(("publicKey", .string(String(decoding: pcrPublicKey, as: UTF8.self)))) }
             pcr.append(("profiles", .array(profiles)))
             members.append(("pcr", .object(pcr)))
+        }
+        if !raw.isEmpty {
+            let answers = raw.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { digest, signature in
+                JSONValue.object([
+                    ("digest", .string(digest.hexString)),
+                    ("signature", .string(Data(signature).base64EncodedString())),
+                ])
+            }
+            members.append(("raw", .array(answers)))
         }
         return .object(members)
     }
@@ -162,6 +178,12 @@ public struct SignatureBundle: Sendable, Equatable {
                     },
                     pcrsig: Array(try string(profile, "pcrsig", context).utf8))
             }
+        }
+        for answer in json["raw"]?.arrayValue ?? [] {
+            guard let signature = Data(base64Encoded: try string(answer, "signature", "\"raw\"")).map(Array.init) else {
+                throw fail("\"raw\": \"signature\" is not base64")
+            }
+            raw[try hex(answer, "digest", "\"raw\"")] = signature
         }
     }
 

@@ -25,8 +25,12 @@ public struct UKIAssembly: Sendable {
     public let pcr: PCRSigningPlan
     /// Where the signature bundle goes, if one is asked for.
     public let exportSignatures: FilePath?
+    /// Where the list of digests still to sign goes (hash-only signing).
+    public let exportDigests: FilePath?
     /// The Secure Boot signatures made, when a bundle is exported.
     private let recorder: RecordingSignatureSource?
+    /// With hash-only signing: what still needs a signature.
+    private let pending: PendingDigests?
     /// What a user should hear about the settings (config file used, unknown keys, certificate
     /// warnings), one line each.
     public let notes: [String]
@@ -66,18 +70,46 @@ public struct UKIAssembly: Sendable {
         request.joinProfiles = settings.joinProfiles
         request.extraSections = settings.extraSections
 
+        let bundle = try settings.importSignatures.map(SignatureBundle.init(path:))
+        let origin = settings.importSignatures?.string ?? "the answers"
+        // Hash-only signing: keys are elsewhere and sign digests, answers come in a bundle's "raw" list.
+        let pending = settings.exportDigests != nil || bundle?.raw.isEmpty == false ? PendingDigests() : nil
+        let secureBoot = settings.secureBoot
         var pcr = try PCRSigningPlan(
-            settings.pcr, keySource: settings.secureBoot.keySource,
-            certificateSource: settings.secureBoot.certificateSource)
+            settings.pcr, keySource: secureBoot.keySource, certificateSource: secureBoot.certificateSource,
+            externalSigner: pending.map { pending in
+                { publicKey in
+                    try DigestSigner(
+                        key: "pcr", fingerprint: try TPMPublicKey(publicKey).fingerprint, publicKey: publicKey,
+                        purpose: "PCR 11 policy", answers: bundle?.raw ?? [:], origin: origin, pending: pending)
+                }
+            })
         var recorder: RecordingSignatureSource?
-        if let importPath = settings.importSignatures {
-            if settings.secureBoot.isSigning || !pcr.groups.isEmpty || settings.signKernel != nil {
+        func signing(_ source: any AuthenticodeSignatureSource) -> SecureBootSigning {
+            recorder = settings.exportSignatures.map { _ in RecordingSignatureSource(source) }
+            return SecureBootSigning(source: recorder ?? source, signKernel: settings.signKernel)
+        }
+        if let pending {
+            if secureBoot.privateKey != nil || bundle?.hasSignatures == true {
+                throw UKIAssemblyError(
+                    .invalidSetting,
+                    "hash-only signing takes --secureboot-certificate without its key, and raw answers to import")
+            }
+            if let certificate = secureBoot.certificate {
+                let certificates = try secureBoot.certificateSource.loadCertificates(certificate.string)
+                let chain = try secureBoot.extraCertificates.flatMap { try Certificate.load(file: $0) }
+                request.secureBoot = signing(
+                    DigestAuthenticodeSource(
+                        certificate: certificates[0], chain: Array(certificates.dropFirst()) + chain,
+                        answers: bundle?.raw ?? [:], origin: origin, pending: pending))
+            }
+        } else if let importPath = settings.importSignatures, let bundle {
+            if secureBoot.isSigning || !pcr.groups.isEmpty || settings.signKernel != nil {
                 throw UKIAssemblyError(
                     .invalidSetting,
                     "--import-signatures takes every signature from \(importPath): give no signing keys or --sign-kernel"
                 )
             }
-            let bundle = try SignatureBundle(path: importPath)
             if let uki = bundle.uki {
                 // The kernel is signed on the way in exactly when the server signed it.
                 request.secureBoot = SecureBootSigning(
@@ -91,18 +123,18 @@ public struct UKIAssembly: Sendable {
             if request.pcrpkey == nil {
                 request.pcrpkey = bundle.pcrPublicKey.map { TextOrFile.text(String(decoding: $0, as: UTF8.self)) }
             }
-        } else if let (signer, warnings) = try settings.secureBoot.makeSigner() {
+        } else if let (signer, warnings) = try secureBoot.makeSigner() {
             notes += warnings.map { "warning: \($0)" }
-            let key = KeySignatureSource(
-                signer: signer,
-                signingTime: try settings.secureBoot.signingTimestamp(environment: environment, now: now))
-            recorder = settings.exportSignatures.map { _ in RecordingSignatureSource(key) }
-            request.secureBoot = SecureBootSigning(source: recorder ?? key, signKernel: settings.signKernel)
+            request.secureBoot = signing(
+                KeySignatureSource(
+                    signer: signer, signingTime: try secureBoot.signingTimestamp(environment: environment, now: now)))
         } else if settings.signKernel == true {
             throw UKIAssemblyError(
                 .invalidSetting, "--sign-kernel needs --secureboot-private-key and --secureboot-certificate")
         }
-        pcr.recordsSignatures = settings.exportSignatures != nil
+        // Signed before anything is written (not while writing), so that what is recorded or still
+        // pending is known first.
+        pcr.recordsSignatures = settings.exportSignatures != nil || pending != nil
         if request.pcrpkey == nil { request.pcrpkey = try pcr.defaultPCRPublicKey() }
 
         if let given = settings.output {
@@ -117,17 +149,41 @@ public struct UKIAssembly: Sendable {
         self.pcr = pcr
         self.notes = notes
         self.recorder = recorder
+        self.pending = pending
         exportSignatures = settings.exportSignatures
+        exportDigests = settings.exportDigests
+    }
+
+    /// Hash-only signing lacks signatures: list them (round 1: the kernel signed on the way in;
+    /// round 2: the PCR policies, which measure that kernel; round 3: the UKI, which holds both),
+    /// or say that they are missing. Nothing else is written.
+    private func signaturesPending(round: Int, _ pending: PendingDigests) throws -> String {
+        let requests = pending.all
+        guard let exportDigests else {
+            throw UKIAssemblyError(
+                .invalidSetting,
+                "\(requests.count) signature(s) of round \(round) are missing: --export-digests lists what to sign")
+        }
+        try DigestRequests(round: round, requests: requests).write(to: exportDigests)
+        return "round \(round): \(requests.count) digest(s) to sign listed in \(exportDigests); no UKI written yet"
     }
 
     /// Plans and writes the UKI (and the signature bundle, when asked); returns the one-line
     /// summary of what was written. SBAT problems are reported as notes.
     public func run(_ report: Output) throws -> String {
-        let (build, signedProfiles) = try pcr.apply(to: try UKIBuild(request), output: report)
+        let planned = try UKIBuild(request)
+        // The PCR policies measure the signed kernel: they can be listed only once it is signed.
+        if let pending, !pending.all.isEmpty { return try signaturesPending(round: 1, pending) }
+        let (build, signedProfiles) = try pcr.apply(to: planned, output: report)
         for warning in build.warnings + (try UKISBATCheck.warnings(for: build)) {
             report.note("warning: \(warning)")
         }
-        try build.write(to: output)
+        if let pending, !pending.all.isEmpty { return try signaturesPending(round: 2, pending) }
+        do {
+            try build.write(to: output)
+        } catch is SignaturesPending {
+            return try signaturesPending(round: 3, pending!)
+        }
         if let exportSignatures {
             var bundle = recorder?.signatures ?? SignatureBundle()
             bundle.profiles = signedProfiles

@@ -38,6 +38,8 @@ public struct UKIBuildSettings: Sendable {
     public var exportSignatures: FilePath?
     /// Take every signature from this signature bundle instead of signing (no keys needed).
     public var importSignatures: FilePath?
+    /// Hash-only signing: list the digests still to sign here, round by round.
+    public var exportDigests: FilePath?
 
     public init() {}
 

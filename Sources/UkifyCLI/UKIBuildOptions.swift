@@ -103,8 +103,16 @@ public struct UKIBuildOptions: ParsableArguments {
         name: .customLong("import-signatures"),
         help: ArgumentHelp(
             "Take every signature from this bundle instead of keys: the same inputs give the server's UKI byte for "
-                + "byte; an input that differs is an error naming it, and nothing is written.", valueName: "PATH"))
+                + "byte; an input that differs is an error naming it, and nothing is written. With --export-digests "
+                + "or a bundle of raw answers: the hash-only signer's signatures so far.", valueName: "PATH"))
     public var importSignatures: FilePath?
+    @Option(
+        name: .customLong("export-digests"),
+        help: ArgumentHelp(
+            "Hash-only signing (keys elsewhere sign digests): list what to sign next, round by round, for "
+                + "--secureboot-certificate and --pcr-public-key given without their keys; answers come back "
+                + "through --import-signatures.", valueName: "PATH"))
+    public var exportDigests: FilePath?
     @Flag(help: "Print the settings the command line and config file resolve to, and exit.")
     public var summary = false
     /// `ukify LINUX INITRD...`: ukify's syntax without a verb.
@@ -151,6 +159,7 @@ public struct UKIBuildOptions: ParsableArguments {
         settings.pcr = pcr.settings
         settings.exportSignatures = exportSignatures
         settings.importSignatures = importSignatures
+        settings.exportDigests = exportDigests
         return settings
     }
 

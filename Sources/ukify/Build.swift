@@ -19,6 +19,19 @@ extension Ukify {
                 laid out in ukify 257's order, so an unsigned UKI is byte-identical to ukify's but for the \
                 PE checksum, which is filled in. The output appears atomically: it is written next to the \
                 target, fsynced and renamed. The same inputs always give the same bytes.
+
+                Server-side signatures: --export-signatures=FILE writes a signature bundle, JSON \
+                {"format": "bootchain-signatures", "version": 1, "kernel"/"uki": {"algorithm", "digest" (the \
+                Authenticode digest signed), "signer" (SHA-256 of the certificate), "pkcs7" (base64)}, "pcr": \
+                {"publicKey", "profiles": [{"profile", "values": [{"bank", "phase", "pcr"}], "pcrsig"}]}}; \
+                --import-signatures=FILE rebuilds the same inputs without keys into the same bytes, or names \
+                what differs. Hash-only signers: give --secureboot-certificate and --pcr-public-key without \
+                their keys; --export-digests=FILE lists, per round (1: the kernel signed on the way in, 2: the \
+                PCR policies, 3: the UKI), {"format": "bootchain-digests", "version": 1, "round", "sign": \
+                [{"key": "secureboot"|"pcr", "fingerprint", "keyAlgorithm", "for", "algorithm", "tbs", \
+                "digest"}]}; answer with a bundle {"format": "bootchain-signatures", "version": 1, "raw": \
+                [{"digest", "signature" (base64 PKCS#1 v1.5 or DER ECDSA over the digest)}]} and run again \
+                with --import-signatures until the UKI is written. Other formats and versions are refused.
                 """
         )
 
