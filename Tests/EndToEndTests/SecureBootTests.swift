@@ -111,6 +111,44 @@ import Testing
         #expect(reported("SECUREBOOT", in: log) == "1")
     }
 
+    /// Server-side signatures: a server with the keys builds a Secure Boot and PCR-signed UKI and
+    /// exports its signatures; a client without keys rebuilds the same inputs with them into the
+    /// same bytes, which boot with Secure Boot enforcing, and the PCR 11 the guest reads has a signed
+    /// policy in the UKI.
+    @Test func aUKIRebuiltFromExportedSignaturesBoots() throws {
+        let directory = try TemporaryDirectory()
+        let keys = try Keys(directory)
+        let marker = "BOOTCHAIN-SB-IMPORT-\(UInt32.random(in: 0...UInt32.max))"
+        let bundle = directory.file("signatures.json")
+        let inputs = [
+            "build", "--linux=\(try TestPaths.debianKernel().vmlinuz)",
+            "--initrd=\(try makeBusyboxInitrd(in: directory, marker: marker))", "--cmdline=console=ttyS0 panic=-1",
+            "--os-release=ID=bootchain-test", "--pcr-banks=sha256",
+        ]
+        let server = directory.file("server.efi")
+        try check(
+            run(
+                TestPaths.ukify,
+                inputs + keys.signingArguments("db") + [
+                    "--pcr-private-key=\(TestPaths.fixture("measure"))/pcr-priv.pem", "--phases=: enter-initrd",
+                    "--export-signatures=\(bundle)", "-o", server,
+                ]))
+        let client = directory.file("client.efi")
+        let rebuilt = try run(TestPaths.ukify, inputs + ["--import-signatures=\(bundle)", "-o", client])
+        #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
+        #expect(try readBytes(client) == (try readBytes(server)))
+        let log = try boot(client, keys: keys, in: directory)
+        #expect(log.contains(marker), "serial log:\n\(log)")
+        #expect(reported("SECUREBOOT", in: log) == "1")
+        let policy = try run(
+            TestPaths.measure, ["policy-digest", "--uki=\(client)", "--bank=sha256", "--phase=", "--json=short"])
+        let predicted = try run(TestPaths.measure, ["calculate", "--uki=\(client)", "--bank=sha256", "--phase="])
+        #expect(reported("PCR11", in: log).map { "11:sha256=\($0.lowercased())\n" } == predicted.stdout)
+        let pol = try #require(policy.stdout.firstMatch(of: /"pol":"([0-9a-f]+)"/)?.output.1)
+        let inspect = try run(TestPaths.ukify, ["inspect", client, "--section=.pcrsig:text", "--json=short"])
+        #expect(inspect.stdout.contains(String(pol)), "\(inspect.stdout)")
+    }
+
     enum Refused: String, CaseIterable, Sendable {
         case unsigned, signedByAnotherKey, changedAfterSigning
     }
