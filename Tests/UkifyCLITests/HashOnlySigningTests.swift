@@ -125,15 +125,7 @@ import Testing
     /// passes PolicyAuthorize on swtpm brought to the PCR 11 the UKI produces after enter-initrd.
     @Test func ecP256SignaturesAreValid() throws {
         let directory = try TemporaryDirectory()
-        let sbKey = directory.file("sb-ec.key")
-        let certificate = directory.file("sb-ec.crt")
-        try check(
-            run(
-                "openssl",
-                [
-                    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                    "-subj", "/CN=bootchain EC db", "-days", "30", "-keyout", sbKey, "-out", certificate,
-                ]))
+        let (sbKey, certificate) = try makeECCertificate(in: directory, subject: "bootchain EC db")
         let pcrKey = directory.file("pcr-ec.key")
         let pcrPublic = directory.file("pcr-ec.pub")
         try check(run("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", pcrKey]))
@@ -174,33 +166,15 @@ import Testing
     /// of each digest; the key never leaves the token and the UKI passes sbverify.
     @Test func aPKCS11TokenSignsTheDigests() throws {
         let directory = try TemporaryDirectory()
-        guard let module = HSMSigningCLITests.modules.first(where: FileManager.default.fileExists) else {
-            throw TestFailure("libsofthsm2.so not found: install softhsm2")
-        }
-        try FileManager.default.createDirectory(atPath: directory.file("tokens"), withIntermediateDirectories: true)
-        let config = try directory.write("softhsm2.conf", "directories.tokendir = \(directory.file("tokens"))\n")
-        let environment = ["SOFTHSM2_CONF": config]
-        try check(
-            run(
-                "softhsm2-util", ["--init-token", "--free", "--label", "signer", "--pin", "1234", "--so-pin", "5678"],
-                environment: environment))
-        try check(
-            run(
-                "pkcs11-tool",
-                [
-                    "--module", module, "--login", "--pin", "1234", "--keypairgen", "--key-type", "rsa:2048",
-                    "--id", "01", "--label", "db", "--token-label", "signer",
-                ], environment: environment))
+        let token = try SoftHSMToken(in: directory, label: "signer", keyLabel: "db")
         let certificate = directory.file("hsm.crt")
         try check(
             run(
                 "openssl",
                 [
-                    "req", "-new", "-x509", "-engine", "pkcs11", "-keyform", "engine",
-                    "-key", "pkcs11:token=signer;object=db;type=private;pin-value=1234", "-subj",
-                    "/CN=bootchain HSM db",
-                    "-days", "30", "-out", certificate,
-                ], environment: environment.merging(["PKCS11_MODULE_PATH": module]) { $1 }))
+                    "req", "-new", "-x509", "-engine", "pkcs11", "-keyform", "engine", "-key", token.uri,
+                    "-subj", "/CN=bootchain HSM db", "-days", "30", "-out", certificate,
+                ], environment: token.environment))
         let build = try Build(directory, ["--secureboot-certificate=\(certificate)"])
         let uki = directory.file("hsm.efi")
         // DER DigestInfo of a SHA-256 digest: what RSA-PKCS signs when the caller hashed.
@@ -213,9 +187,10 @@ import Testing
                 run(
                     "pkcs11-tool",
                     [
-                        "--module", module, "--login", "--pin", "1234", "--token-label", "signer", "--id", "01",
+                        "--module", token.module, "--login", "--pin", token.pin, "--token-label", "signer", "--id",
+                        "01",
                         "--sign", "--mechanism", "RSA-PKCS", "--input-file", input, "--output-file", signature,
-                    ], environment: environment))
+                    ], environment: token.environment))
             return try readBytes(signature)
         }
         #expect(rounds == [3])

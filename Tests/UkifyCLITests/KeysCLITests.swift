@@ -42,32 +42,46 @@ import Testing
     }
 }
 
-/// A key that never leaves a PKCS#11 token (SoftHSM2) signs through OpenSSL's pkcs11 engine.
-@Suite struct HSMSigningCLITests {
+/// A SoftHSM2 token in a test directory with a 2048-bit RSA key pair generated inside it (id 01).
+struct SoftHSMToken {
     static let modules = ["/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so", "/usr/lib/softhsm/libsofthsm2.so"]
+    let module: String
+    let pin = "1234"
+    /// SOFTHSM2_CONF for the token, PKCS11_MODULE_PATH for OpenSSL's pkcs11 engine.
+    let environment: [String: String]
+    /// The private key's PKCS#11 URI, PIN included.
+    let uri: String
 
-    @Test func softHSMKeySignsAUKIThatSbverifyAccepts() throws {
-        let directory = try TemporaryDirectory()
+    init(in directory: TemporaryDirectory, label: String, keyLabel: String) throws {
         guard let module = Self.modules.first(where: FileManager.default.fileExists) else {
             throw TestFailure("libsofthsm2.so not found: install softhsm2")
         }
+        self.module = module
         try FileManager.default.createDirectory(atPath: directory.file("tokens"), withIntermediateDirectories: true)
         let config = try directory.write("softhsm2.conf", "directories.tokendir = \(directory.file("tokens"))\n")
-        let environment = ["SOFTHSM2_CONF": config, "PKCS11_MODULE_PATH": module]
+        environment = ["SOFTHSM2_CONF": config, "PKCS11_MODULE_PATH": module]
         try check(
             run(
-                "softhsm2-util",
-                ["--init-token", "--free", "--label", "bootchain", "--pin", "1234", "--so-pin", "5678"],
+                "softhsm2-util", ["--init-token", "--free", "--label", label, "--pin", pin, "--so-pin", "5678"],
                 environment: environment))
         try check(
             run(
                 "pkcs11-tool",
                 [
-                    "--module", module, "--login", "--pin", "1234", "--keypairgen", "--key-type", "rsa:2048", "--id",
-                    "01",
-                    "--label", "sbkey", "--token-label", "bootchain",
+                    "--module", module, "--login", "--pin", pin, "--keypairgen", "--key-type", "rsa:2048", "--id", "01",
+                    "--label", keyLabel, "--token-label", label,
                 ], environment: environment))
-        let uri = "pkcs11:token=bootchain;object=sbkey;type=private;pin-value=1234"
+        uri = "pkcs11:token=\(label);object=\(keyLabel);type=private;pin-value=\(pin)"
+    }
+}
+
+/// A key that never leaves a PKCS#11 token (SoftHSM2) signs through OpenSSL's pkcs11 engine.
+@Suite struct HSMSigningCLITests {
+    @Test func softHSMKeySignsAUKIThatSbverifyAccepts() throws {
+        let directory = try TemporaryDirectory()
+        let token = try SoftHSMToken(in: directory, label: "bootchain", keyLabel: "sbkey")
+        let environment = token.environment
+        let uri = token.uri
         let certificate = directory.file("hsm.crt")
         try check(
             run(

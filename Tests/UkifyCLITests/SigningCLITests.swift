@@ -18,6 +18,20 @@ func ukifySign(
         environment: environment)
 }
 
+/// A self-signed EC P-256 certificate and its key, made with openssl in `directory`.
+func makeECCertificate(in directory: TemporaryDirectory, subject: String) throws -> (key: String, certificate: String) {
+    let key = directory.file("ec.key")
+    let certificate = directory.file("ec.crt")
+    try check(
+        run(
+            "openssl",
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-subj", "/CN=\(subject)", "-days", "30", "-keyout", key, "-out", certificate,
+            ]))
+    return (key, certificate)
+}
+
 /// Our signatures pass the peers: sbsign's sbverify, osslsigncode and pesign (spec digest §2).
 @Suite struct SigningCLITests {
     static let debianKernel = (try? TestPaths.debianKernel().vmlinuz) ?? "missing Debian kernel"
@@ -114,15 +128,7 @@ func ukifySign(
 
     @Test func ecdsaP256Key() throws {
         let directory = try TemporaryDirectory()
-        let key = directory.file("ec.key")
-        let certificate = directory.file("ec.crt")
-        try check(
-            run(
-                "openssl",
-                [
-                    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                    "-subj", "/CN=EC Test", "-days", "30", "-keyout", key, "-out", certificate,
-                ]))
+        let (key, certificate) = try makeECCertificate(in: directory, subject: "EC Test")
         let signed = directory.file("signed.efi")
         #expect(
             try ukifySign(TestPaths.fixture("uki-unsigned.efi"), output: signed, key: key, certificate: certificate)
