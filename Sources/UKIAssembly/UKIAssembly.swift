@@ -35,41 +35,12 @@ public struct UKIAssembly: Sendable {
     /// warnings), one line each.
     public let notes: [String]
 
-    /// Resolves `settings`: the default stub and os-release, the signers with their keys, the
-    /// PCR plan, the output name.
+    /// Resolves `settings`: the request, how it is signed (keys here, a signature bundle, or a
+    /// hash-only signer's answers), the PCR plan, the output name.
     public init(_ settings: UKIBuildSettings, environment: [String: String], now: () -> Int64) throws {
         var notes: [String] = []
-        let architecture: EFIArchitecture
-        if let efiArch = settings.efiArch {
-            architecture = efiArch
-        } else if let host = EFIArchitecture.host {
-            architecture = host
-        } else {
-            throw UKIAssemblyError(.invalidSetting, "unsupported host architecture: pass --efi-arch or --stub")
-        }
+        var request = try Self.request(settings)
         let linux = settings.linux
-        var request = UKIRequest(
-            stub: settings.stub ?? UKIRequest.defaultStub(architecture: architecture, addon: linux == nil))
-        request.linux = linux
-        request.initrds = settings.initrds
-        request.microcode = settings.microcode
-        request.cmdline = settings.cmdline
-        switch settings.osRelease {
-        case .text(""): request.osRelease = nil
-        case nil: request.osRelease = linux == nil ? nil : .file(UKIRequest.defaultOSRelease())
-        case let given: request.osRelease = given
-        }
-        request.uname = settings.uname
-        request.splash = settings.splash
-        request.devicetree = settings.devicetree
-        request.devicetreeAuto = settings.devicetreeAuto
-        request.hwids = try settings.hwids.map(HardwareIDTable.build(directory:))
-        request.sbat = settings.sbat
-        request.pcrpkey = settings.pcrpkey.map(TextOrFile.file)
-        request.profile = settings.profile
-        request.joinProfiles = settings.joinProfiles
-        request.extraSections = settings.extraSections
-
         let bundle = try settings.importSignatures.map(SignatureBundle.init(path:))
         let origin = settings.importSignatures?.string ?? "the answers"
         // Hash-only signing: keys are elsewhere and sign digests, answers come in a bundle's "raw" list.
@@ -152,6 +123,41 @@ public struct UKIAssembly: Sendable {
         self.pending = pending
         exportSignatures = settings.exportSignatures
         exportDigests = settings.exportDigests
+    }
+
+    /// The request for `settings`' inputs: the default stub and os-release, `.hwids` built.
+    private static func request(_ settings: UKIBuildSettings) throws -> UKIRequest {
+        let architecture: EFIArchitecture
+        if let efiArch = settings.efiArch {
+            architecture = efiArch
+        } else if let host = EFIArchitecture.host {
+            architecture = host
+        } else {
+            throw UKIAssemblyError(.invalidSetting, "unsupported host architecture: pass --efi-arch or --stub")
+        }
+        let linux = settings.linux
+        var request = UKIRequest(
+            stub: settings.stub ?? UKIRequest.defaultStub(architecture: architecture, addon: linux == nil))
+        request.linux = linux
+        request.initrds = settings.initrds
+        request.microcode = settings.microcode
+        request.cmdline = settings.cmdline
+        switch settings.osRelease {
+        case .text(""): request.osRelease = nil
+        case nil: request.osRelease = linux == nil ? nil : .file(UKIRequest.defaultOSRelease())
+        case let given: request.osRelease = given
+        }
+        request.uname = settings.uname
+        request.splash = settings.splash
+        request.devicetree = settings.devicetree
+        request.devicetreeAuto = settings.devicetreeAuto
+        request.hwids = try settings.hwids.map(HardwareIDTable.build(directory:))
+        request.sbat = settings.sbat
+        request.pcrpkey = settings.pcrpkey.map(TextOrFile.file)
+        request.profile = settings.profile
+        request.joinProfiles = settings.joinProfiles
+        request.extraSections = settings.extraSections
+        return request
     }
 
     /// Hash-only signing lacks signatures: list them (round 1: the kernel signed on the way in;
