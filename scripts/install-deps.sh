@@ -13,7 +13,7 @@ packages=(
     systemd systemd-boot-efi                             # linuxx64.efi.stub, systemd-measure (golden PCR 11)
     shim-signed grub-efi-amd64-signed                    # real shim and GRUB binaries for the SBAT checks
     binutils python3 python3-pefile gcc                  # objdump -h, pefile cross-checks, ELF test kernel
-    openssl time                                         # benchmark floor and peak RSS
+    openssl time hyperfine                               # benchmark floor, peak RSS, medians (bench/compare.sh)
 )
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 export DEBIAN_FRONTEND=noninteractive

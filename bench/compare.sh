@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Our ukify and measure next to the tools people use today, on one machine, for initrds of the given
+# sizes in MiB (default: 64 512 2048 3900): build + Secure Boot + PCR signing, unsigned build, sign,
+# verify, and measure calculate with 4 banks. Peers: Debian 13's ukify 257 (with sbsign and its
+# systemd-measure 257, unpacked by scripts/fetch-systemd.sh, not installed), sbsign, osslsigncode,
+# sbverify, systemd-measure 257. Floors: `openssl dgst -sha256` of the output (one hash pass) and
+# `dd conv=fsync` of the output (one durable copy). Prints a Markdown table of hyperfine medians
+# (RUNS runs each, default 5) and the peak RSS of one run (/usr/bin/time). Needs
+# scripts/install-deps.sh and a release build (`swift build -c release`); work files go to
+# $BENCH_DIR (default out/bench), about 3 × the largest size.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes=("${@:-64 512 2048 3900}")
+read -r -a sizes <<< "${sizes[*]}"
+runs=${RUNS:-5}
+work=${BENCH_DIR:-out/bench}
+bin=$(swift build -c release --show-bin-path)
+ukify=$bin/ukify
+measure=$bin/measure
+[ -x "$ukify" ] && [ -x "$measure" ] || { echo "bench: build first: swift build -c release" >&2; exit 1; }
+scripts/fetch-kernel.sh >/dev/null
+scripts/fetch-systemd.sh >/dev/null
+for tool in hyperfine sbsign sbverify osslsigncode openssl; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing: run scripts/install-deps.sh" >&2; exit 1; }
+done
+systemd257=.cache/systemd257
+stub=$systemd257/root/usr/lib/systemd/boot/efi/linuxx64.efi.stub
+vmlinuz=$(ls .cache/kernel/boot/vmlinuz-*)
+keys=Tests/Fixtures
+mkdir -p "$work"
+
+# median SECONDS and peak RSS MiB of a command line (run by sh -c)
+median() {
+    hyperfine --runs "$runs" --warmup 1 --style none --export-json "$work/run.json" -- "$1" >/dev/null 2>&1 ||
+        { echo "bench: failed: $1" >&2; exit 1; }
+    python3 -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$work/run.json"
+}
+rss() {
+    /usr/bin/time -f %M -o "$work/rss" sh -c "$1" >/dev/null 2>&1
+    echo $(( $(cat "$work/rss") / 1024 ))
+}
+row() { # job, ours command, peer name, peer command, floor
+    local ours peer
+    ours=$(median "$2"); peer=$(median "$4")
+    printf '| %s | %s | %s s, %s MiB | %s: %s s, %s MiB | %.2f× |\n' "$size MiB" "$1" "$ours" "$(rss "$2")" "$3" "$peer" \
+        "$(rss "$4")" "$(python3 -c "print($ours / $5)")"
+}
+
+echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%d GiB", $2 / 1048576 }' /proc/meminfo), $(uname -r); runs: $runs"
+echo
+echo "| size | job | ours | peer | ours ÷ floor |"
+echo "|---|---|---|---|---|"
+for size in "${sizes[@]}"; do
+    initrd=$work/initrd-$size
+    [ "$(stat -c %s "$initrd" 2>/dev/null || echo 0)" -eq $((size << 20)) ] ||
+        head -c $((size << 20)) /dev/urandom > "$initrd"
+    common="--linux=$vmlinuz --initrd=$initrd --cmdline=quiet --os-release=ID=bench --uname=6.1 --stub=$stub"
+    sb="--secureboot-private-key=$keys/db.key --secureboot-certificate=$keys/db.crt"
+    pcr="--pcr-private-key=$keys/measure/pcr-priv.pem --pcr-public-key=$keys/measure/pcr-pub.pem --pcr-banks=sha256"
+    out=$work/out.efi
+    "$ukify" build $common -o "$work/unsigned.efi" 2>/dev/null
+    hash_floor=$(median "openssl dgst -sha256 $work/unsigned.efi")
+    copy_floor=$(median "dd if=$work/unsigned.efi of=$work/copy.efi bs=1M conv=fsync status=none")
+    echo "| $size MiB | floors | openssl dgst -sha256: $hash_floor s | dd conv=fsync: $copy_floor s | |"
+    row "build + Secure Boot + PCR sign" "$ukify build $common $sb $pcr -o $out" \
+        "ukify 257 + sbsign + systemd-measure 257" \
+        "$systemd257/bin/ukify build $common $sb $pcr --signtool=sbsign --tools=$systemd257/bin -o $out" "$hash_floor"
+    row "build unsigned" "$ukify build $common -o $out" "ukify 257" \
+        "$systemd257/bin/ukify build $common -o $out" "$copy_floor"
+    row "sign" "$ukify sign $sb -o $out $work/unsigned.efi" "sbsign" \
+        "sbsign --key $keys/db.key --cert $keys/db.crt --output $out $work/unsigned.efi" "$hash_floor"
+    row "sign" "$ukify sign $sb -o $out $work/unsigned.efi" "osslsigncode" \
+        "osslsigncode sign -key $keys/db.key -certs $keys/db.crt -h sha256 -in $work/unsigned.efi -out $out.o && mv $out.o $out" \
+        "$hash_floor"
+    "$ukify" sign $sb -o "$work/signed.efi" "$work/unsigned.efi"
+    row "verify" "$ukify verify --cert=$keys/db.crt $work/signed.efi" "sbverify" \
+        "sbverify --cert $keys/db.crt $work/signed.efi" "$hash_floor"
+    sections="--linux=$vmlinuz --initrd=$initrd --bank=sha1 --bank=sha256 --bank=sha384 --bank=sha512"
+    row "measure calculate, 4 banks" "$measure calculate $sections" "systemd-measure 257" \
+        "$systemd257/bin/systemd-measure calculate $sections" "$hash_floor"
+done
