@@ -49,6 +49,9 @@ let package = Package(
         ),
         .systemLibrary(name: "CLinux"),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CLZMA", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .target(name: "JSON"),
         .target(
             name: "BinaryIO",
@@ -65,9 +68,16 @@ let package = Package(
             name: "PEKit",
             dependencies: ["BinaryIO", "BootCrypto", .product(name: "SystemPackage", package: "swift-system")]
         ),
-        // Kernel release probing (`uname -r` of a bzImage, an ELF vmlinux through libelf, or any
-        // image): ukify's build path only, so tools that read PEs do not link libelf.
-        .target(name: "KernelProbe", dependencies: ["BinaryIO", "PEKit", "CElf"]),
+        // Kernel inputs: release probing (`uname -r` of a bzImage, an ELF vmlinux through libelf, or
+        // any image) and compressed kernels (gzip through BinaryIO's zlib, zstd, xz/lzma, lz4):
+        // ukify's build path only, so tools that read PEs link neither libelf nor the decompressors.
+        .target(
+            name: "KernelProbe",
+            dependencies: [
+                "BinaryIO", "PEKit", "CElf", "CZstd", "CLZMA", "CLZ4",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         .target(
             name: "TPMPolicy",
             dependencies: [
