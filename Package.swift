@@ -224,7 +224,13 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
-        .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport", "PEKit", "BinaryIO", "TestSupport"]),
+        .testTarget(
+            name: "ToolSupportTests",
+            dependencies: [
+                "ToolSupport", "PEKit", "BinaryIO", "JSON", "TestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(
             name: "UKIAssemblyTests",
             dependencies: [

@@ -44,3 +44,15 @@ import Testing
         )
     }
 }
+
+@Suite struct DigestNameTests {
+    /// The names systemd-measure's `--bank=` takes: whatever OpenSSL resolves to the four TPM banks.
+    @Test(arguments: [
+        ("sha256", DigestAlgorithm?.some(.sha256)), ("SHA256", .sha256), ("SHA2-256", .sha256), ("sha-256", .sha256),
+        ("SHA1", .sha1), ("sha-1", .sha1), ("SHA2-384", .sha384), ("sha512", .sha512), ("md5", nil), ("sha3-256", nil),
+        ("SHA512-256", nil), ("nonsense", nil),
+    ])
+    func openSSLNames(name: String, algorithm: DigestAlgorithm?) {
+        #expect(DigestAlgorithm(openSSLName: name) == algorithm)
+    }
+}
