@@ -52,6 +52,8 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CLZMA", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        // Debian's libbz2-dev ships no pkg-config file: the module map links libbz2 itself.
+        .systemLibrary(name: "CBZip2", providers: [.apt(["libbz2-dev"])]),
         .target(name: "JSON"),
         .target(
             name: "BinaryIO",
@@ -69,12 +71,12 @@ let package = Package(
             dependencies: ["BinaryIO", "BootCrypto", .product(name: "SystemPackage", package: "swift-system")]
         ),
         // Kernel inputs: release probing (`uname -r` of a bzImage, an ELF vmlinux through libelf, or
-        // any image) and compressed kernels (gzip through BinaryIO's zlib, zstd, xz/lzma, lz4):
+        // any image) and compressed kernels (gzip through BinaryIO's zlib, zstd, xz/lzma, lz4, bzip2):
         // ukify's build path only, so tools that read PEs link neither libelf nor the decompressors.
         .target(
             name: "KernelProbe",
             dependencies: [
-                "BinaryIO", "PEKit", "CElf", "CZstd", "CLZMA", "CLZ4",
+                "BinaryIO", "PEKit", "CElf", "CZstd", "CLZMA", "CLZ4", "CBZip2",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),

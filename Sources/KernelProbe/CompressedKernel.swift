@@ -64,11 +64,13 @@ public enum CompressedKernel: String, Sendable, CaseIterable {
         case .lzma: try XZDecoder(.lzmaAlone)
         case .lz4Legacy: LZ4LegacyDecoder()
         case .lz4Frame: try LZ4FrameDecoder()
-        case .bzip2, .lzo:
+        case .bzip2: try BZip2Decoder()
+        // As in ukify 257, which has no lzo decoder either (python3-lzo is not packaged everywhere).
+        case .lzo:
             throw PEError(
                 .invalidInput,
                 detail:
-                    "a \(rawValue)-compressed kernel; gzip, zstd, xz, lzma and lz4 are decompressed: decompress it first"
+                    "an lzo-compressed kernel; gzip, zstd, xz, lzma, lz4 and bzip2 are decompressed: decompress it first"
             )
         }
     }

@@ -28,6 +28,7 @@ import Testing
         Tool(description: "lz4 -l", command: "lz4 -q -l -9 -c", format: .lz4Legacy, sizeTrailer: true),
         Tool(description: "lz4 -l, no trailer", command: "lz4 -q -l -c", format: .lz4Legacy, sizeTrailer: false),
         Tool(description: "lz4 frame", command: "lz4 -q -9 -c", format: .lz4Frame, sizeTrailer: false),
+        Tool(description: "bzip2", command: "bzip2 -9 -c", format: .bzip2, sizeTrailer: true),
     ]
 
     /// `vmlinuz` run through `command` (a shell pipeline stage), with the kernel's size trailer when asked.
@@ -102,7 +103,7 @@ import Testing
     }
 
     /// Prefixes long enough to show the magic (shorter files are not recognized as compressed).
-    @Test(arguments: ["gzip -c", "xz -c", "lz4 -l -c", "lz4 -c", "lzma -c", "zstd -q -c"])
+    @Test(arguments: ["gzip -c", "xz -c", "lz4 -l -c", "lz4 -c", "lzma -c", "zstd -q -c", "bzip2 -c"])
     func everyPrefixOfAStreamIsAnError(command: String) throws {
         let directory = try TemporaryDirectory()
         let kernel = try TestPaths.debianKernel()
@@ -138,13 +139,13 @@ import Testing
         }
     }
 
-    @Test(arguments: [("bzip2 -c", "bzip2")])
-    func formatsWithoutADecoderAreNamed(command: String, name: String) throws {
+    /// lzo (as in ukify 257) has no decoder: named in the error. lzop(1) is not installed, so the
+    /// stream is its header magic followed by garbage.
+    @Test func lzoIsNamed() throws {
         let directory = try TemporaryDirectory()
-        let kernel = try TestPaths.debianKernel()
-        let compressed = try Self.compress(kernel.vmlinuz, with: command, sizeTrailer: false, into: directory)
-        #expect { _ = try CompressedKernel.loadable(ReadableFile(path: FilePath(compressed))) } throws: {
-            "\($0)".contains("\(name)-compressed")
+        let path = try directory.write("vmlinuz.lzo", [0x89, 0x4C, 0x5A, 0x4F, 0x00, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3])
+        #expect { _ = try CompressedKernel.loadable(ReadableFile(path: FilePath(path))) } throws: {
+            "\($0)".contains("lzo-compressed")
         }
     }
 }
