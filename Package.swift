@@ -210,7 +210,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BinaryIOTests", dependencies: ["BinaryIO", "TestSupport"]),
-        .testTarget(name: "BootCryptoTests", dependencies: ["BootCrypto"]),
+        .testTarget(name: "BootCryptoTests", dependencies: ["BootCrypto", "TestSupport"]),
         .testTarget(
             name: "PEKitTests",
             dependencies: [

@@ -6,6 +6,7 @@ import PEKit
 import SystemPackage
 import TPMDevice
 import TPMPolicy
+import ToolSupport
 
 /// The UKI contents to predict for: one file per section (systemd-measure's options), or an
 /// existing UKI (`--uki`) measured with the rules of the stub inside it.
@@ -197,6 +198,7 @@ struct PCRKeyOptions: ParsableArguments {
     /// The signer of --private-key, which `measure sign`'s validate() requires.
     func makeSigner() throws -> PCRPolicySigner {
         guard let privateKey else { preconditionFailure("validate() requires --private-key") }
+        if let warning = privateKeySource.accessWarning(for: privateKey) { printDiagnostic(warning) }
         return try PCRPolicySigner(
             privateKey: try privateKeySource.loadPrivateKey(privateKey), publicKey: try loadPublicKey())
     }

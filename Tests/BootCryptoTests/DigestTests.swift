@@ -1,4 +1,6 @@
 import BinaryIO
+import Glibc
+import TestSupport
 import Testing
 
 @testable import BootCrypto
@@ -54,5 +56,22 @@ import Testing
     ])
     func openSSLNames(name: String, algorithm: DigestAlgorithm?) {
         #expect(DigestAlgorithm(openSSLName: name) == algorithm)
+    }
+}
+
+@Suite struct KeyFileAccessTests {
+    /// systemd's warning for key files others can reach, with the mode in octal.
+    @Test(arguments: [(UInt16(0o644), "0644"), (0o604, "0604"), (0o640, nil), (0o600, nil)])
+    func warnsWhenOthersCanReachTheKey(mode: UInt16, shown: String?) throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("key.pem", "not even a key")
+        #expect(chmod(path, mode_t(mode)) == 0)
+        let warning = PrivateKeySource.file(passphraseFile: nil).accessWarning(for: path)
+        #expect(
+            warning
+                == shown.map {
+                    "\(path) has \($0) mode that is too permissive, please adjust the ownership and access mode."
+                })
+        #expect(PrivateKeySource.provider("pkcs11").accessWarning(for: path) == nil)
     }
 }

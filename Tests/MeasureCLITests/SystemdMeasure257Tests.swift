@@ -7,10 +7,12 @@ import Testing
 /// random section contents.
 @Suite struct SystemdMeasure257Tests {
     static let fixtures = TestPaths.fixture("measure")
+    /// The PCR key; systemd-measure 257 warns on stderr when others can read the file (git checks
+    /// it out 0644), and so do we.
+    static let key = "--private-key=\(fixtures)/pcr-priv.pem"
 
-    /// The PCR key as `--private-key=`, copied with mode 0600: systemd-measure 257 warns about a
-    /// key file others can read (we do not), which would make the outputs differ.
-    static func key(in directory: TemporaryDirectory) throws -> String {
+    /// The PCR key copied with mode 0600 (no warning), as `--private-key=`.
+    static func privateKey(in directory: TemporaryDirectory) throws -> String {
         let path = try directory.write("pcr-priv.pem", try readBytes("\(fixtures)/pcr-priv.pem"))
         guard chmod(path, 0o600) == 0 else { throw TestFailure("chmod \(path)") }
         return "--private-key=\(path)"
@@ -88,19 +90,21 @@ import Testing
     @Test(arguments: [
         [], ["--json=off"], ["--json=short"], ["--json=pretty"], ["-j"], ["--public-key=\(fixtures)/pcr-pub.pem"],
         ["CERTIFICATE"], ["CERTIFICATE", "--certificate-source=file"], ["APPEND"], ["APPEND", "--json=off"],
-        ["--phase=:", "--phase=sysinit", "--private-key-source=file", "--no-pager"],
+        ["--phase=:", "--phase=sysinit", "--private-key-source=file", "--no-pager"], ["KEY-0600"],
     ])
     func signMatches(options: [String]) throws {
         let directory = try TemporaryDirectory()
         let (certificate, document) = try Self.signingFiles(in: directory)
-        let resolved = options.map {
-            $0 == "CERTIFICATE" ? "--certificate=\(certificate)" : $0 == "APPEND" ? "--append=\(document)" : $0
+        let key = options.contains("KEY-0600") ? try Self.privateKey(in: directory) : Self.key
+        let resolved = options.compactMap {
+            switch $0 {
+            case "CERTIFICATE": "--certificate=\(certificate)"
+            case "APPEND": "--append=\(document)"
+            case "KEY-0600": nil
+            default: $0
+            }
         }
-        let arguments =
-            ["sign"] + (try Self.randomFiles(in: directory, seed: 300)) + [
-                "--bank=sha256", try Self.key(in: directory),
-            ]
-            + resolved
+        let arguments = ["sign"] + (try Self.randomFiles(in: directory, seed: 300)) + ["--bank=sha256", key] + resolved
         Self.expectSame(
             try run(TestPaths.measure, arguments), try run(try Self.systemd257().systemdMeasure, arguments),
             "\(options)")
@@ -114,7 +118,7 @@ import Testing
         let ours = try run(
             TestPaths.measure, ["policy-digest", "--public-key=\(Self.fixtures)/pcr-pub.pem"] + common)
         let theirs = try run(
-            try Self.systemd257().systemdMeasure, ["sign", try Self.key(in: directory)] + common)
+            try Self.systemd257().systemdMeasure, ["sign", Self.key] + common)
         #expect(ours.status == 0, "\(ours.stderr)")
         #expect(theirs.status == 0, "\(theirs.stderr)")
         let digests = try MeasureCompatibilityTests.entries(Data(ours.stdout.utf8))["sha256"] ?? []
@@ -147,7 +151,7 @@ import Testing
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdout == afterStub.stdout)
 
-        let key = try Self.key(in: directory)
+        let key = try Self.privateKey(in: directory)
         for (verb, options) in [("calculate", ["--json=short"]), ("calculate", []), ("sign", [key, "--json=short"])] {
             let ours = try run(TestPaths.measure, [verb, "-c", tpm, "--bank=sha256"] + options)
             let theirs = try run(measure257, [verb, "--linux=\(linux)", "--bank=sha256"] + options)
