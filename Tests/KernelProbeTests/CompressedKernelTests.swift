@@ -117,6 +117,36 @@ import Testing
         }
     }
 
+    /// Random damage to small streams of every format (the stub fixture, a PE, compressed): each
+    /// either decodes to a PE or is a PEError, never a crash or a hang. Seeded, so reproducible.
+    @Test(arguments: ["gzip -c", "xz -c", "lzma -c", "zstd -q -c", "lz4 -l -c", "lz4 -c", "bzip2 -c"])
+    func damagedStreamsFailCleanly(command: String) throws {
+        let directory = try TemporaryDirectory()
+        let original = try readBytes(
+            try Self.compress(
+                TestPaths.fixture("linuxx64.efi.stub"), with: command, sizeTrailer: false, into: directory))
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(truncatingIfNeeded: state >> 33) % bound
+        }
+        for round in 0..<60 {
+            var bytes = original
+            for _ in 0...next(4) {
+                let index = 4 + next(bytes.count - 4)  // keep the magic, so the decoder runs
+                bytes[index] = UInt8(truncatingIfNeeded: next(256))
+            }
+            if round % 3 == 0 { bytes.removeLast(next(bytes.count / 2)) }
+            let path = try directory.write("damaged", bytes)
+            do {
+                let file = try CompressedKernel.loadable(ReadableFile(path: FilePath(path)), limit: 8 << 20)
+                _ = try PEImage(file: file)
+            } catch let error as PEError {
+                #expect(error.path == path, "\(command) round \(round): \(error)")
+            }
+        }
+    }
+
     /// A stream that decompresses beyond the limit stops at the limit (a decompression bomb).
     @Test func decompressionBombsAreRefused() throws {
         let directory = try TemporaryDirectory()
