@@ -49,6 +49,11 @@ let package = Package(
         ),
         .systemLibrary(name: "CLinux"),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CLZMA", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        // Debian's libbz2-dev ships no pkg-config file: the module map links libbz2 itself.
+        .systemLibrary(name: "CBZip2", providers: [.apt(["libbz2-dev"])]),
         .target(name: "JSON"),
         .target(
             name: "BinaryIO",
@@ -65,9 +70,16 @@ let package = Package(
             name: "PEKit",
             dependencies: ["BinaryIO", "BootCrypto", .product(name: "SystemPackage", package: "swift-system")]
         ),
-        // Kernel release probing (`uname -r` of a bzImage, an ELF vmlinux through libelf, or any
-        // image): ukify's build path only, so tools that read PEs do not link libelf.
-        .target(name: "KernelProbe", dependencies: ["BinaryIO", "PEKit", "CElf"]),
+        // Kernel inputs: release probing (`uname -r` of a bzImage, an ELF vmlinux through libelf, or
+        // any image) and compressed kernels (gzip through BinaryIO's zlib, zstd, xz/lzma, lz4, bzip2):
+        // ukify's build path only, so tools that read PEs link neither libelf nor the decompressors.
+        .target(
+            name: "KernelProbe",
+            dependencies: [
+                "BinaryIO", "PEKit", "CElf", "CZstd", "CLZMA", "CLZ4", "CBZip2",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         .target(
             name: "TPMPolicy",
             dependencies: [
@@ -198,7 +210,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BinaryIOTests", dependencies: ["BinaryIO", "TestSupport"]),
-        .testTarget(name: "BootCryptoTests", dependencies: ["BootCrypto"]),
+        .testTarget(name: "BootCryptoTests", dependencies: ["BootCrypto", "TestSupport"]),
         .testTarget(
             name: "PEKitTests",
             dependencies: [
@@ -214,7 +226,13 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
-        .testTarget(name: "ToolSupportTests", dependencies: ["ToolSupport", "PEKit", "BinaryIO", "TestSupport"]),
+        .testTarget(
+            name: "ToolSupportTests",
+            dependencies: [
+                "ToolSupport", "PEKit", "BinaryIO", "JSON", "TestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(
             name: "UKIAssemblyTests",
             dependencies: [

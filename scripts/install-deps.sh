@@ -3,7 +3,10 @@
 set -euo pipefail
 packages=(
     libssl-dev libelf-dev libefivar-dev libefiboot-dev zlib1g-dev pkg-config   # C libraries the modules wrap
+    libzstd-dev liblzma-dev liblz4-dev libbz2-dev        # compressed kernels (KernelProbe)
+    zstd xz-utils lz4 bzip2                              # compressed test kernels
     libtss2-dev libtss2-tcti-swtpm0                      # TPMPolicy (ESYS, tss2-mu) and its swtpm TCTI
+    tpm2-tools                                           # an independent PCR extend for measure --current tests
     qemu-system-x86 ovmf swtpm swtpm-tools               # firmware boots
     efibootmgr e2fsprogs                                 # independent readers inside test guests (lsattr)
     sbsigntool osslsigncode pesign                       # Authenticode cross-checks

@@ -6,7 +6,7 @@ public typealias BinaryIOError = CodedError<BinaryIOErrorCode>
 public enum BinaryIOErrorCode: String, ErrorCode {
     public var category: ErrorCategory {
         switch self {
-        case .truncated, .tooLarge: .dataError
+        case .truncated, .tooLarge, .corruptData: .dataError
         case .cannotOpen, .notRegularFile: .noInput
         case .readFailed, .writeFailed, .overflow: .ioError
         }
@@ -26,6 +26,8 @@ public enum BinaryIOErrorCode: String, ErrorCode {
     case tooLarge
     /// A path that names something other than a regular file where one is needed.
     case notRegularFile
+    /// A compressed stream that does not decode (bad header, checksum or data).
+    case corruptData
 
     public static func message(of error: BinaryIOError) -> String {
         var message: String
@@ -37,6 +39,7 @@ public enum BinaryIOErrorCode: String, ErrorCode {
         case .overflow: message = "size out of range"
         case .tooLarge: message = "too large"
         case .notRegularFile: message = "not a regular file"
+        case .corruptData: message = "corrupt compressed data"
         }
         if let field = error.field { message += " reading \(field)" }
         if let offset = error.offset { message += " at offset \(hex(offset))" }

@@ -14,6 +14,16 @@ public enum DigestAlgorithm: String, CaseIterable, Sendable {
         }
     }
 
+    /// The algorithm OpenSSL knows by `name`, under any of its names and aliases, in any case
+    /// ("SHA256", "sha-256", "SHA2-256"): what `EVP_get_digestbyname` resolves. nil for names
+    /// OpenSSL does not know and for digests other than these four.
+    public init?(openSSLName name: String) {
+        guard let md = EVP_get_digestbyname(name) else { return nil }
+        let nid = EVP_MD_get_type(md)
+        guard let algorithm = Self.allCases.first(where: { EVP_MD_get_type($0.evpMD) == nid }) else { return nil }
+        self = algorithm
+    }
+
     var evpMD: OpaquePointer? {
         switch self {
         case .sha1: EVP_sha1()

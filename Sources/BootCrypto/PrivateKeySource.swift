@@ -1,4 +1,5 @@
 import BinaryIO
+import Glibc
 import SystemPackage
 
 /// Where a private key lives: a file (PEM/DER, optionally encrypted), an OpenSSL engine, or an
@@ -20,6 +21,23 @@ public enum PrivateKeySource: Equatable, Sendable {
         } else {
             return nil
         }
+    }
+
+    /// systemd's warning about a key file that others may read, write or run (any of its mode's
+    /// "other" bits), naming the file by its absolute path as systemd does; nil for keys that are
+    /// not files and for files only their owner and group can reach.
+    public func accessWarning(for reference: String) -> String? {
+        guard case .file = self else { return nil }
+        var status = stat()
+        guard stat(reference, &status) == 0, status.st_mode & S_IRWXO != 0 else { return nil }
+        var path = FilePath(reference)
+        if !path.isAbsolute, let directory = getcwd(nil, 0) {
+            path = FilePath(String(cString: directory)).pushing(path).lexicallyNormalized()
+            free(directory)
+        }
+        let mode = String(status.st_mode & 0o7777, radix: 8)
+        let padded = String(repeating: "0", count: max(0, 4 - mode.count)) + mode
+        return "\(path) has \(padded) mode that is too permissive, please adjust the ownership and access mode."
     }
 
     /// Loads the key named `reference`: a path for files, a key id or URI otherwise.

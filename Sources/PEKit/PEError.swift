@@ -86,7 +86,7 @@ extension PEError {
             self.init(.cannotOpen, path: error.path ?? path, detail: error.detail)
         case .notRegularFile:
             self.init(.cannotOpen, path: error.path ?? path, detail: error.message)
-        case .tooLarge:
+        case .tooLarge, .corruptData:
             self.init(.invalidInput, path: error.path ?? path, detail: error.message)
         case .readFailed, .writeFailed, .overflow:
             self.init(.io, path: error.path ?? path, detail: error.message)

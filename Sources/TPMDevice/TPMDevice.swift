@@ -81,6 +81,18 @@ public final class TPMDevice {
         return bytes(of: values.pointee.digests.0)
     }
 
+    /// PCR `index` in each of `banks`; a bank the TPM has not allocated is an error.
+    public func readPCR(_ index: Int, banks: [DigestAlgorithm]) throws -> [(bank: DigestAlgorithm, value: [UInt8])] {
+        try banks.map { bank in
+            guard let value = try readPCR(index, bank: bank) else {
+                throw TPMPolicyError(
+                    .tpmFailure, "TPM '\(tctiConfiguration)' has no \(bank.rawValue) bank (PCR \(index) cannot be read)"
+                )
+            }
+            return (bank, value)
+        }
+    }
+
     /// Extends PCR `index` in `bank` with `digest` (what the stub and systemd-pcrphase do).
     public func extendPCR(_ index: Int, bank: DigestAlgorithm, digest: [UInt8]) throws {
         guard digest.count == bank.digestSize, (0..<24).contains(index) else {

@@ -63,6 +63,16 @@ public struct PCR11Prediction: Sendable {
         self.measured = measured
     }
 
+    /// PCR 11 as it is now, per bank (a TPM's values, systemd-measure's `--current`): phases are
+    /// extended on top of these, no section is measured.
+    public init(current values: [(bank: DigestAlgorithm, value: [UInt8])]) {
+        var seen: Set<DigestAlgorithm> = []
+        let unique = values.filter { seen.insert($0.bank).inserted }
+        afterStub = Dictionary(uniqueKeysWithValues: unique.map { ($0.bank, $0.value) })
+        banks = unique.map(\.bank)
+        measured = []
+    }
+
     /// `H(pcr || digest)`: what TPM2_PCR_Extend does.
     public static func extend(_ pcr: [UInt8], with digest: [UInt8], bank: DigestAlgorithm) -> [UInt8] {
         Digest.hash(bank, pcr + digest)

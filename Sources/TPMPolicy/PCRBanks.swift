@@ -2,11 +2,14 @@ import BootCrypto
 internal import CTSS2MU
 
 extension DigestAlgorithm {
-    /// Parses a bank name as systemd-measure does (OpenSSL digest names, any case).
+    /// Parses a bank name as systemd-measure does: any name OpenSSL knows the digest by, any case
+    /// (`SHA256`, `sha-256`, `SHA2-256`). Digests that are no TPM PCR bank (md5, sha3-256, ...)
+    /// are refused.
     public init(bankName: String) throws {
-        guard let bank = DigestAlgorithm(rawValue: bankName.lowercased()) else {
+        guard let bank = DigestAlgorithm(openSSLName: bankName) else {
             throw TPMPolicyError(
-                .invalidArgument, "unknown PCR bank '\(bankName)' (known: sha1, sha256, sha384, sha512)")
+                .invalidArgument,
+                "unknown PCR bank '\(bankName)' (known: sha1, sha256, sha384, sha512, by any name OpenSSL knows them)")
         }
         self = bank
     }

@@ -31,6 +31,12 @@ public enum PCRRendering {
         "# PCR[\(PCRPolicy.pcr)] Phase <\(phase.words.isEmpty ? ":" : phase.description)>"
     }
 
+    /// The stderr header of one of several predictions (a UKI whose stub chooses among
+    /// `.dtbauto`/`.efifw` candidates), before its phases.
+    public static func candidateHeader(_ index: Int, of count: Int) -> String {
+        "# Candidate \(index + 1) of \(count) (.dtbauto/.efifw sections, in table order)"
+    }
+
     /// `measure policy-digest`: per bank, `{"pcrs":[11],("pkfp"),"pol","tbs"}` entries.
     public static func policyDigests(
         _ policies: [PCRPolicy], banks: [DigestAlgorithm], keyFingerprint: [UInt8]?
@@ -49,6 +55,12 @@ public enum PCRRendering {
                 }
                 return (bank.rawValue, .array(entries))
             })
+    }
+
+    /// `measure sign`'s document as systemd-measure 257 prints it: `off` clears its JSON flags,
+    /// which leaves short JSON without the final newline; the other styles as ``systemdText(_:style:)``.
+    public static func signatureText(_ value: JSONValue, style: JSONStyle) -> String {
+        style == .off ? value.rendered(.short, dialect: .systemd) : systemdText(value, style: style)
     }
 
     /// JSON as systemd prints it: `off` and `short` on one line, `pretty` with tabs; newline-terminated.

@@ -4,7 +4,9 @@ import BootCrypto
 import PCRCLI
 import PEKit
 import SystemPackage
+import TPMDevice
 import TPMPolicy
+import ToolSupport
 
 /// The UKI contents to predict for: one file per section (systemd-measure's options), or an
 /// existing UKI (`--uki`) measured with the rules of the stub inside it.
@@ -39,6 +41,11 @@ struct MeasureSectionOptions: ParsableArguments {
             "With --uki: measure as systemd-stub of this release does (default: read from the stub's .sdmagic).",
             valueName: "N"))
     var stubVersion: Int?
+    @Flag(
+        name: [.customShort("c"), .customLong("current")],
+        help: "Start from the TPM's current PCR 11 value (--tpm2-device) instead of measuring sections.")
+    var current = false
+    @OptionGroup var tpm: TPMDeviceOptions
 
     private var sectionFiles: [(UKISectionKind, FilePath?)] {
         [
@@ -49,7 +56,15 @@ struct MeasureSectionOptions: ParsableArguments {
     }
 
     func validate() throws {
-        if uki != nil {
+        if current {
+            let files = sectionFiles.filter { $0.1 != nil }.map { "--" + $0.0.rawValue.dropFirst() }
+            guard files.isEmpty, uki == nil else {
+                throw ValidationError(
+                    "--current excludes --uki and section files (\((files + (uki == nil ? [] : ["--uki"])).joined(separator: ", ")))"
+                )
+            }
+            guard stubVersion == nil else { throw ValidationError("--stub-version needs --uki") }
+        } else if uki != nil {
             let files = sectionFiles.filter { $0.1 != nil && $0.0 != .profile }.map { "--" + $0.0.rawValue.dropFirst() }
             guard files.isEmpty else {
                 throw ValidationError("--uki excludes section files (\(files.joined(separator: ", ")))")
@@ -58,7 +73,7 @@ struct MeasureSectionOptions: ParsableArguments {
                 throw ValidationError("with --uki, --profile takes a profile number")
             }
         } else {
-            guard linux != nil else { throw ValidationError("--linux= or --uki= must be specified") }
+            guard linux != nil else { throw ValidationError("--linux=, --uki= or --current must be specified") }
             guard stubVersion == nil else { throw ValidationError("--stub-version needs --uki") }
         }
         if let stubVersion, stubVersion < 252 {
@@ -66,20 +81,47 @@ struct MeasureSectionOptions: ParsableArguments {
         }
     }
 
-    /// The sections to measure and the rules to measure them by.
-    func measurement() throws -> (sections: [MeasuredSection], rules: StubRules) {
+    /// The predictions for `banks`: one, or with --uki one per choice the stub can make among
+    /// several `.dtbauto`/`.efifw` candidates (``UKIProfileSections/candidates(of:profile:)``); and
+    /// the stub rules used with --uki.
+    func predictions(banks: [DigestAlgorithm]) throws -> (predictions: [PCR11Prediction], rules: StubRules?) {
+        if current {
+            let values = try TPMDevice(tcti: tpm.tcti).readPCR(PCRPolicy.pcr, banks: banks)
+            return ([PCR11Prediction(current: values)], nil)
+        }
         if let uki {
             let image = try PEImage(file: try ReadableFile(path: uki))
             let rules =
                 try stubVersion.map { StubRules(version: $0, evidence: "--stub-version") }
                 ?? StubRules.detect(in: image)
-            return (try UKIProfileSections.sections(of: image, profile: profile.flatMap { Int($0) } ?? 0), rules)
+            let candidates = try UKIProfileSections.candidates(of: image, profile: profile.flatMap { Int($0) } ?? 0)
+            return (try candidates.map { try PCR11Prediction(sections: $0, banks: banks, rules: rules) }, rules)
         }
         let sections = try sectionFiles.compactMap { kind, path in
             try path.map { MeasuredSection(kind: kind, content: try TextOrFile.file($0).source()) }
         }
-        return (sections, .current)
+        return ([try PCR11Prediction(sections: sections, banks: banks)], nil)
     }
+}
+
+/// `--tpm2-device=`: the TPM that `status` and `--current` read.
+struct TPMDeviceOptions: ParsableArguments {
+    @Option(
+        name: .customLong("tpm2-device"),
+        help: ArgumentHelp(
+            "tss2 TCTI of the TPM (e.g. device:/dev/tpmrm0, swtpm:path=SOCKET; auto: the default).",
+            valueName: "TCTI"))
+    var device = "auto"
+
+    /// The TCTI configuration: `auto` is the kernel's resource manager.
+    var tcti: String { device == "auto" ? "device:/dev/tpmrm0" : device }
+}
+
+/// `--no-pager`: systemd-measure pages pretty JSON; this tool never pages, and accepts the option
+/// for the command lines written for systemd-measure.
+struct PagerOptions: ParsableArguments {
+    @Flag(name: .customLong("no-pager"), help: "Do not page the output (output is never paged).")
+    var noPager = false
 }
 
 /// `--bank` and `--phase`, as systemd-measure takes them.
@@ -127,8 +169,14 @@ struct PCRKeyOptions: ParsableArguments {
     var publicKey: FilePath?
     @Option(
         name: .customLong("certificate"),
-        help: ArgumentHelp("X.509 certificate whose public key is used (instead of --public-key).", valueName: "PATH"))
-    var certificate: FilePath?
+        help: ArgumentHelp(
+            "X.509 certificate whose public key is used (instead of --public-key): a file, or a URI with "
+                + "--certificate-source=provider:NAME.", valueName: "PATH|URI"))
+    var certificate: String?
+    @Option(
+        name: .customLong("certificate-source"),
+        help: ArgumentHelp("Where --certificate lives: file or provider:NAME.", valueName: "SOURCE"))
+    var certificateSource: CertificateSource = .file
     @Option(
         name: .customLong("policyref"),
         help: ArgumentHelp(
@@ -143,12 +191,14 @@ struct PCRKeyOptions: ParsableArguments {
 
     /// The public key given (or the certificate's), if any.
     func loadPublicKey() throws -> PublicKey? {
-        try (publicKey ?? certificate).map { try PublicKey.load(file: $0) }
+        if let publicKey { return try PublicKey.load(file: publicKey) }
+        return try certificate.map { try certificateSource.loadPublicKey($0) }
     }
 
     /// The signer of --private-key, which `measure sign`'s validate() requires.
     func makeSigner() throws -> PCRPolicySigner {
         guard let privateKey else { preconditionFailure("validate() requires --private-key") }
+        if let warning = privateKeySource.accessWarning(for: privateKey) { printDiagnostic(warning) }
         return try PCRPolicySigner(
             privateKey: try privateKeySource.loadPrivateKey(privateKey), publicKey: try loadPublicKey())
     }
@@ -164,5 +214,10 @@ extension PCRSelectionOptions {
 
 /// `--private-key-source=file|engine:NAME|provider:NAME`.
 extension PrivateKeySource: ExpressibleByArgument {
+    public init?(argument: String) { self.init(systemdSpelling: argument) }
+}
+
+/// `--certificate-source=file|provider:NAME`.
+extension CertificateSource: ExpressibleByArgument {
     public init?(argument: String) { self.init(systemdSpelling: argument) }
 }

@@ -20,6 +20,7 @@ struct PolicyDigestCommand: ParsableCommand {
     @OptionGroup var selection: PCRSelectionOptions
     @OptionGroup var key: PCRKeyOptions
     @OptionGroup var output: JSONOptions
+    @OptionGroup var pager: PagerOptions
 
     func validate() throws {
         guard key.privateKey == nil else { throw ValidationError("policy-digest does not sign; drop --private-key") }
@@ -28,10 +29,9 @@ struct PolicyDigestCommand: ParsableCommand {
     func run() throws {
         try reportingErrors(tool: "measure") {
             let fingerprint = try key.loadPublicKey().map { try TPMPublicKey($0).fingerprint }
-            let (sections, rules) = try sections.measurement()
             let banks = selection.resolvedBanks
-            let prediction = try PCR11Prediction(sections: sections, banks: banks, rules: rules)
-            let policies = try prediction.values(phases: selection.resolvedPhases).map {
+            let predictions = try sections.predictions(banks: banks).predictions
+            let policies = try predictions.flatMap { try $0.values(phases: selection.resolvedPhases) }.map {
                 try PCRPolicy($0, policyRef: key.policyRef)
             }
             let json = try PCRRendering.policyDigests(policies, banks: banks, keyFingerprint: fingerprint)

@@ -10,8 +10,10 @@ struct Sign: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sign the PCR 11 policies of the predicted values and print them as a .pcrsig JSON document.",
         discussion: """
-            Needs no TPM: the PolicyPCR digests are computed in software. Every bank is signed with SHA-256 \
-            (RSASSA-PKCS1-v1_5 or ECDSA), the only hash systemd's unlock path verifies.
+            Needs no TPM (but --current reads one): the PolicyPCR digests are computed in software. Every bank is \
+            signed with SHA-256 (RSASSA-PKCS1-v1_5 or ECDSA), the only hash systemd's unlock path verifies. The \
+            output is JSON whatever --json= says, as systemd-measure's: without --json= pretty on a terminal and \
+            short otherwise; --json=off gives short JSON without the final newline.
             """)
 
     @OptionGroup var sections: MeasureSectionOptions
@@ -20,9 +22,11 @@ struct Sign: ParsableCommand {
     @Option(
         name: .customLong("append"),
         help: ArgumentHelp(
-            "A .pcrsig document to add the new signatures to (printed, not modified).", valueName: "PATH"))
+            "A .pcrsig document to add the new signatures to (printed, not modified; its other keys are kept).",
+            valueName: "PATH"))
     var append: FilePath?
     @OptionGroup var output: JSONOptions
+    @OptionGroup var pager: PagerOptions
 
     func validate() throws {
         guard key.privateKey != nil else { throw ValidationError("--private-key= is required") }
@@ -30,18 +34,20 @@ struct Sign: ParsableCommand {
 
     func run() throws {
         try reportingErrors(tool: "measure") {
-            var signatures =
-                try append.map { path in
-                    try PCRSignatures(
-                        parsing: try ReadableFile.readAll(path: path, limit: 16 << 20), origin: path.string)
-                } ?? PCRSignatures()
-            let signer = try key.makeSigner()
-            let (sections, rules) = try sections.measurement()
-            let prediction = try PCR11Prediction(sections: sections, banks: selection.resolvedBanks, rules: rules)
-            for value in try prediction.values(phases: selection.resolvedPhases) {
-                signatures.append(try signer.sign(try PCRPolicy(value, policyRef: key.policyRef)), bank: value.bank)
+            var document = try append.map { path in
+                try PCRSignatureDocument(
+                    parsing: try ReadableFile.readAll(path: path, limit: 16 << 20), origin: path.string)
             }
-            print(PCRRendering.systemdText(signatures.json, style: output.effective), terminator: "")
+            let signer = try key.makeSigner()
+            var signatures = PCRSignatures()
+            for prediction in try sections.predictions(banks: selection.resolvedBanks).predictions {
+                for value in try prediction.values(phases: selection.resolvedPhases) {
+                    signatures.append(try signer.sign(try PCRPolicy(value, policyRef: key.policyRef)), bank: value.bank)
+                }
+            }
+            try document?.add(signatures)
+            let style = output.requested ?? JSONOptions.terminalStyle
+            print(PCRRendering.signatureText(document?.json ?? signatures.json, style: style), terminator: "")
         }
     }
 }

@@ -11,20 +11,18 @@ struct Status: ParsableCommand {
         abstract: "Show the current PCR 11 values of a TPM, in the format of calculate.",
         discussion: "Banks the TPM has not allocated are left out.")
 
-    @Option(
-        name: .customLong("tpm2-device"),
-        help: ArgumentHelp("tss2 TCTI of the TPM (e.g. device:/dev/tpmrm0, swtpm:path=SOCKET).", valueName: "TCTI"))
-    var tpm2Device = "device:/dev/tpmrm0"
+    @OptionGroup var tpm: TPMDeviceOptions
     @Option(
         name: .customLong("bank"),
         help: ArgumentHelp("PCR bank; repeatable (default: all four).", valueName: "DIGEST"))
     var banks: [DigestAlgorithm] = []
     @OptionGroup var output: JSONOptions
+    @OptionGroup var pager: PagerOptions
 
     func run() throws {
         try reportingErrors(tool: "measure") {
             let requested = PCRSelectionOptions.resolvedBanks(banks)
-            let tpm = try TPMDevice(tcti: tpm2Device)
+            let tpm = try TPMDevice(tcti: tpm.tcti)
             let values = try requested.compactMap { bank in
                 try tpm.readPCR(PCRPolicy.pcr, bank: bank).map {
                     PCR11Prediction.Value(bank: bank, phase: PhasePath(words: []), value: $0)

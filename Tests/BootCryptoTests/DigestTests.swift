@@ -1,4 +1,6 @@
 import BinaryIO
+import Glibc
+import TestSupport
 import Testing
 
 @testable import BootCrypto
@@ -42,5 +44,34 @@ import Testing
             error.description
                 == "cannot load private key: engine pkcs11 key pkcs11:token=t;object=k;PIN-VALUE=***;type=private: could not load pkcs11:pin-value=***)"
         )
+    }
+}
+
+@Suite struct DigestNameTests {
+    /// The names systemd-measure's `--bank=` takes: whatever OpenSSL resolves to the four TPM banks.
+    @Test(arguments: [
+        ("sha256", DigestAlgorithm?.some(.sha256)), ("SHA256", .sha256), ("SHA2-256", .sha256), ("sha-256", .sha256),
+        ("SHA1", .sha1), ("sha-1", .sha1), ("SHA2-384", .sha384), ("sha512", .sha512), ("md5", nil), ("sha3-256", nil),
+        ("SHA512-256", nil), ("nonsense", nil),
+    ])
+    func openSSLNames(name: String, algorithm: DigestAlgorithm?) {
+        #expect(DigestAlgorithm(openSSLName: name) == algorithm)
+    }
+}
+
+@Suite struct KeyFileAccessTests {
+    /// systemd's warning for key files others can reach, with the mode in octal.
+    @Test(arguments: [(UInt16(0o644), "0644"), (0o604, "0604"), (0o640, nil), (0o600, nil)])
+    func warnsWhenOthersCanReachTheKey(mode: UInt16, shown: String?) throws {
+        let directory = try TemporaryDirectory()
+        let path = try directory.write("key.pem", "not even a key")
+        #expect(chmod(path, mode_t(mode)) == 0)
+        let warning = PrivateKeySource.file(passphraseFile: nil).accessWarning(for: path)
+        #expect(
+            warning
+                == shown.map {
+                    "\(path) has \($0) mode that is too permissive, please adjust the ownership and access mode."
+                })
+        #expect(PrivateKeySource.provider("pkcs11").accessWarning(for: path) == nil)
     }
 }

@@ -6,17 +6,21 @@ import Testing
 @Suite struct MeasureCompatibilityTests {
     static let fixtures = TestPaths.fixture("measure")
 
-    /// Random section files of several sizes, including empty ones and multi-MiB ones.
-    static func randomSections(in directory: TemporaryDirectory, seed: UInt64) throws -> [String] {
+    /// The sections systemd-measure 252 takes, with sizes that include empty and multi-MiB files.
+    static let sectionsOf252: [(String, Int)] = [
+        ("linux", 3 << 20 | 17), ("osrel", 0), ("cmdline", 61), ("initrd", 5 << 20), ("splash", 1),
+        ("dtb", 4097), ("pcrpkey", 451),
+    ]
+
+    /// Random section files (`--NAME=PATH` options) of the given sizes.
+    static func randomSections(
+        in directory: TemporaryDirectory, seed: UInt64, sizes: [(String, Int)] = sectionsOf252
+    ) throws -> [String] {
         var state = seed
         func next() -> UInt8 {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return UInt8(truncatingIfNeeded: state >> 33)
         }
-        let sizes: [(String, Int)] = [
-            ("linux", 3 << 20 | 17), ("osrel", 0), ("cmdline", 61), ("initrd", 5 << 20), ("splash", 1),
-            ("dtb", 4097), ("pcrpkey", 451),
-        ]
         return try sizes.map { name, size in
             "--\(name)=" + (try directory.write(name, (0..<size).map { _ in next() }))
         }

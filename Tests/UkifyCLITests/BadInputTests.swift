@@ -39,6 +39,20 @@ import Testing
                 return ["--linux=\(try directory.write("bzImage", bytes))", "--uname="]
             }, exitCode: 65, mentions: { [$0.file("bzImage"), "kernel release"] }),
         Case(
+            description: "truncated gzip kernel",
+            arguments: { directory in
+                let kernel = try BadInputTests.compressedDebianKernel("gzip -c", in: directory)
+                let bytes = try readBytes(kernel)
+                return ["--linux=\(try directory.write("vmlinuz", Array(bytes.prefix(bytes.count / 2))))", "--uname="]
+            }, exitCode: 65, mentions: { [$0.file("vmlinuz"), "gzip stream ends early"] }),
+        Case(
+            description: "corrupt xz kernel",
+            arguments: { directory in
+                var bytes = try readBytes(try BadInputTests.compressedDebianKernel("xz -c", in: directory))
+                bytes[bytes.count / 2] ^= 0x55
+                return ["--linux=\(try directory.write("vmlinuz", bytes))"]
+            }, exitCode: 65, mentions: { [$0.file("vmlinuz"), "corrupt compressed data"] }),
+        Case(
             description: "duplicate section", arguments: { _ in ["--section=.cmdline:again"] }, exitCode: 65,
             mentions: { _ in ["duplicate section", ".cmdline"] }),
         Case(
@@ -80,6 +94,14 @@ import Testing
         for text in badCase.mentions(directory) { #expect(error.contains(text), "\(error) lacks \(text)") }
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: directory.path)) == before)
         #expect(result.stdout.isEmpty)
+    }
+
+    /// Debian's kernel through `command` (a compression tool), in `directory`.
+    static func compressedDebianKernel(_ command: String, in directory: TemporaryDirectory) throws -> String {
+        let kernel = try TestPaths.debianKernel()
+        let output = directory.file("vmlinuz.compressed")
+        try check(run("/bin/sh", ["-c", "\(command) \"$1\" > \"$2\"", "sh", kernel.vmlinuz, output]))
+        return output
     }
 
     private func ukifyArguments(_ directory: TemporaryDirectory) throws -> [String] {

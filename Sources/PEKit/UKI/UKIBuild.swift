@@ -54,27 +54,39 @@ public struct UKIBuild: Sendable {
             appending: try signing.signature(for: .kernel, digest: try image.authenticodeDigest(signing.algorithm)))
     }
 
-    /// Plans `request`; `kernelRelease` finds the `.uname` of the kernel when the request has none
-    /// (KernelProbe's `UKIBuild(_:)` passes its `KernelRelease.detect`). With Secure Boot signing,
-    /// planning includes signing the kernel (``signedKernelSection(_:image:signing:)``): the
-    /// signed kernel's size is part of the layout, so it is signed before anything is written.
-    public init(_ request: UKIRequest, kernelRelease: (ReadableFile) throws -> String) throws {
+    /// Plans `request`. `loadableKernel` turns the kernel input into what the stub can start (a
+    /// compressed stream decompressed: KernelProbe's `CompressedKernel.loadable`); everything
+    /// after it (`.linux`, SBAT, signing, `.uname`) uses its result. `kernelRelease` finds the
+    /// `.uname` of the kernel when the request has none (KernelProbe's `KernelRelease.detect`).
+    /// With Secure Boot signing, planning includes signing the kernel
+    /// (``signedKernelSection(_:image:signing:)``): the signed kernel's size is part of the
+    /// layout, so it is signed before anything is written.
+    public init(
+        _ request: UKIRequest, loadableKernel: (ReadableFile) throws -> ReadableFile,
+        kernelRelease: (ReadableFile) throws -> String
+    ) throws {
         let stubFile = try Self.open(request.stub)
         let stub = try PEImage(file: stubFile)
         var collector = SectionCollector()
         var warnings: [String] = []
 
+        var linux: ReadableFile?
         var linuxImage: PEImage?
         var uname = request.uname
         if let linuxPath = request.linux {
-            let linux = try Self.open(linuxPath)
+            let input = try Self.open(linuxPath)
+            let loadable = try loadableKernel(input)
+            if loadable !== input {
+                warnings.append("\(linuxPath): a compressed kernel, embedded decompressed (UEFI loads PE images only)")
+            }
+            linux = loadable
             do {
-                linuxImage = try PEImage(file: linux)
+                linuxImage = try PEImage(file: loadable)
             } catch let error as PEError where error.code != .cannotOpen && error.code != .io {
                 warnings.append(
                     "\(error); the kernel's SBAT entries are not merged (systemd-stub boots PE kernels only)")
             }
-            if uname == nil { uname = try kernelRelease(linux) }
+            if uname == nil { uname = try kernelRelease(loadable) }
         }
         let standaloneProfile = request.profile != nil && request.joinProfiles.isEmpty
 
@@ -89,7 +101,7 @@ public struct UKIBuild: Sendable {
         try collector.add(.uname, uname.map { InMemoryBytes(Array($0.utf8)) })
         try collector.add(.splash, try request.splash.map(Self.wholeFile))
         try collector.add(.pcrpkey, try Self.source(request.pcrpkey))
-        var linuxContent = try request.linux.map(Self.wholeFile)
+        var linuxContent = try linux.map { try Self.nonEmpty(FileRegion(wholeFile: $0), path: $0.path.string) }
         var signedKernel = false
         if let signing = request.secureBoot, signing.signKernel != false, let linuxPath = request.linux,
             let signed = try Self.signedKernelSection(linuxPath, image: linuxImage, signing: signing)

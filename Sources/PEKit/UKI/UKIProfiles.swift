@@ -15,11 +15,21 @@ public enum UKIProfiles {
 
     /// The sections of UKI kinds that profile `profile` consists of: the base overridden by name by
     /// the profile's own sections. Within a range the first section of a name wins (for
-    /// `.dtbauto`/`.efifw` the stub takes the first that matches the hardware; this takes the first);
-    /// empty sections count as absent. nil when the UKI has no such profile.
+    /// `.dtbauto`/`.efifw` the stub takes the first that matches the hardware; this takes the first:
+    /// ``candidates(of:profile:)`` has them all); empty sections count as absent. nil when the UKI
+    /// has no such profile.
     public static func sections(
         of all: [(name: String, content: any ByteSource)], profile: Int
     ) -> [UKISectionKind: any ByteSource]? {
+        candidates(of: all, profile: profile)?.compactMapValues(\.first)
+    }
+
+    /// ``sections(of:profile:)`` with every candidate of the kinds the stub picks one of by the
+    /// hardware (`.dtbauto`, `.efifw`; ``UKISectionKind/allowsSeveral``), in table order; one
+    /// element for the other kinds. A profile's candidates of a kind replace the base's.
+    public static func candidates(
+        of all: [(name: String, content: any ByteSource)], profile: Int
+    ) -> [UKISectionKind: [any ByteSource]]? {
         let profileStarts = all.indices.filter { all[$0].name == UKISectionKind.profile.rawValue }
         var ranges = [0..<(profileStarts.first ?? all.count)]
         if profileStarts.isEmpty {
@@ -29,16 +39,18 @@ public enum UKIProfiles {
             let end = profile + 1 < profileStarts.count ? profileStarts[profile + 1] : all.count
             ranges.append(profileStarts[profile]..<end)
         }
-        var chosen: [UKISectionKind: any ByteSource] = [:]
+        var chosen: [UKISectionKind: [any ByteSource]] = [:]
         for range in ranges {
-            var seen: Set<UKISectionKind> = []
+            var inRange: [UKISectionKind: [any ByteSource]] = [:]
             for (name, content) in all[range] {
-                guard let kind = UKISectionKind(rawValue: name), content.count > 0, !seen.contains(kind) else {
+                guard let kind = UKISectionKind(rawValue: name), content.count > 0,
+                    kind.allowsSeveral || inRange[kind] == nil
+                else {
                     continue
                 }
-                seen.insert(kind)
-                chosen[kind] = content
+                inRange[kind, default: []].append(content)
             }
+            chosen.merge(inRange) { _, profiles in profiles }
         }
         return chosen
     }

@@ -1,0 +1,77 @@
+internal import CZlib
+
+/// A streaming decompressor: compressed bytes in, decompressed chunks out, with a bounded
+/// buffer whatever the sizes involved. Each C library's decoder is one conforming class that owns
+/// its C state.
+public protocol StreamDecoder: AnyObject {
+    /// The name of the format, for messages ("gzip", "xz", ...).
+    var format: String { get }
+    /// Whether the compressed stream has ended (its end marker or last frame was decoded).
+    var isFinished: Bool { get }
+    /// Decodes from `input`, handing every decompressed chunk to `output`; returns how many bytes
+    /// of `input` were used: all of them, unless the stream ends inside `input`. Corrupt input is a
+    /// ``BinaryIOErrorCode/corruptData`` error.
+    func decode(_ input: UnsafeRawBufferPointer, output: (UnsafeRawBufferPointer) throws -> Void) throws -> Int
+    /// The input has ended after `decompressedCount` bytes of output: a ``BinaryIOErrorCode/corruptData``
+    /// error when the stream is incomplete. (Formats without an end marker decide here.)
+    func endOfInput(decompressedCount: Int) throws
+}
+
+extension StreamDecoder {
+    public func endOfInput(decompressedCount: Int) throws {
+        guard isFinished else { throw BinaryIOError(.corruptData, detail: "the \(format) stream ends early") }
+    }
+}
+
+/// A gzip stream (RFC 1952) through zlib's `inflate`; decoding stops at the end of the first member.
+public final class GzipDecoder: StreamDecoder {
+    public let format = "gzip"
+    public private(set) var isFinished = false
+    /// zlib keeps a pointer back to its stream, so the stream never moves.
+    private let stream: UnsafeMutablePointer<z_stream>
+    private let output = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+
+    public init() throws {
+        stream = .allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        // 16 + MAX_WBITS: a gzip header and trailer around a deflate stream with a 32 KiB window.
+        guard bootchain_inflateInit2(stream, 16 + MAX_WBITS) == Z_OK else {
+            stream.deallocate()
+            output.deallocate()
+            throw BinaryIOError(.corruptData, detail: "zlib cannot start a gzip decoder")
+        }
+    }
+
+    deinit {
+        inflateEnd(stream)
+        stream.deallocate()
+        output.deallocate()
+    }
+
+    public func decode(
+        _ input: UnsafeRawBufferPointer, output body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws
+        -> Int
+    {
+        guard let base = input.baseAddress, !isFinished else { return 0 }
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
+        stream.pointee.avail_in = uInt(input.count)
+        while !isFinished {
+            stream.pointee.next_out = output.baseAddress?.assumingMemoryBound(to: Bytef.self)
+            stream.pointee.avail_out = uInt(output.count)
+            let result = inflate(stream, Z_NO_FLUSH)
+            let produced = output.count - Int(stream.pointee.avail_out)
+            switch result {
+            case Z_OK, Z_BUF_ERROR: break
+            case Z_STREAM_END: isFinished = true
+            default:
+                let reason = stream.pointee.msg.map { String(cString: $0) } ?? "zlib error \(result)"
+                throw BinaryIOError(.corruptData, offset: Int(stream.pointee.total_in), detail: "gzip: \(reason)")
+            }
+            if produced > 0 { try body(UnsafeRawBufferPointer(rebasing: output[0..<produced])) }
+            // Input used up and nothing held back (the output buffer was not filled): more input is needed.
+            if stream.pointee.avail_in == 0, stream.pointee.avail_out > 0 { break }
+        }
+        return input.count - Int(stream.pointee.avail_in)
+    }
+}

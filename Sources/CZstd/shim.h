@@ -1,0 +1,4 @@
+#ifndef BOOTCHAIN_CZSTD_SHIM_H
+#define BOOTCHAIN_CZSTD_SHIM_H
+#include <zstd.h>
+#endif
