@@ -164,12 +164,6 @@ public struct PCRSigningPlan: Sendable {
         guard names.contains(UKISectionKind.linux.rawValue) else {
             throw UKIAssemblyError(.invalidSetting, "PCR 11 prediction and signing need a UKI (--linux), not an addon")
         }
-        for kind in [UKISectionKind.dtbauto, .efifw] where names.filter({ $0 == kind.rawValue }).count > 1 {
-            throw UKIAssemblyError(
-                .invalidSetting,
-                "PCR 11 depends on which \(kind.rawValue) the firmware selects; sign UKIs with one \(kind.rawValue) only"
-            )
-        }
         let profileStarts = names.indices.filter { names[$0] == UKISectionKind.profile.rawValue }
         if policyDigestOnly && !profileStarts.isEmpty {
             throw UKIAssemblyError(
@@ -188,19 +182,22 @@ public struct PCRSigningPlan: Sendable {
         let all = build.sections.map { (name: $0.name.string, content: $0.content) }
         // Each profile's .pcrsig closes its group: before the next .profile, or at the end.
         let groupEnds = Array(profileStarts.dropFirst()) + [all.count]
-        func measured(_ profile: Int) throws -> [MeasuredSection] {
-            try UKIProfileSections.sections(of: all, profile: profile, origin: "the UKI being built")
+        // One list of measured sections per combination of `.dtbauto`/`.efifw` candidates the stub
+        // may select; each profile's .pcrsig signs the values of all of them, as ukify 257 does.
+        let candidates = try groupEnds.indices.map { profile in
+            try UKIProfileSections.candidates(of: all, profile: profile, origin: "the UKI being built")
         }
         if let imported {
             return (
-                try build.inserting(try embedding(imported, groupEnds: groupEnds, measured: measured, rules: rules)), []
+                try build.inserting(
+                    try embedding(imported, groupEnds: groupEnds, candidates: candidates, rules: rules)), []
             )
         }
         var insertions: [UKIBuild.Insertion] = []
-        if !recordsSignatures, let size = try concurrentSignatureSize() {
+        if !recordsSignatures, candidates.allSatisfy({ $0.count == 1 }), let size = try concurrentSignatureSize() {
             // Nothing to print and no documents to merge: sign while the other sections are written.
             for (profile, end) in groupEnds.enumerated() {
-                let sections = try measured(profile)
+                let sections = candidates[profile][0]
                 let deferred = DeferredBytes(count: size) { [self] in
                     Self.rendered(try signAll(try PCR11Prediction(sections: sections, banks: banks, rules: rules)))
                 }
@@ -208,35 +205,45 @@ public struct PCRSigningPlan: Sendable {
             }
             return (try build.inserting(insertions), [])
         }
-        var perProfile: [(end: Int, prediction: PCR11Prediction, signatures: PCRSignatures)] = []
+        var perProfile: [(end: Int, predictions: [PCR11Prediction], signatures: PCRSignatures)] = []
         for (profile, end) in groupEnds.enumerated() {
             if profileStarts.count > 1 || measure && !profileStarts.isEmpty {
                 output.note("profile \(profile):")
             }
-            let prediction = try PCR11Prediction(sections: try measured(profile), banks: banks, rules: rules)
-            try report(prediction, output: output)
-            perProfile.append((end, prediction, try signAll(prediction)))
+            var predictions: [PCR11Prediction] = []
+            var signatures = PCRSignatures()
+            for (index, sections) in candidates[profile].enumerated() {
+                if candidates[profile].count > 1 && (measure || policyDigestOnly) {
+                    output.note(PCRRendering.candidateHeader(index, of: candidates[profile].count))
+                }
+                let prediction = try PCR11Prediction(sections: sections, banks: banks, rules: rules)
+                try report(prediction, output: output)
+                signatures.merge(try signAll(prediction))
+                predictions.append(prediction)
+            }
+            perProfile.append((end, predictions, signatures))
         }
         try mergeAttached(into: &perProfile, output: output)
         var signed: [SignatureBundle.ProfileSignatures] = []
         var signedPhases: [PhasePath] = []
         for phase in groups.flatMap(\.phases) where !signedPhases.contains(phase) { signedPhases.append(phase) }
-        for (profile, (end, prediction, signatures)) in perProfile.enumerated() where !signatures.isEmpty {
+        for (profile, (end, predictions, signatures)) in perProfile.enumerated() where !signatures.isEmpty {
             let text = Self.rendered(signatures)
             insertions.append(.init(before: end, kind: .pcrsig, content: InMemoryBytes(text)))
             if recordsSignatures {
-                signed.append(
-                    .init(profile: profile, values: try prediction.values(phases: signedPhases), pcrsig: text))
+                let values = try predictions.flatMap { try $0.values(phases: signedPhases) }
+                signed.append(.init(profile: profile, values: values, pcrsig: text))
             }
         }
         return (try build.inserting(insertions), signed)
     }
 
     /// Each profile's `.pcrsig` of a signature bundle, placed as it was, after checking that the
-    /// rebuilt profile produces every PCR 11 value the bundle says it signs.
+    /// rebuilt profile produces (with one of its candidates) every PCR 11 value the bundle says
+    /// it signs.
     private func embedding(
         _ imported: (origin: String, profiles: [SignatureBundle.ProfileSignatures]), groupEnds: [Int],
-        measured: (Int) throws -> [MeasuredSection], rules: StubRules
+        candidates: [[[MeasuredSection]]], rules: StubRules
     ) throws -> [UKIBuild.Insertion] {
         let profiles = imported.profiles.map(\.profile)
         guard Set(profiles).count == profiles.count, profiles.allSatisfy({ $0 >= 0 && $0 < groupEnds.count }) else {
@@ -247,15 +254,17 @@ public struct PCRSigningPlan: Sendable {
         return try imported.profiles.map { record in
             var banks: [DigestAlgorithm] = []
             for value in record.values where !banks.contains(value.bank) { banks.append(value.bank) }
-            let prediction = try PCR11Prediction(sections: try measured(record.profile), banks: banks, rules: rules)
+            let predictions = try candidates[record.profile].map {
+                try PCR11Prediction(sections: $0, banks: banks, rules: rules)
+            }
             for value in record.values {
-                let rebuilt = try prediction.value(bank: value.bank, phase: value.phase)
-                guard rebuilt == value.value else {
+                let rebuilt = try predictions.map { try $0.value(bank: value.bank, phase: value.phase) }
+                guard rebuilt.contains(value.value) else {
                     throw UKIAssemblyError(
                         .signatureMismatch, path: imported.origin,
                         detail: "the .pcrsig of profile \(record.profile) signs PCR 11 \(value.value.hexString) for "
                             + "phase '\(value.phase)' (\(value.bank.rawValue)), but the rebuilt profile gives "
-                            + "\(rebuilt.hexString): a measured input (kernel, initrd, cmdline, os-release, ...) differs"
+                            + "\(rebuilt.map(\.hexString).joined(separator: " or ")): a measured input (kernel, initrd, cmdline, os-release, ...) differs"
                     )
                 }
             }
@@ -293,7 +302,7 @@ public struct PCRSigningPlan: Sendable {
     /// Puts each signature of the attached documents into the `.pcrsig` of every profile whose
     /// predicted values it signs; signatures that match no profile go to the first, with a warning.
     private func mergeAttached(
-        into perProfile: inout [(end: Int, prediction: PCR11Prediction, signatures: PCRSignatures)],
+        into perProfile: inout [(end: Int, predictions: [PCR11Prediction], signatures: PCRSignatures)],
         output: UKIAssembly.Output
     ) throws {
         guard !attached.isEmpty else { return }
@@ -303,7 +312,10 @@ public struct PCRSigningPlan: Sendable {
         }
         let phases = Array(Set(groups.flatMap(\.phases)).union(digestPhases).union(knownPaths))
         let expected = try perProfile.map { profile in
-            Set(try profile.prediction.values(phases: phases).map { try PCRPolicy($0, policyRef: nil).policy })
+            Set(
+                try profile.predictions.flatMap { try $0.values(phases: phases) }.map {
+                    try PCRPolicy($0, policyRef: nil).policy
+                })
         }
         for (origin, document) in attached {
             var unmatched = 0

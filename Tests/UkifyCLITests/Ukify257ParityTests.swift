@@ -99,6 +99,56 @@ import Testing
             }, name: "uki.efi", in: directory)
     }
 
+    /// Several `.dtbauto` candidates: the stub measures the one matching the hardware, so the
+    /// `.pcrsig` signs the PCR 11 of each (one systemd-measure run per candidate, combined), as
+    /// ukify 257 does. But systemd-measure 257 measures its `--dtbauto=` file as `.hwids` (fixed in
+    /// 258), so ukify 257's signatures are for values no stub produces; ours equal systemd-measure
+    /// 257's when each candidate is passed as `--hwids=`, which it measures as `.dtbauto`.
+    @Test func aPCRSignedUKIWithDevicetreeCandidatesSignsWhatTheStubMeasures() throws {
+        let directory = try TemporaryDirectory()
+        let kernel = try TestPaths.debianKernel()
+        let candidates = try (1...3).map { try directory.write("auto\($0).dtb", Self.random(64 + $0)) }
+        let uki = directory.file("uki.efi")
+        let built = try run(
+            TestPaths.ukify,
+            [
+                "build", "--linux=\(kernel.vmlinuz)", "--stub=\(TestPaths.systemd257.linuxStub)",
+                "--uname=\(kernel.release)", "--cmdline=quiet", "--os-release=ID=parity",
+                "--pcr-private-key=\(Self.keys)/pcr-priv.pem", "--pcr-public-key=\(Self.keys)/pcr-pub.pem",
+                "--pcr-banks=sha256", "--output=\(uki)",
+            ] + candidates.map { "--devicetree-auto=\($0)" })
+        #expect(built.status == 0, "\(built.stderr)")
+        // The measured sections, dumped by pefile, and the .pcrsig.
+        let script = """
+            import pefile, sys
+            pe = pefile.PE(sys.argv[1], fast_load=True)
+            for s in pe.sections:
+                name = s.Name.rstrip(b"\\0").decode()
+                if name in (".linux", ".osrel", ".cmdline", ".uname", ".sbat", ".pcrpkey", ".pcrsig"):
+                    open(sys.argv[2] + "/section" + name, "wb").write(s.get_data()[:s.Misc_VirtualSize])
+            """
+        try check(run("/usr/bin/python3", ["-c", script, uki, directory.path]))
+        var expected: [[String: Any]] = []
+        for candidate in candidates {
+            let signed = try run(
+                TestPaths.systemd257.systemdMeasure,
+                ["sign", "--hwids=\(candidate)", "--bank=sha256", "--json=short"]
+                    + ["linux", "osrel", "cmdline", "uname", "sbat", "pcrpkey"].map {
+                        "--\($0)=\(directory.file("section.\($0)"))"
+                    }
+                    + ["--private-key=\(Self.keys)/pcr-priv.pem", "--public-key=\(Self.keys)/pcr-pub.pem"])
+            #expect(signed.status == 0, "\(signed.stderr)")
+            let document =
+                try JSONSerialization.jsonObject(with: Data(signed.stdout.utf8)) as? [String: [[String: Any]]]
+            expected += document?["sha256"] ?? []
+        }
+        let ours =
+            try JSONSerialization.jsonObject(with: Data(try readBytes(directory.file("section.pcrsig"))))
+            as? [String: [[String: Any]]]
+        #expect(expected.count == 12)
+        #expect((ours?["sha256"] ?? []) as NSArray == expected as NSArray)
+    }
+
     /// On systemd 252's stub the merged `.sbat` does not fit the 256 bytes between the stub's
     /// `.sbat` and `.sdmagic` in memory. ukify 257 writes it over the stub's anyway (it checks only
     /// the file space), so the two sections overlap once loaded; we append it as a new section. Every

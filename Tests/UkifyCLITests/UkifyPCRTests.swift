@@ -160,12 +160,6 @@ import Testing
         (["--pcr-private-key=\(keys)/pcr-priv.pem", "--phases=enter-initrd:bogus"], 64, "bogus"),
         (["--pcr-private-key=\(keys)/pcr-priv.pem", "--pcr-banks=sha3"], 64, "sha3"),
         (["--pcrsig=@\(keys)/tpmdata1"], 65, "tpmdata1"),
-        (
-            [
-                "--pcr-private-key=\(keys)/pcr-priv.pem", "--devicetree-auto=\(keys)/tpmdata1",
-                "--devicetree-auto=\(keys)/tpmdata2",
-            ], 64, ".dtbauto"
-        ),
         (["--pcr-private-key=\(keys)/pcr-priv.pem", "--policy-digest"], 64, "--policy-digest"),
         (["--profile=ID=one", "--policy-digest"], 64, "--policy-digest"),
     ])
