@@ -14,6 +14,8 @@ packages=(
     tpm2-openssl                                         # OpenSSL provider for keys inside a TPM (swtpm)
     busybox-static cpio gzip dosfstools mtools fdisk     # test initrd and ESP images (sfdisk: GPT disks)
     systemd systemd-boot-efi                             # linuxx64.efi.stub, systemd-measure (golden PCR 11)
+    make dpkg-dev                                        # make install / make deb (dpkg-shlibdeps)
+    systemd-boot man-db                                  # the package installs next to them (check-installed.sh)
     shim-signed grub-efi-amd64-signed                    # real shim and GRUB binaries for the SBAT checks
     binutils python3 python3-pefile gcc                  # objdump -h, pefile cross-checks, ELF test kernel
     openssl time hyperfine                               # benchmark floor, peak RSS, medians (bench/compare.sh)

@@ -9,5 +9,7 @@ swift build
 scripts/update-man.sh --check
 swift format lint --strict --recursive Sources Tests Package.swift Fuzz
 scripts/fuzz-sbat.sh 50000
-swift build -c release --static-swift-stdlib --product bootctl --scratch-path .build-static   # runs in test guests
+make deb        # out/deb (the installed tree: guests run its bootctl, the kernel-install test its plugin) and the .deb
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+$SUDO scripts/check-installed.sh out/bootchain_*.deb   # dpkg -i next to systemd-boot, checks, dpkg --purge
 swift test

@@ -45,11 +45,11 @@ public enum BootAssessment: String, Sendable {
 }
 
 extension ESP {
-    /// Removes Type #2 UKIs in `EFI/Linux` that are bad (no tries left) or beyond the first `keep`
-    /// in systemd-boot's order (the booted one counts). Never removed: the booted one (`booted`, a
-    /// base name), files a firmware entry boots (`referenced`, ESP-relative paths such as A/B
-    /// slots), and the last entry that is not bad. Returns the removed paths.
-    public func cleanup(keep: Int, booted: String?, referenced: [String]) throws -> [String] {
+    /// The Type #2 UKIs in `EFI/Linux` that `cleanup` removes: the bad ones (no tries left) and
+    /// those beyond the first `keep` in systemd-boot's order (the booted one counts). Never chosen:
+    /// the booted one (`booted`, a base name), files a firmware entry boots (`referenced`,
+    /// ESP-relative paths such as A/B slots), and the last entry that is not bad. Changes nothing.
+    public func cleanupCandidates(keep: Int, booted: String?, referenced: [String]) throws -> [String] {
         guard keep >= 1 else { throw BootEntryError(.invalid, "--keep \(keep): keep at least one entry") }
         let protected = Set(referenced.map { Self.relativePath($0).lowercased() })
         let ukis = try entries([.type2]).firstOfEachFile.filter { !protected.contains($0.path.lowercased()) }
@@ -64,7 +64,13 @@ extension ESP {
         }
         // All bad and none booted: keep the best of them rather than an empty EFI/Linux.
         if kept == 0, !ukis.contains(where: { $0.baseName == booted }), !doomed.isEmpty { doomed.removeFirst() }
-        for entry in doomed { try remove(entry.path) }
         return doomed.map(\.path)
+    }
+
+    /// Removes the ``cleanupCandidates(keep:booted:referenced:)`` and returns their paths.
+    public func cleanup(keep: Int, booted: String?, referenced: [String]) throws -> [String] {
+        let doomed = try cleanupCandidates(keep: keep, booted: booted, referenced: referenced)
+        for path in doomed { try remove(path) }
+        return doomed
     }
 }

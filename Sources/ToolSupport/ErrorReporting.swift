@@ -86,3 +86,16 @@ extension ParsableCommand {
         main(rewrite(Array(CommandLine.arguments.dropFirst())))
     }
 }
+
+extension ExitStatus {
+    /// The last sentence of a tool's `--help` text: "Exit status: 0 on success; 1 when ...; 64 ...".
+    /// scripts/update-man.sh makes the man page's EXIT STATUS table from this sentence, so the two
+    /// never disagree; keep codes free of ";" and the sentence last.
+    public static func summary(_ meanings: KeyValuePairs<Int32, String>) -> String {
+        "Exit status: " + meanings.map { "\($0.key) \($0.value)" }.joined(separator: "; ") + "."
+    }
+
+    /// What every tool exits 69 for, whatever else it does: the Swift runtime reads the arguments from
+    /// /proc/self/cmdline (``ParsableCommand/mainReadingArguments(_:)``).
+    public static let procMissing = "/proc is not mounted, so the arguments cannot be read"
+}

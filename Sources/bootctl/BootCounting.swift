@@ -10,7 +10,8 @@ struct Install: ParsableCommand {
             "Install a UKI as EFI/Linux/NAME.efi, with --tries as NAME+TRIES-0.efi (boot counting), and print its path.",
         discussion: """
             The copy is written to a temporary file in EFI/Linux, fsynced and renamed into place. Earlier copies \
-            of NAME (any counter) are removed afterwards; replacing the entry this system booted is refused.
+            of NAME (any counter) are removed afterwards; replacing the entry this system booted is refused. \
+            Unlike systemd's `bootctl install`, which installs systemd-boot itself, this installs a UKI.
             """)
 
     @Argument(help: ArgumentHelp("The UKI to install.", valueName: "UKI")) var uki: FilePath
@@ -94,9 +95,15 @@ struct MarkBad: ParsableCommand {
 
 struct Cleanup: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Remove bad UKIs and all but the first N in EFI/Linux (systemd-boot's order), never the booted one.")
+        abstract: "Remove bad UKIs and all but the first N in EFI/Linux (systemd-boot's order), never the booted one.",
+        discussion: """
+            Prints each removed path (with --dry-run, each path it would remove, removing nothing). Unlike \
+            systemd's `bootctl cleanup`, which removes only files no boot loader entry references, this \
+            removes whole entries: --keep is required.
+            """)
 
-    @Option(help: ArgumentHelp("Entries to keep, the booted one included.", valueName: "N")) var keep: Int = 2
+    @Option(help: ArgumentHelp("Entries to keep, the booted one included.", valueName: "N")) var keep: Int
+    @Flag(help: "List what would be removed, and remove nothing.") var dryRun = false
     @OptionGroup var location: ESPLocation
     @OptionGroup var variables: ESPVariableOptions
 
@@ -107,10 +114,12 @@ struct Cleanup: ParsableCommand {
             let referenced = try store.map { try BootConfiguration(store: $0) }?.entries.compactMap(\.option)
                 .flatMap(\.filePath.filePaths)
             let esp = try location.root()
-            for removed in try esp.locked({ try esp.cleanup(keep: keep, booted: booted, referenced: referenced ?? []) })
-            {
-                print(removed)
+            let paths = try esp.locked {
+                dryRun
+                    ? try esp.cleanupCandidates(keep: keep, booted: booted, referenced: referenced ?? [])
+                    : try esp.cleanup(keep: keep, booted: booted, referenced: referenced ?? [])
             }
+            for path in paths { print(path) }
         }
     }
 }

@@ -4,7 +4,11 @@ import ToolSupport
 
 struct Remove: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Remove an entry (from BootOrder and BootNext first). The entry booted now is refused.")
+        abstract: "Remove an entry (from BootOrder and BootNext first). The entry booted now is refused.",
+        discussion: """
+            Unlike systemd's `bootctl remove`, which removes systemd-boot from the ESP, this removes one \
+            firmware boot entry (Boot####).
+            """)
 
     @Argument(help: ArgumentHelp("Boot0003 or 0003.", valueName: "ENTRY")) var entry: BootEntryArgument
     @OptionGroup var store: VariableStoreOptions

@@ -8,7 +8,13 @@ import ToolSupport
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show BootCurrent, BootNext, Timeout, BootOrder and every Boot#### entry.", aliases: ["status"])
+        abstract: "Show BootCurrent, BootNext, Timeout, BootOrder and every Boot#### entry.",
+        discussion: """
+            With an ESP (found or --esp), also its entries in systemd-boot's order and this boot's assessment. \
+            Unlike systemd's `bootctl list` (boot loader entries only) and `bootctl status` (firmware, boot \
+            loader and ESP state), both names show the firmware's entries first.
+            """,
+        aliases: ["status"])
 
     @OptionGroup var location: ESPLocation
     @OptionGroup var variables: ESPVariableOptions

@@ -104,12 +104,22 @@ struct SlotInstall: ParsableCommand {
 struct SlotVerdict: ParsableArguments {
     @Option(help: ArgumentHelp("The slot (a or b); default: the booted one (BootCurrent).", valueName: "SLOT"))
     var slot: ABSlots.Slot?
+    @Flag(
+        help:
+            "Do nothing when no slot is booted (BootCurrent is another entry), as after boot-complete.target on any machine."
+    )
+    var ifBooted = false
     @OptionGroup var options: SlotOptions
 
     /// Applies the verdict to the slot and prints its letter.
     func record(good: Bool) throws {
         try reportingErrors(tool: "bootctl") {
             let slots = try options.slots()
+            if ifBooted, slot == nil, slots.status(try BootConfiguration(store: try options.store.open())).booted == nil
+            {
+                printDiagnostic("bootctl: no slot is booted (BootCurrent is another entry); nothing to do")
+                return
+            }
             let marked = try options.store.changing { manager in
                 good ? try slots.markGood(slot, manager: &manager) : try slots.markBad(slot, manager: &manager)
             }

@@ -161,7 +161,11 @@ import Testing
             atPath: directory.file("EFI/Linux/os-5+1-0.efi"), toPath: directory.file("EFI/Linux/os-5+0-1.efi"))
         // Order: os-4, os-3, os-2, os-1, then the bad os-5. os-1 is booted: it stays and counts;
         // a firmware entry boots os-2 (an A/B slot, say): it stays and does not count.
+        let before = try Self.files(directory, "EFI/Linux")
+        let candidates = try esp.cleanupCandidates(keep: 2, booted: "os-1.efi", referenced: ["\\EFI\\LINUX\\OS-2.EFI"])
+        #expect(try Self.files(directory, "EFI/Linux") == before)
         let removed = try esp.cleanup(keep: 2, booted: "os-1.efi", referenced: ["\\EFI\\LINUX\\OS-2.EFI"])
+        #expect(candidates == removed)
         #expect(removed == ["EFI/Linux/os-3.efi", "EFI/Linux/os-5+0-1.efi"])
         #expect(try Self.files(directory, "EFI/Linux") == ["os-1.efi", "os-2.efi", "os-4.efi"])
         #expect { try esp.cleanup(keep: 0, booted: nil, referenced: []) } throws: {

@@ -196,7 +196,7 @@ import Testing
         #expect(first.stdout == "Boot0000\n" && first.stderr.contains("(slot A); it boots once"), "\(first.stderr)")
         #expect(try BootctlCLITests.bootctl(["list", "--efivars=\(vars)"]).stdout.hasPrefix("BootNext: 0000\n"))
         try BootctlCLITests.firmwareBoots(0, vars: vars)
-        #expect(try BootctlCLITests.bootctl(["slot", "mark-good"] + options).stdout == "a\n")
+        #expect(try BootctlCLITests.bootctl(["slot", "mark-good", "--if-booted"] + options).stdout == "a\n")
         // From here on the store is looked at offline: nothing is booted.
         try FileManager.default.removeItem(atPath: "\(vars)/BootCurrent-8be4df61-93ca-11d2-aa0d-00e098032b8c")
         let second = try BootctlCLITests.bootctl(["slot", "install", uki] + options)
@@ -211,6 +211,10 @@ import Testing
         #expect(early.status == 65 && early.stderr == "bootctl: slot B's trial boot has not run yet (it is BootNext)\n")
         let unnamed = try BootctlCLITests.bootctl(["slot", "mark-good"] + options)
         #expect(unnamed.status == 64 && unnamed.stderr.contains("--slot"))
+        // What bootchain-mark-good.service runs on every boot: nothing when no slot is booted.
+        let unbooted = try BootctlCLITests.bootctl(["slot", "mark-good", "--if-booted"] + options)
+        #expect(unbooted.status == 0 && unbooted.stdout.isEmpty && unbooted.stderr.contains("no slot is booted"))
+        #expect(try BootctlCLITests.bootctl(["slot", "status"] + options).stdout == status.stdout)
         #expect(try BootctlCLITests.bootctl(["slot", "mark-bad", "--slot=b"] + options).stdout == "b\n")
         let listed = try BootctlCLITests.bootctl(["list", "--efivars=\(vars)"])
         #expect(
@@ -357,8 +361,17 @@ import Testing
         #expect(
             listed.stdout == "ESP: \(esp)\n  EFI/Linux/os-2.efi\tTest OS 1 1\n  EFI/Linux/os-1.efi\tTest OS 1 1\n",
             "\(listed.stderr)")
+        let noKeep = try withoutEFI(["cleanup", "--esp=\(esp)", "--staged", "--no-variables"])
+        #expect(noKeep.status == 64 && noKeep.stderr.contains("--keep"), "\(noKeep.stderr)")
+        let dryRun = try withoutEFI(["cleanup", "--keep=1", "--dry-run", "--esp=\(esp)", "--staged", "--no-variables"])
+        #expect(dryRun.stdout == "EFI/Linux/os-1.efi\n", "\(dryRun.stderr)")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: "\(esp)/EFI/Linux").sorted() == [
+                "os-1.efi", "os-2.efi",
+            ])
         let cleaned = try withoutEFI(["cleanup", "--keep=1", "--esp=\(esp)", "--staged", "--no-variables"])
         #expect(cleaned.stdout == "EFI/Linux/os-1.efi\n", "\(cleaned.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(esp)/EFI/Linux") == ["os-2.efi"])
         let unnamed = try withoutEFI(["mark-good", "--esp=\(esp)", "--staged", "--no-variables"])
         #expect(unnamed.status == 64 && unnamed.stderr.contains("name the ENTRY"), "\(unnamed.stderr)")
     }

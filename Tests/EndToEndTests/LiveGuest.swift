@@ -4,9 +4,9 @@ import TestSupport
 /// An OVMF guest for live tests of bootctl (shared/specs/firmware-testing.md, "Live tests inside
 /// the guest"). Its GPT disk and varstore persist across boots. The ESP holds UKIs A and B
 /// (`\EFI\Linux\a.efi`, `b.efi`, A also as the fallback `\EFI\BOOT\BOOTX64.EFI` for the first boot
-/// of the empty varstore) and Debian's systemd-boot. Their initrd holds busybox, our static bootctl,
-/// Debian's efibootmgr, lsattr and chattr; its /init mounts efivarfs and the ESP (/mnt/esp), runs the step
-/// script the host put on the ESP, and powers off. The step records each command's exit status,
+/// of the empty varstore) and Debian's systemd-boot. Their initrd holds busybox, the package's bootctl
+/// (`make deb`'s tree: static, stripped), Debian's efibootmgr, lsattr and chattr; its /init mounts
+/// efivarfs and the ESP (/mnt/esp), runs the step script the host put on the ESP, and powers off. The step records each command's exit status,
 /// stdout and stderr in bootchain-test/results on the ESP, which the host reads with mtools.
 final class LiveGuest {
     let directory: TemporaryDirectory
@@ -19,11 +19,9 @@ final class LiveGuest {
 
     init() throws {
         directory = try TemporaryDirectory()
-        let bootctl = TestPaths.staticBootctl
+        let bootctl = TestPaths.installedTool("bootctl")
         guard FileManager.default.isExecutableFile(atPath: bootctl) else {
-            throw TestFailure(
-                "\(bootctl) is missing: swift build -c release --static-swift-stdlib --product bootctl "
-                    + "--scratch-path .build-static (scripts/test.sh runs it)")
+            throw TestFailure("\(bootctl) is missing: run make deb (scripts/test.sh runs it)")
         }
         let programs = [
             "/bin/bootctl": bootctl, "/usr/bin/efibootmgr": try which("efibootmgr"),

@@ -22,11 +22,11 @@ public enum TestPaths {
     /// The bootctl binary built by `swift build`.
     public static var bootctl: String { builtBinary("bootctl") }
 
-    /// bootctl linked with the static Swift standard library, to run inside a test guest (scripts/test.sh
-    /// builds it: `swift build -c release --static-swift-stdlib --product bootctl --scratch-path .build-static`).
-    public static var staticBootctl: String {
-        repositoryRoot.appendingPathComponent(".build-static/release/bootctl").path
-    }
+    /// The `make install PREFIX=/usr` tree that `make deb` packages (scripts/test.sh runs `make deb`).
+    public static var installedTree: String { repositoryRoot.appendingPathComponent("out/deb").path }
+
+    /// A tool as the package installs it (static Swift runtime, stripped): usr/lib/bootchain/bin/NAME.
+    public static func installedTool(_ name: String) -> String { installedTree + "/usr/lib/bootchain/bin/" + name }
 
     /// A binary of this package built by `swift build` (override with <NAME>_BIN).
     static func builtBinary(_ name: String) -> String {
