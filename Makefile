@@ -5,6 +5,8 @@
 #   make deb                                  out/bootchain_VERSION_ARCH.deb from the same tree
 # The tools go under their own names to PREFIX/lib/bootchain/bin (for pipelines that put that
 # directory first in PATH) and on PATH as bootchain-NAME, so nothing systemd or Debian ships is shadowed.
+# kernel-install reads plugins from /usr/lib/kernel/install.d and /etc/kernel/install.d only: the plugin
+# works with PREFIX=/usr (the .deb) or linked into /etc/kernel/install.d.
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -17,7 +19,7 @@ toolsdir := $(PREFIX)/lib/bootchain/bin
 bindir := $(PREFIX)/bin
 mandir := $(PREFIX)/share/man/man1
 bashdir := $(PREFIX)/share/bash-completion/completions
-zshdir := $(PREFIX)/share/zsh/vendor-completions
+zshdir := $(PREFIX)/share/zsh/site-functions
 fishdir := $(PREFIX)/share/fish/vendor_completions.d
 kernelinstalldir := $(PREFIX)/lib/kernel/install.d
 unitdir := $(PREFIX)/lib/systemd/system
@@ -44,7 +46,7 @@ install: all
 
 deb:
 	rm -rf out/deb
-	$(MAKE) install DESTDIR=$(CURDIR)/out/deb PREFIX=/usr
+	$(MAKE) install DESTDIR=$(CURDIR)/out/deb PREFIX=/usr zshdir=/usr/share/zsh/vendor-completions
 	scripts/make-deb.sh out/deb $(VERSION) out
 
 clean:

@@ -19,6 +19,15 @@ import Testing
         #expect(categories.map(ExitStatus.code(of:)) == [1, 64, 65, 66, 69, 74])
     }
 
+    /// The sentence scripts/update-man.sh turns into each man page's EXIT STATUS table: "CODE TEXT" items
+    /// split by "; ", in the order given, ending with ".".
+    @Test func exitStatusSummaryIsTheSentenceTheManPagesAreMadeFrom() {
+        let summary = ExitStatus.summary([
+            ExitStatus.success: "on success", ExitStatus.usage: "for a wrong command line",
+        ])
+        #expect(summary == "Exit status: 0 on success; 64 for a wrong command line.")
+    }
+
     @Test func messagesAreOneLineNamingTheFile() {
         let (message, _) = describe(
             PEError(.invalidField, path: "/boot/stub.efi", field: "SizeOfHeaders", offset: 0xD4, detail: "too small"))
