@@ -6,7 +6,8 @@ import Testing
 /// driven by Debian's kernel-install with only that plugin, a configuration root of its own and a staged
 /// ESP as BOOT_ROOT: `add` builds a UKI signed for Secure Boot with a signed PCR 11 policy and installs it
 /// with boot counting; it boots under Secure Boot in OVMF with the PCR 11 `measure` predicts; `remove`
-/// removes it; with another uki_generator, or another layout, nothing happens.
+/// removes it; a later 90-uki-copy.install is left the copy; with another uki_generator, or another
+/// layout, nothing happens.
 @Suite(.serialized) struct KernelInstallTests {
     static let entryToken = "bootchain-test"
     static let kernelVersion = "6.1.0-bootchain-test"
@@ -33,11 +34,10 @@ import Testing
             marker = "BOOTCHAIN-KERNEL-INSTALL-\(UInt32.random(in: 0...UInt32.max))"
             initrd = try makeBusyboxInitrd(in: directory, marker: marker)
             let pcrKeys = TestPaths.fixture("measure")
-            _ = try directory.write("conf/install.conf", Array(installConf.utf8))
-            _ = try directory.write("conf/entry-token", Array("\(KernelInstallTests.entryToken)\n".utf8))
-            _ = try directory.write(
-                "conf/cmdline", Array("console=ttyS0 panic=-1\n  bootchain.test=kernel-install\n".utf8))
-            _ = try directory.write("conf/tries", Array("3\n".utf8))
+            _ = try directory.write("conf/install.conf", installConf)
+            _ = try directory.write("conf/entry-token", "\(KernelInstallTests.entryToken)\n")
+            _ = try directory.write("conf/cmdline", "console=ttyS0 panic=-1\n  bootchain.test=kernel-install\n")
+            _ = try directory.write("conf/tries", "3\n")
             let ukiConf = """
                 [UKI]
                 OSRelease=ID=bootchain-test
@@ -52,11 +52,12 @@ import Testing
                 Phases=: enter-initrd
 
                 """
-            _ = try directory.write("conf/uki.conf", Array(ukiConf.utf8))
+            _ = try directory.write("conf/uki.conf", ukiConf)
         }
 
-        /// Debian's kernel-install with the package's plugin alone and the package's tools first on PATH.
-        func kernelInstall(_ arguments: [String]) throws -> ProcessResult {
+        /// Debian's kernel-install with the package's plugin (and `later` plugins) and the package's
+        /// tools first on PATH.
+        func kernelInstall(_ arguments: [String], later: [String] = []) throws -> ProcessResult {
             let plugin = TestPaths.installedTree + "/usr/lib/kernel/install.d/60-bootchain.install"
             guard FileManager.default.isExecutableFile(atPath: plugin) else {
                 throw TestFailure("\(plugin) is missing: run make deb (scripts/test.sh runs it)")
@@ -65,7 +66,8 @@ import Testing
             return try run(
                 "/usr/bin/kernel-install", ["--verbose"] + arguments,
                 environment: [
-                    "KERNEL_INSTALL_CONF_ROOT": conf, "BOOT_ROOT": esp, "KERNEL_INSTALL_PLUGINS": plugin,
+                    "KERNEL_INSTALL_CONF_ROOT": conf, "BOOT_ROOT": esp,
+                    "KERNEL_INSTALL_PLUGINS": ([plugin] + later).joined(separator: " "),
                     "MACHINE_ID": "0123456789abcdef0123456789abcdef",
                     "PATH": TestPaths.installedTree + "/usr/bin:" + path,
                 ])
@@ -111,6 +113,29 @@ import Testing
         let remove = try setup.kernelInstall(["remove", Self.kernelVersion])
         #expect(remove.status == 0, "\(remove.stdout)\(remove.stderr)")
         #expect(try setup.ukis() == [])
+    }
+
+    /// With systemd's 90-uki-copy.install after it (systemd 254+; here a stand-in that copies the staged
+    /// uki.efi as that plugin does), the plugin only builds the UKI and leaves the copy to it.
+    @Test func aLaterUKICopyPluginInstallsTheStagedUKI() throws {
+        let setup = try Setup(installConf: "layout=uki\nuki_generator=bootchain\n")
+        let copier = try setup.directory.write(
+            "90-uki-copy.install",
+            """
+            #!/bin/sh
+            [ "$1" = add ] || exit 0
+            mkdir -p "$KERNEL_INSTALL_BOOT_ROOT/EFI/Linux"
+            cp "$KERNEL_INSTALL_STAGING_AREA/uki.efi" "$KERNEL_INSTALL_BOOT_ROOT/EFI/Linux/copied-$2.efi"
+
+            """)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copier)
+        let add = try setup.kernelInstall(["add", Self.kernelVersion, setup.kernel, setup.initrd], later: [copier])
+        #expect(add.status == 0, "\(add.stdout)\(add.stderr)")
+        #expect(try setup.ukis() == ["copied-\(Self.kernelVersion).efi"])
+        let verify = try run(
+            TestPaths.installedTool("ukify"),
+            ["verify", "--cert=\(setup.directory.file("db.crt"))", setup.esp + "/EFI/Linux/" + (try setup.ukis()[0])])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
     }
 
     @Test(arguments: ["layout=uki\nuki_generator=ukify\n", "layout=uki\n", "layout=bls\nuki_generator=bootchain\n"])
