@@ -92,7 +92,15 @@ let package = Package(
         .target(name: "TPMDevice", dependencies: ["CTSS2ESYS", "BinaryIO", "BootCrypto", "TPMPolicy"]),
         .target(
             name: "EFIVariables",
-            dependencies: ["CEFIVar", "BinaryIO", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: ["BinaryIO", .product(name: "SystemPackage", package: "swift-system")]
+        ),
+        // The device path and GPT partition of a file on a mounted disk, from libefiboot as efibootmgr
+        // makes them: bootctl's only, so ukify and sbat (EFI variables, device paths) link no libefivar.
+        .target(
+            name: "PartitionProbe",
+            dependencies: [
+                "CEFIVar", "BinaryIO", "EFIVariables", .product(name: "SystemPackage", package: "swift-system"),
+            ]
         ),
         .target(
             name: "BootEntries",
@@ -171,7 +179,7 @@ let package = Package(
         .executableTarget(
             name: "bootctl",
             dependencies: [
-                "BinaryIO", "EFIVariables", "BootEntries", "JSON", "ToolSupport", "BootctlCLI",
+                "BinaryIO", "EFIVariables", "PartitionProbe", "BootEntries", "JSON", "ToolSupport", "BootctlCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -193,7 +201,10 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
-        .testTarget(name: "EFIVariablesTests", dependencies: ["EFIVariables", "BinaryIO", "JSON", "TestSupport"]),
+        .testTarget(
+            name: "EFIVariablesTests",
+            dependencies: ["EFIVariables", "PartitionProbe", "BinaryIO", "JSON", "TestSupport"]
+        ),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(
             name: "TPMPolicyTests",

@@ -46,7 +46,7 @@ if [ $is_installed -gt 1 ] || grep -q "Unknown option" "$errors"; then
 fi
 
 # Each tool runs with the Swift toolchain hidden (a private mount namespace with a tmpfs over it)
-# and links no Swift library; bootctl and sbat link neither libtss2 nor libelf.
+# and links no Swift library; bootctl and sbat link neither libtss2 nor libelf, ukify and sbat no libefivar.
 toolchain=$(dirname "$(dirname "$(dirname "$(realpath "$(command -v swift)")")")")
 for name in "${tools[@]}"; do
     program=/usr/bin/bootchain-$name
@@ -57,6 +57,9 @@ for name in "${tools[@]}"; do
 done
 for name in bootctl sbat; do
     ldd /usr/bin/bootchain-$name | grep -q -e libtss2 -e libelf && fail "bootchain-$name links libtss2 or libelf"
+done
+for name in ukify sbat; do
+    ldd /usr/bin/bootchain-$name | grep -q libefi && fail "bootchain-$name links libefivar or libefiboot"
 done
 
 # man finds every page; completions are registered for the installed names; the unit is valid.

@@ -125,7 +125,7 @@ public struct DevicePath: Sendable, Equatable, BinaryParseable, BinarySerializab
 extension BinaryParseable {
     /// Parses one value from the start of `bytes`; every error is an ``EFIVariableError`` whose
     /// message starts with `origin` (the variable or file the bytes came from).
-    init(parsing bytes: some Sequence<UInt8>, origin: String) throws {
+    public init(parsing bytes: some Sequence<UInt8>, origin: String) throws {
         var reader = ByteReader(Array(bytes))
         do {
             try self.init(parsing: &reader)

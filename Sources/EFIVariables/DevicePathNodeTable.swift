@@ -177,7 +177,7 @@ extension DevicePathNode {
     /// a URI with a NUL, an HD() of another signature type, a file path with `,` that is not in
     /// `File(…)`) gives way to the generic text of UEFI 2.10 10.6.1.6, type, subtype and data in
     /// hex, as does a node no form knows.
-    var text: String {
+    public var text: String {
         for form in DevicePathNodeForm.all where form.kind == kind {
             guard let text = form.text(data) else { continue }
             if readsBack(text) { return text }

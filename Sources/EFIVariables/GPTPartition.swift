@@ -136,21 +136,4 @@ extension GPTPartition {
         else { return nil }
         self.hardDrive = hardDrive
     }
-
-    /// The partition holding `path` on this machine (a mounted ESP): the `HD()` node of the
-    /// path's device path from libefiboot (``DevicePath/ofFile(_:)``), which reads the disk's GPT
-    /// itself, as efibootmgr does.
-    public static func containing(_ path: FilePath) throws -> GPTPartition {
-        let devicePath = try DevicePath.ofFile(path)
-        guard let node = devicePath.nodes.first(where: { $0.kind == .hardDrive }) else {
-            throw EFIVariableError(.notFound, "\(path): not on a disk partition (\(devicePath.text))")
-        }
-        guard let partition = GPTPartition(hardDriveNode: node) else {
-            throw EFIVariableError(
-                .notFound,
-                "\(path): \(node.text) is not a GPT partition (no valid GPT on its disk; firmware HD() "
-                    + "entries need one)")
-        }
-        return partition
-    }
 }

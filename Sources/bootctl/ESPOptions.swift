@@ -2,6 +2,7 @@ import ArgumentParser
 import BinaryIO
 import BootEntries
 import EFIVariables
+import PartitionProbe
 import SystemPackage
 import ToolSupport
 

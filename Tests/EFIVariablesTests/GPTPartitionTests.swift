@@ -1,5 +1,6 @@
 import BinaryIO
 import Foundation
+import PartitionProbe
 import SystemPackage
 import TestSupport
 import Testing

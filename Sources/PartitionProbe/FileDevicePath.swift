@@ -1,4 +1,6 @@
+import BinaryIO
 internal import CEFIVar
+import EFIVariables
 import Glibc
 import Synchronization
 import SystemPackage
@@ -66,5 +68,24 @@ private enum LibEFIBoot {
         let code = shown.last?.error ?? errno
         let messages = shown.map(\.message).filter { !$0.isEmpty }
         return (messages + [code == 0 ? "failed" : Errno(rawValue: code).osMessage]).joined(separator: ": ")
+    }
+}
+
+extension GPTPartition {
+    /// The partition holding `path` on this machine (a mounted ESP): the `HD()` node of the
+    /// path's device path from libefiboot (``DevicePath/ofFile(_:)``), which reads the disk's GPT
+    /// itself, as efibootmgr does.
+    public static func containing(_ path: FilePath) throws -> GPTPartition {
+        let devicePath = try DevicePath.ofFile(path)
+        guard let node = devicePath.nodes.first(where: { $0.kind == .hardDrive }) else {
+            throw EFIVariableError(.notFound, "\(path): not on a disk partition (\(devicePath.text))")
+        }
+        guard let partition = GPTPartition(hardDriveNode: node) else {
+            throw EFIVariableError(
+                .notFound,
+                "\(path): \(node.text) is not a GPT partition (no valid GPT on its disk; firmware HD() "
+                    + "entries need one)")
+        }
+        return partition
     }
 }
