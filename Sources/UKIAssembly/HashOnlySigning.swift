@@ -1,8 +1,8 @@
 import BinaryIO
 import BootCrypto
-import Foundation
 import JSON
 import PEKit
+import Synchronization
 import SystemPackage
 
 /// What a hash-only signer (a signing service or HSM that signs digests and never sees files) must
@@ -62,19 +62,18 @@ public struct DigestRequests: Sendable {
 }
 
 /// Collects what hash-only signing still lacks, across every key of a build.
-final class PendingDigests: @unchecked Sendable {
-    private let lock = NSLock()
-    private var requests: [DigestRequests.Request] = []
+final class PendingDigests: Sendable {
+    private let requests = Mutex<[DigestRequests.Request]>([])
 
     func add(_ request: DigestRequests.Request) {
-        lock.withLock {
+        requests.withLock { requests in
             if !requests.contains(where: { $0.digest == request.digest && $0.key == request.key }) {
                 requests.append(request)
             }
         }
     }
 
-    var all: [DigestRequests.Request] { lock.withLock { requests } }
+    var all: [DigestRequests.Request] { requests.withLock { $0 } }
 }
 
 /// A build needs signatures it does not have yet, for the UKI itself (round 2): writing stops.

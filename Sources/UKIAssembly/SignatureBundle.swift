@@ -1,8 +1,9 @@
 import BinaryIO
 import BootCrypto
-import Foundation
+import FoundationEssentials
 import JSON
 import PEKit
+import Synchronization
 import SystemPackage
 import TPMPolicy
 
@@ -198,10 +199,9 @@ public struct SignatureBundle: Sendable, Equatable {
 }
 
 /// Signs with a key and keeps every signature made, for ``SignatureBundle``.
-final class RecordingSignatureSource: AuthenticodeSignatureSource, @unchecked Sendable {
+final class RecordingSignatureSource: AuthenticodeSignatureSource, Sendable {
     let source: any AuthenticodeSignatureSource
-    private let lock = NSLock()
-    private var recorded = SignatureBundle()
+    private let recorded = Mutex(SignatureBundle())
 
     init(_ source: any AuthenticodeSignatureSource) {
         self.source = source
@@ -209,11 +209,11 @@ final class RecordingSignatureSource: AuthenticodeSignatureSource, @unchecked Se
 
     func signature(for image: SignedImage, digest: [UInt8], algorithm: DigestAlgorithm) throws -> [UInt8] {
         let pkcs7 = try source.signature(for: image, digest: digest, algorithm: algorithm)
-        lock.withLock { recorded[image] = .init(algorithm: algorithm, digest: digest, pkcs7: pkcs7) }
+        recorded.withLock { $0[image] = .init(algorithm: algorithm, digest: digest, pkcs7: pkcs7) }
         return pkcs7
     }
 
-    var signatures: SignatureBundle { lock.withLock { recorded } }
+    var signatures: SignatureBundle { recorded.withLock { $0 } }
 }
 
 /// The signatures of a bundle, handed out only for the digests they sign: a rebuilt image with
