@@ -46,9 +46,24 @@ for index, option in enumerate(json.load(open(sys.argv[1]))):
     open(f"{sys.argv[2]}/{index}-efibootmgr", "w").write(option["efibootmgr17_efivar37_line"].split("\t", 1)[1])
 EOF
 }
+# OVMF's empty store as shipped, and its stores (empty, with Microsoft's keys, after an HTTP boot
+# with its boot entries) cut after their variables plus 4 KiB free, with the store's Size to match:
+# small inputs keep the fuzzer fast.
 seed_varstore() {
-    cp /usr/share/OVMF/OVMF_VARS.fd /usr/share/OVMF/OVMF_VARS.ms.fd "$1/"
+    cp /usr/share/OVMF/OVMF_VARS.fd "$1/"
     gunzip -c "$fixtures/efi/after-ovmf-http-boot.fd.gz" > "$1/after-ovmf-http-boot.fd"
+    python3 - "$1" /usr/share/OVMF/OVMF_VARS.fd /usr/share/OVMF/OVMF_VARS.ms.fd "$1/after-ovmf-http-boot.fd" << 'EOF'
+import os, struct, sys
+for path in sys.argv[2:]:
+    data = open(path, "rb").read()
+    store = struct.unpack_from("<H", data, 48)[0]  # HeaderLength of the firmware volume header
+    size = struct.unpack_from("<I", data, store + 16)[0]  # VARIABLE_STORE_HEADER Size
+    used = len(data[store:store + size].rstrip(b"\xff"))
+    compact = bytearray(data[:store + min(size, (used + 0x1000 + 3) & ~3)])
+    struct.pack_into("<I", compact, store + 16, len(compact) - store)
+    open(f"{sys.argv[1]}/compact-{os.path.basename(path)}", "wb").write(compact)
+EOF
+    rm "$1/after-ovmf-http-boot.fd"
 }
 seed_pcrsig() {
     cp "$fixtures"/measure/*.json "$1/"

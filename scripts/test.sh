@@ -8,6 +8,6 @@ scripts/fetch-systemd257.sh   # Debian 13's ukify, systemd-measure and stubs, un
 swift build
 scripts/update-man.sh --check
 swift format lint --strict --recursive Sources Tests Package.swift Fuzz
-scripts/fuzz.sh 10000   # a few seconds per target
+scripts/fuzz.sh 5000   # a few seconds per target
 swift build -c release --static-swift-stdlib --product bootctl --scratch-path .build-static   # runs in test guests
 swift test
