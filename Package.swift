@@ -12,6 +12,14 @@ let package = Package(
         .executable(name: "sbat", targets: ["sbat"]),
         .executable(name: "bootctl", targets: ["bootctl"]),
         .library(name: "PEKit", targets: ["PEKit"]),
+        // The parsers' libraries, for the fuzz package in Fuzz/ (scripts/fuzz.sh).
+        .library(name: "BinaryIO", targets: ["BinaryIO"]),
+        .library(name: "BootCrypto", targets: ["BootCrypto"]),
+        .library(name: "EFIVariables", targets: ["EFIVariables"]),
+        .library(name: "JSON", targets: ["JSON"]),
+        .library(name: "TPMPolicy", targets: ["TPMPolicy"]),
+        .library(name: "ToolSupport", targets: ["ToolSupport"]),
+        .library(name: "SBATKit", targets: ["SBATKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
