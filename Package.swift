@@ -18,7 +18,7 @@ let package = Package(
         .library(name: "EFIVariables", targets: ["EFIVariables"]),
         .library(name: "JSON", targets: ["JSON"]),
         .library(name: "TPMPolicy", targets: ["TPMPolicy"]),
-        .library(name: "ToolSupport", targets: ["ToolSupport"]),
+        .library(name: "UKIAssembly", targets: ["UKIAssembly"]),
         .library(name: "SBATKit", targets: ["SBATKit"]),
     ],
     dependencies: [

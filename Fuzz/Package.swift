@@ -57,7 +57,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "fuzz-ini",
-            dependencies: ["FuzzSupport", .product(name: "ToolSupport", package: "bootchain")]
+            dependencies: ["FuzzSupport", .product(name: "UKIAssembly", package: "bootchain")]
         ),
         .executableTarget(
             name: "fuzz-gpt",

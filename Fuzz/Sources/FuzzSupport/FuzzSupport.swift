@@ -27,7 +27,7 @@ public func require(_ condition: Bool, _ message: @autoclosure () -> String) {
 /// written over the previous one. It lives in /dev/shm (on ext4, closing a file truncated to 0
 /// starts a disk write every time), is unlinked at once and reached through `/proc/self/fd`, so no
 /// run leaves it behind.
-public final class ScratchFile: Sendable {
+public final class FuzzInputFile: Sendable {
     private let descriptor: FileDescriptor
 
     public init() {

@@ -7,7 +7,7 @@ import FuzzSupport
 
 @main
 enum GPTFuzzer {
-    static let scratch = ScratchFile()
+    static let input = FuzzInputFile()
 
     static func main() {
         runFuzzer { data, size in
@@ -18,7 +18,7 @@ enum GPTFuzzer {
 
     static func test(_ bytes: [UInt8]) {
         for image in Set([bytes, (try? withValidChecksums(bytes)) ?? bytes]) {
-            let path = scratch.path(holding: image)
+            let path = input.path(holding: image)
             for number: UInt32 in 1...4 {
                 guard let partition = try? GPTPartition.read(disk: path, number: number) else { continue }
                 require(

@@ -1,8 +1,8 @@
-// libFuzzer target for ToolSupport's INI reader (`ukify.conf`; scripts/fuzz.sh): every input
+// libFuzzer target for UKIAssembly's INI reader (`ukify.conf`; scripts/fuzz.sh): every input
 // is read as UTF-8 config text and every entry looked up again. Nothing may crash, trap, leak or
 // hang.
 import FuzzSupport
-import ToolSupport
+import UKIAssembly
 
 @main
 enum INIFuzzer {

@@ -10,7 +10,7 @@ import PEKit
 
 @main
 enum PEFuzzer {
-    static let scratch = ScratchFile()
+    static let input = FuzzInputFile()
 
     static func main() {
         runFuzzer { data, size in
@@ -20,7 +20,7 @@ enum PEFuzzer {
     }
 
     static func test(_ bytes: [UInt8]) {
-        guard let image = try? PEImage(file: scratch.file(holding: bytes)) else { return }
+        guard let image = try? PEImage(file: input.file(holding: bytes)) else { return }
         let headers = image.serializeHeaders()
         require(
             headers.count == Int(image.optionalHeader.sizeOfHeaders) && headers[...] == bytes.prefix(headers.count),
