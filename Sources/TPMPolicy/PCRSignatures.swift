@@ -60,17 +60,7 @@ public struct PCRSignatures: Sendable, Equatable {
     /// Parses a `.pcrsig` document; one trailing NUL (the UAPI spec's zero-terminated string) is
     /// accepted. `origin` names the input in errors.
     public init(parsing bytes: [UInt8], origin: String) throws {
-        let text = bytes.last == 0 ? Array(bytes.dropLast()) : bytes
-        let document: JSONValue
-        do {
-            document = try JSONValue(parsing: text)
-        } catch {
-            throw TPMPolicyError(.malformedInput, "\(origin): not a .pcrsig document: \(error)")
-        }
-        guard let members = document.objectValue else {
-            throw TPMPolicyError(.malformedInput, "\(origin): not a .pcrsig document: the top level is not an object")
-        }
-        for (bankName, list) in members {
+        for (bankName, list) in try PCRSignatureDocument(parsing: bytes, origin: origin).members {
             guard let bank = DigestAlgorithm(rawValue: bankName) else {
                 throw TPMPolicyError(.malformedInput, "\(origin): unknown bank '\(bankName)' in .pcrsig")
             }
