@@ -34,7 +34,8 @@ public struct PCRSigningPlan: Sendable {
     /// Each profile's `.pcrsig` from a signature bundle (`origin`), embedded when the rebuilt
     /// profile produces the PCR 11 values it signs.
     public var imported: (origin: String, profiles: [SignatureBundle.ProfileSignatures])?
-    /// Whether ``apply(to:output:)`` returns each profile's signatures for a signature bundle.
+    /// Whether ``apply(to:output:)`` signs before anything is written (not while writing) and
+    /// returns each profile's signatures, for a signature bundle or a hash-only signer's rounds.
     public var recordsSignatures = false
 
     /// Whether the build needs to look at PCR 11 at all.
