@@ -29,21 +29,27 @@ vmlinuz=$(ls .cache/kernel/boot/vmlinuz-*)
 keys=Tests/Fixtures
 mkdir -p "$work"
 
-# median SECONDS and peak RSS MiB of a command line (run by sh -c)
+# median SECONDS of a command line (run by sh -c), or "fails" when it does not succeed (sbsign
+# crashes on images of 2 GiB and more)
 median() {
-    hyperfine --runs "$runs" --warmup 1 --style none --export-json "$work/run.json" -- "$1" >/dev/null 2>&1 ||
-        { echo "bench: failed: $1" >&2; exit 1; }
-    python3 -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$work/run.json"
+    if hyperfine --runs "$runs" --warmup 1 --style none --export-json "$work/run.json" -- "$1" >/dev/null 2>&1; then
+        python3 -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$work/run.json"
+    else
+        echo fails
+    fi
 }
+# " s, PEAK MiB" of one run, or nothing when the median says it fails
 rss() {
+    [ "$2" = fails ] && return
     /usr/bin/time -f %M -o "$work/rss" sh -c "$1" >/dev/null 2>&1
-    echo $(( $(cat "$work/rss") / 1024 ))
+    echo " s, $(( $(cat "$work/rss") / 1024 )) MiB"
 }
 row() { # job, ours command, peer name, peer command, floor
     local ours peer
     ours=$(median "$2"); peer=$(median "$4")
-    printf '| %s | %s | %s s, %s MiB | %s: %s s, %s MiB | %.2f× |\n' "$size MiB" "$1" "$ours" "$(rss "$2")" "$3" "$peer" \
-        "$(rss "$4")" "$(python3 -c "print($ours / $5)")"
+    [ "$ours" != fails ] || { echo "bench: ours failed: $2" >&2; exit 1; }
+    printf '| %s | %s | %s%s | %s: %s%s | %.2f× |\n' "$size MiB" "$1" "$ours" "$(rss "$2" "$ours")" "$3" "$peer" \
+        "$(rss "$4" "$peer")" "$(python3 -c "print($ours / $5)")"
 }
 
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%d GiB", $2 / 1048576 }' /proc/meminfo), $(uname -r); runs: $runs"
