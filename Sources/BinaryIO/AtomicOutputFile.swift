@@ -1,3 +1,4 @@
+internal import CLinux
 import Glibc
 import SystemPackage
 
@@ -18,9 +19,14 @@ public final class AtomicOutputFile {
     /// Bytes appended so far, and how far writeback has been started.
     private var written = 0
     private var writebackStarted = 0
-    /// Writeback is started every `writebackWindow` bytes so the disk works while we copy and the
-    /// final fsync has little left to do.
-    private static let writebackWindow = 8 << 20
+    /// Writeback is started for every `writebackWindow` bytes written, so the disk works while we
+    /// copy and the final fsync has little left to do; the window `writebackLag` windows back is
+    /// then waited for and dropped from the page cache. The output thus holds a few windows of
+    /// page cache whatever its size, and its pages are reused for the next windows: fresh page
+    /// cache costs more than the copy into it (in a VM, every fresh page is a fault on the host),
+    /// and a large output would otherwise push the inputs out of the cache.
+    private static let writebackWindow = 16 << 20
+    private static let writebackLag = 2
 
     /// Creates the temporary file next to `destination`. `permissions` are filtered by the umask.
     public convenience init(
@@ -78,11 +84,26 @@ public final class AtomicOutputFile {
         }
         written += buffer.count
         while written - writebackStarted >= Self.writebackWindow {
-            // POSIX_FADV_DONTNEED on a dirty range starts its writeback without waiting (mm/fadvise.c);
-            // the pages are dropped once clean, so the output does not crowd the page cache either.
-            _ = posix_fadvise(
-                descriptor.rawValue, off_t(writebackStarted), off_t(Self.writebackWindow), POSIX_FADV_DONTNEED)
+            let window = off_t(Self.writebackWindow)
+            try syncRange(descriptor, from: off_t(writebackStarted), count: window, SYNC_FILE_RANGE_WRITE)
+            let settled = off_t(writebackStarted) - off_t(Self.writebackLag) * window
+            if settled >= 0 {
+                try syncRange(
+                    descriptor, from: settled, count: window,
+                    SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER)
+                _ = posix_fadvise(descriptor.rawValue, settled, window, POSIX_FADV_DONTNEED)
+            }
             writebackStarted += Self.writebackWindow
+        }
+    }
+
+    /// `sync_file_range`. A writeback error it reports is not reported again by the final fsync,
+    /// so it fails the write; a file system that cannot do it (other errors) is left to that fsync.
+    private func syncRange(_ descriptor: FileDescriptor, from offset: off_t, count: off_t, _ flags: Int32) throws {
+        guard sync_file_range(descriptor.rawValue, offset, count, UInt32(flags)) != 0 else { return }
+        let error = Errno(rawValue: errno)
+        if [.ioError, .noSpace, .diskQuotaExceeded].contains(error) {
+            throw BinaryIOError(.writeFailed, path: destination.string, detail: error.osMessage)
         }
     }
 

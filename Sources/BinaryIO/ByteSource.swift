@@ -4,10 +4,26 @@ import SystemPackage
 /// and hashed without ever being held in memory whole.
 public protocol ByteSource: Sendable {
     var count: Int { get }
+    /// Copies the bytes at `offset..<offset + buffer.count` (inside `0..<count`) into `buffer`.
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws
     /// Calls `body` with consecutive chunks covering all `count` bytes. `scratch` is a buffer
-    /// the source may fill: file-backed sources read through it in chunks of at most its size;
-    /// in-memory sources hand over their bytes directly.
+    /// the source may fill: by default the source is read through it in chunks of at most its
+    /// size; in-memory sources hand over their bytes directly.
     func forEachChunk(scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void) throws
+}
+
+extension ByteSource {
+    public func forEachChunk(
+        scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        var done = 0
+        while done < count {
+            let chunk = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<min(scratch.count, count - done)])
+            try read(into: chunk, at: done)
+            try body(UnsafeRawBufferPointer(chunk))
+            done += chunk.count
+        }
+    }
 }
 
 /// Bytes held in memory (command lines, os-release text, merged SBAT, headers).
@@ -17,6 +33,12 @@ public struct InMemoryBytes: ByteSource {
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     public var count: Int { bytes.count }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
+        bytes.withUnsafeBytes {
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + buffer.count)]))
+        }
+    }
 
     public func forEachChunk(
         scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void
@@ -48,17 +70,8 @@ public struct FileRegion: ByteSource {
         self.count = file.size
     }
 
-    public func forEachChunk(
-        scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void
-    ) throws {
-        var done = 0
-        while done < count {
-            let length = min(scratch.count, count - done)
-            let chunk = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<length])
-            try file.readFully(into: chunk, at: offset + done)
-            try body(UnsafeRawBufferPointer(chunk))
-            done += length
-        }
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
+        try file.readFully(into: buffer, at: self.offset + offset)
     }
 }
 
@@ -68,17 +81,8 @@ public struct ZeroBytes: ByteSource {
 
     public init(count: Int) { self.count = count }
 
-    public func forEachChunk(
-        scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void
-    ) throws {
-        var done = 0
-        while done < count {
-            let length = min(scratch.count, count - done)
-            let chunk = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<length])
-            chunk.initializeMemory(as: UInt8.self, repeating: 0)
-            try body(UnsafeRawBufferPointer(chunk))
-            done += length
-        }
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
+        buffer.initializeMemory(as: UInt8.self, repeating: 0)
     }
 }
 
@@ -96,6 +100,23 @@ public struct ConcatenatedSource: ByteSource {
         }
         self.parts = parts
         self.count = total
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
+        var start = 0
+        var filled = 0
+        for part in parts where filled < buffer.count {
+            let end = start + part.count
+            let position = offset + filled
+            if position < end {
+                let length = min(end - position, buffer.count - filled)
+                try part.read(
+                    into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<(filled + length)]),
+                    at: position - start)
+                filled += length
+            }
+            start = end
+        }
     }
 
     public func forEachChunk(
@@ -154,15 +175,24 @@ public struct LazyFile: ByteSource {
         self.count = file.size
     }
 
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
+        try FileRegion(wholeFile: try opened()).read(into: buffer, at: offset)
+    }
+
     public func forEachChunk(
         scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
+        try FileRegion(wholeFile: try opened()).forEachChunk(scratch: scratch, body)
+    }
+
+    /// The file, opened again, after checking that its size is still the one planned with.
+    private func opened() throws -> ReadableFile {
         let file = try ReadableFile(path: path)
         guard file.size == count else {
             throw BinaryIOError(
                 .readFailed, path: path.string,
                 detail: "the file changed while the output was written (\(count) bytes, now \(file.size))")
         }
-        try FileRegion(wholeFile: file).forEachChunk(scratch: scratch, body)
+        return file
     }
 }

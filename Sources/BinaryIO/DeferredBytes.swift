@@ -1,37 +1,32 @@
-import Dispatch
+import Synchronization
 
-/// Content whose size is known up front but whose bytes are computed concurrently (a `.pcrsig`
-/// signed while the sections before it are being written). The first reader waits for the work;
-/// content of another size than announced is an error, never a corrupt output.
-public final class DeferredBytes: ByteSource, @unchecked Sendable {
+/// Content whose size is known up front but whose bytes are computed only when they are first
+/// read: a `.pcrsig` signed from digests of the sections written before it, in the same pass.
+/// Content of another size than announced is an error, never a corrupt output.
+public final class DeferredBytes: ByteSource, Sendable {
     public let count: Int
-    private let done = DispatchSemaphore(value: 0)
-    // Written once by the worker before `done` is signalled, read only after waiting on it.
-    private var result: Result<[UInt8], any Error>?
+    private let work: @Sendable () throws -> [UInt8]
+    private let result = Mutex<Result<[UInt8], any Error>?>(nil)
 
-    /// Starts `work` now on another thread.
+    /// `work` runs once, on the thread that first reads the content.
     public init(count: Int, producing work: @escaping @Sendable () throws -> [UInt8]) {
         self.count = count
-        DispatchQueue.global(qos: .userInitiated).async { [self] in
-            result = Result { try work() }
-            done.signal()
-        }
+        self.work = work
     }
 
-    /// The content, once the work has finished.
+    /// The content, computed on the first call.
     public func bytes() throws -> [UInt8] {
-        done.wait()
-        done.signal()
-        let bytes = try result!.get()
+        let bytes = try result.withLock { result in
+            if result == nil { result = Result { try work() } }
+            return try result!.get()
+        }
         guard bytes.count == count else {
             throw BinaryIOError(.overflow, detail: "deferred content has \(bytes.count) bytes, \(count) were planned")
         }
         return bytes
     }
 
-    public func forEachChunk(
-        scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void
-    ) throws {
-        try bytes().withUnsafeBytes { try body($0) }
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
+        try InMemoryBytes(try bytes()).read(into: buffer, at: offset)
     }
 }

@@ -46,18 +46,17 @@ extension PEImage {
         return AuthenticodeLayout(ranges: ranges.filter { !$0.isEmpty }, zeroPadding: padding)
     }
 
-    /// The Authenticode image digest, reading each hashed byte once.
+    /// The Authenticode image digest, reading each hashed byte once (and hashing on another
+    /// core while the next bytes are read).
     public func authenticodeDigest(_ algorithm: DigestAlgorithm) throws -> [UInt8] {
         let layout = try authenticodeLayout()
         let digest = Digest(algorithm)
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
-        defer { scratch.deallocate() }
         try withPEErrors(path: file.path.string) {
-            for range in layout.ranges {
-                try FileRegion(file: file, offset: range.lowerBound, count: range.count)
-                    .forEachChunk(scratch: scratch) { digest.update($0) }
-            }
-            try ZeroBytes(count: layout.zeroPadding).forEachChunk(scratch: scratch) { digest.update($0) }
+            let pieces: [any ByteSource] =
+                try layout.ranges.map { try FileRegion(file: file, offset: $0.lowerBound, count: $0.count) }
+                + [ZeroBytes(count: layout.zeroPadding)]
+            let total = pieces.reduce(0) { $0 + $1.count }
+            try ChunkStream.run(pieces, lanes: [StreamLane([.init(range: 0..<total, consume: { digest.update($0) })])])
         }
         return digest.finalize()
     }

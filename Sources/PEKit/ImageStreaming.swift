@@ -1,17 +1,17 @@
 import BinaryIO
 import BootCrypto
-import Dispatch
 
 /// Writes an image to an output file in file order: the CheckSum is computed on the way, an
 /// Authenticode digest can be fed with the hashed bytes, and header fields streamed as zeros are
-/// patched at the end (the certificate table directory, then the CheckSum).
+/// patched at the end (the certificate table directory, then the CheckSum). Each byte is read
+/// once: the Authenticode digest and the digests of ``HashedContent`` among the pieces are
+/// computed on other cores while the calling thread reads and writes (``ChunkStream``).
 final class ImageWriter {
     private let output: AtomicOutputFile
     private var checksum = PEChecksum()
     private(set) var size = 0
-    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
     /// The Authenticode digest, fed with the written bytes that fall inside `hashedRanges`
-    /// (ascending, disjoint file ranges), so each byte is read once.
+    /// (ascending, disjoint file ranges).
     private let digest: Digest?
     private let hashedRanges: [Range<Int>]
 
@@ -21,21 +21,20 @@ final class ImageWriter {
         self.hashedRanges = hashedRanges
     }
 
-    deinit {
-        scratch.deallocate()
-    }
-
-    /// Appends `source`. While a chunk is written, another core hashes it; the chunk's buffer is
-    /// reused only after both are done.
-    func append(_ source: any ByteSource) throws {
+    /// Appends `pieces`, one after another.
+    func append(_ pieces: [any ByteSource]) throws {
+        var lanes = HashedContent.lanes(for: pieces, startingAt: size)
+        let end = size + pieces.reduce(0) { $0 + $1.count }
+        if let digest {
+            let ranges = hashedRanges.map { $0.clamped(to: size..<end) }.filter { !$0.isEmpty }
+            if !ranges.isEmpty {
+                lanes.append(StreamLane(ranges.map { .init(range: $0, consume: { digest.update($0) }) }))
+            }
+        }
         try wrappingErrors {
-            try source.forEachChunk(scratch: scratch) { chunk in
-                let hashing = digest.map { ChunkHashing(digest: $0, chunk: chunk, offset: size, ranges: hashedRanges) }
-                hashing?.start()
+            try ChunkStream.run(pieces, from: size, lanes: lanes) { chunk in
                 checksum.update(chunk)
-                let written = Result { try output.write(chunk) }
-                hashing?.wait()
-                try written.get()
+                try output.write(chunk)
                 size += chunk.count
             }
         }
@@ -64,40 +63,6 @@ final class ImageWriter {
     }
 }
 
-/// Hashes the part of one chunk (at file offset `offset`) that lies inside the hashed ranges, on a
-/// global queue. The writer waits for it before the chunk's buffer is touched again, which is what
-/// makes sharing the buffer and the digest across threads safe.
-private final class ChunkHashing: @unchecked Sendable {
-    private let digest: Digest
-    private let chunk: UnsafeRawBufferPointer
-    private let offset: Int
-    private let ranges: [Range<Int>]
-    private let done = DispatchSemaphore(value: 0)
-
-    init(digest: Digest, chunk: UnsafeRawBufferPointer, offset: Int, ranges: [Range<Int>]) {
-        self.digest = digest
-        self.chunk = chunk
-        self.offset = offset
-        self.ranges = ranges
-    }
-
-    func start() {
-        DispatchQueue.global(qos: .userInitiated).async { [self] in
-            let chunkRange = offset..<(offset + chunk.count)
-            for range in ranges where range.overlaps(chunkRange) {
-                let part = range.clamped(to: chunkRange)
-                digest.update(
-                    UnsafeRawBufferPointer(rebasing: chunk[(part.lowerBound - offset)..<(part.upperBound - offset)]))
-            }
-            done.signal()
-        }
-    }
-
-    func wait() {
-        done.wait()
-    }
-}
-
 /// The Certificate Table directory entry {VirtualAddress = file offset, Size} as bytes.
 func certificateDirectoryBytes(offset: Int, size: Int) -> [UInt8] {
     UInt32(offset).littleEndianBytes + UInt32(size).littleEndianBytes
@@ -110,7 +75,7 @@ extension PEImage {
     public func write(replacingCertificateTableWith entries: [WinCertificate], to output: AtomicOutputFile) throws {
         let writer = ImageWriter(output: output)
         let replaced = try replacingCertificateTable(with: entries)
-        for piece in [InMemoryBytes(replaced.headers)] + replaced.rest { try writer.append(piece) }
+        try writer.append([InMemoryBytes(replaced.headers)] + replaced.rest)
         try writer.finish(checkSumOffset: checkSumOffset)
     }
 
@@ -135,12 +100,12 @@ extension PEImage {
         let hashed = layout.ranges + (layout.zeroPadding > 0 ? [contentEnd..<tableStart] : [])
         let digest = Digest(algorithm)
         let writer = ImageWriter(output: output, digest: digest, hashedRanges: hashed)
-        try writer.append(InMemoryBytes(replaced.headers))
-        try writer.append(replaced.content)
-        try writer.append(ZeroBytes(count: tableStart - contentEnd))
+        try writer.append([
+            InMemoryBytes(replaced.headers), replaced.content, ZeroBytes(count: tableStart - contentEnd),
+        ])
         let table = (existing + [WinCertificate(pkcs7: try sign(digest.finalize()))]).flatMap(\.encoded)
         guard tableStart + table.count <= UInt32.max else { throw PEError(.imageTooLarge, path: file.path.string) }
-        try writer.append(InMemoryBytes(table))
+        try writer.append([InMemoryBytes(table)])
         try writer.patch(certificateDirectoryBytes(offset: tableStart, size: table.count), at: directoryOffset)
         try writer.finish(checkSumOffset: checkSumOffset)
     }

@@ -256,7 +256,7 @@ public struct PELayout: Sendable {
             hashed = [0..<checkSumOffset, (checkSumOffset + 4)..<directoryOffset, (directoryOffset + 8)..<fileSize]
         }
         let writer = ImageWriter(output: output, digest: signing?.digest, hashedRanges: hashed)
-        for piece in [InMemoryBytes(headerBytes)] + body { try writer.append(piece) }
+        try writer.append([InMemoryBytes(headerBytes)] + body)
         guard let (sign, digest, directoryOffset) = signing else {
             return try writer.finish(checkSumOffset: checkSumOffset)
         }
@@ -266,7 +266,7 @@ public struct PELayout: Sendable {
         guard tableStart + table.count <= UInt32.max else {
             throw PEError(.imageTooLarge, detail: "signed image beyond 4 GiB")
         }
-        try writer.append(InMemoryBytes(table))
+        try writer.append([InMemoryBytes(table)])
         try writer.patch(certificateDirectoryBytes(offset: tableStart, size: table.count), at: directoryOffset)
         try writer.finish(checkSumOffset: checkSumOffset)
     }

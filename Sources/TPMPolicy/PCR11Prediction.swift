@@ -36,7 +36,8 @@ public struct PCR11Prediction: Sendable {
     /// The sections extended, in order.
     public let measured: [UKISectionKind]
 
-    /// Hashes `sections` (each byte read once for all banks) and extends them in measurement
+    /// Hashes `sections` (each byte read once for all banks; content already hashed on its way
+    /// out, ``HashedContent``, is not read again) and extends them in measurement
     /// order. Sections that the rules do not measure (never `.pcrsig`) and empty ones are skipped;
     /// repeated banks count once.
     public init(sections: [MeasuredSection], banks: [DigestAlgorithm], rules: StubRules = .current) throws {
@@ -49,7 +50,7 @@ public struct PCR11Prediction: Sendable {
         let selected = sections.filter { order.contains($0.kind) && $0.content.count > 0 }
         for kind in order {
             for section in selected where section.kind == kind {
-                let contentDigests = try hasher.digests(of: section.content)
+                let contentDigests = try Self.digests(of: section.content, banks: banks, hasher: hasher)
                 for bank in banks {
                     let nameDigest = Digest.hash(bank, Array(kind.rawValue.utf8) + [0])
                     pcr[bank] = Self.extend(pcr[bank]!, with: nameDigest, bank: bank)
@@ -61,6 +62,17 @@ public struct PCR11Prediction: Sendable {
         afterStub = pcr
         self.banks = banks
         self.measured = measured
+    }
+
+    /// The content's digest in every bank: the ones computed while it was written, for content
+    /// hashed that way in all these banks, else by reading it.
+    private static func digests(
+        of content: any ByteSource, banks: [DigestAlgorithm], hasher: MultiBankHasher
+    ) throws -> [DigestAlgorithm: [UInt8]] {
+        if let hashed = content as? HashedContent, banks.allSatisfy(hashed.algorithms.contains) {
+            return try hashed.digests()
+        }
+        return try hasher.digests(of: content)
     }
 
     /// PCR 11 as it is now, per bank (a TPM's values, systemd-measure's `--current`): phases are

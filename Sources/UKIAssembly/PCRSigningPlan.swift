@@ -196,15 +196,19 @@ public struct PCRSigningPlan: Sendable {
         }
         var insertions: [UKIBuild.Insertion] = []
         if !recordsSignatures, candidates.allSatisfy({ $0.count == 1 }), let size = try concurrentSignatureSize() {
-            // Nothing to print and no documents to merge: sign while the other sections are written.
+            // Nothing to print and no documents to merge: the measured sections are hashed on other
+            // cores as they are written, and each .pcrsig is signed from their digests when the
+            // writer reaches it, after its profile's sections.
+            let hashed = try build.hashingWhileWritten(Set(rules.measuredKinds.map(\.rawValue)), algorithms: banks)
+            let all = hashed.sections.map { (name: $0.name.string, content: $0.content) }
             for (profile, end) in groupEnds.enumerated() {
-                let sections = candidates[profile][0]
+                let sections = try UKIProfileSections.sections(of: all, profile: profile, origin: "the UKI being built")
                 let deferred = DeferredBytes(count: size) { [self] in
                     Self.rendered(try signAll(try PCR11Prediction(sections: sections, banks: banks, rules: rules)))
                 }
                 insertions.append(.init(before: end, kind: .pcrsig, content: deferred))
             }
-            return (try build.inserting(insertions), [])
+            return (try hashed.inserting(insertions), [])
         }
         var perProfile: [(end: Int, predictions: [PCR11Prediction], signatures: PCRSignatures)] = []
         for (profile, end) in groupEnds.enumerated() {

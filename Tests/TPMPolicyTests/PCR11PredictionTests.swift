@@ -124,22 +124,4 @@ import Testing
             try UKIProfileSections.sections(of: try Self.uki("linuxx64.efi.stub"), profile: 0)
         }
     }
-
-    /// Every bank grouping (1 to 4 workers) gives OpenSSL's one-shot digests over multi-chunk content.
-    @Test(arguments: [1, 2, 4])
-    func multiBankHashingMatchesOneShot(cores: Int) throws {
-        let bytes = (0..<(MultiBankHasher.chunkSize * 2 + 12345)).map {
-            UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13)
-        }
-        let digests = try MultiBankHasher(banks: Self.allBanks, cores: cores).digests(of: InMemoryBytes(bytes))
-        for bank in Self.allBanks {
-            #expect(digests[bank] == Digest.hash(bank, bytes))
-        }
-    }
-
-    @Test func bankBalancingPairsExpensiveWithCheap() {
-        let groups = MultiBankHasher.balance(Self.allBanks, into: 2)
-        #expect(groups.count == 2)
-        #expect(groups.allSatisfy { group in group.contains(.sha384) != group.contains(.sha512) })
-    }
 }

@@ -1,4 +1,5 @@
 import BinaryIO
+import BootCrypto
 import SystemPackage
 
 /// A UKI, addon or profile PE planned from a ``UKIRequest``: all inputs opened and checked, the
@@ -194,6 +195,20 @@ public struct UKIBuild: Sendable {
         }
         for rest in pending { try collector.add(rest.kind, rest.content) }
         return try UKIBuild(self, sections: collector.sections)
+    }
+
+    /// This build with the content of every non-empty section named in `names` hashed in
+    /// `algorithms` on other cores while it is written (``HashedContent``), for content inserted
+    /// after it that is made from those digests (each profile's `.pcrsig`). Nothing is read.
+    public func hashingWhileWritten(_ names: Set<String>, algorithms: [DigestAlgorithm]) throws -> UKIBuild {
+        try UKIBuild(
+            self,
+            sections: sections.map { section in
+                guard names.contains(section.name.string), section.content.count > 0 else { return section }
+                var hashed = section
+                hashed.content = HashedContent(section.content, algorithms: algorithms)
+                return hashed
+            })
     }
 
     /// Streams the result to a temporary file next to `path` (signing it on the way when asked),

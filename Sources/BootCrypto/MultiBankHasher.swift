@@ -1,17 +1,11 @@
 import BinaryIO
-import BootCrypto
-import Dispatch
 import Glibc
 
-/// Hashes content for several PCR banks at once: every chunk is read once into one buffer and
-/// all banks are fed from it. The banks are split into as many groups as there are cores
-/// (balanced by their cost), and the groups hash each chunk in parallel. Memory is one chunk
-/// buffer, whatever the size of the content.
+/// Hashes content for several digest algorithms (PCR banks) at once: the content is read once
+/// by a ``ChunkStream`` and the algorithms are split into as many lanes as there are cores
+/// (balanced by their cost), which hash every chunk in parallel while the next is read.
 public struct MultiBankHasher: Sendable {
-    private let groups: [[DigestAlgorithm]]
-
-    /// The chunk size: large enough that the per-chunk hand-off to the workers costs nothing.
-    static let chunkSize = 4 << 20
+    let groups: [[DigestAlgorithm]]
 
     public init(banks: [DigestAlgorithm], cores: Int = System.activeProcessorCount) {
         groups = Self.balance(banks, into: max(1, min(cores, banks.count)))
@@ -40,19 +34,12 @@ public struct MultiBankHasher: Sendable {
     /// The digest of `source` in every bank.
     public func digests(of source: any ByteSource) throws -> [DigestAlgorithm: [UInt8]] {
         let digests = groups.map { $0.map { Digest($0) } }
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunkSize, alignment: 64)
-        defer { scratch.deallocate() }
-        try source.forEachChunk(scratch: scratch) { chunk in
-            if digests.count == 1 {
-                for digest in digests[0] { digest.update(chunk) }
-                return
-            }
-            // Each group's digests are touched by exactly one worker, and the chunk outlives them.
-            nonisolated(unsafe) let shared = (digests, chunk)
-            DispatchQueue.concurrentPerform(iterations: digests.count) { group in
-                for digest in shared.0[group] { digest.update(shared.1) }
-            }
-        }
+        let range = 0..<source.count
+        try ChunkStream.run(
+            [source],
+            lanes: digests.map { group in
+                StreamLane([.init(range: range, consume: { chunk in for digest in group { digest.update(chunk) } })])
+            })
         var result: [DigestAlgorithm: [UInt8]] = [:]
         for digest in digests.joined() { result[digest.algorithm] = digest.finalize() }
         return result
