@@ -1,15 +1,15 @@
 import Dispatch
 import Glibc
 
-/// One consumer of a ``ChunkStream``: it is handed, on a thread of its own and in stream order,
-/// the parts of the stream that fall inside its feeds' ranges.
+/// One consumer of a ``ChunkStream``: it is handed, in stream order and one chunk at a time, the
+/// parts of the stream that fall inside its feeds' ranges.
 public struct StreamLane: @unchecked Sendable {
     /// A range of stream offsets and what consumes its bytes.
     public struct Feed {
         public let range: Range<Int>
         public let consume: (UnsafeRawBufferPointer) -> Void
-        /// Called once on the lane's thread: `true` when the whole range has been consumed,
-        /// `false` when the stream stopped (an error) before its end.
+        /// Called once: `true` when the whole range has been consumed, `false` when the stream
+        /// stopped (an error) before its end.
         public let finish: (_ complete: Bool) -> Void
 
         public init(
@@ -51,18 +51,26 @@ public struct StreamLane: @unchecked Sendable {
 }
 
 /// Reads content once, in order, and hands every chunk to several consumers that work in
-/// parallel: the calling thread reads each chunk and passes it to `inline` (writing it out),
-/// while every ``StreamLane`` (a hash) consumes it on a thread of its own. Chunks go through a
-/// ring of buffers, so a lane may run a few chunks behind the others; memory is the ring alone,
-/// whatever the size of the content. A signed build thus hashes for Authenticode and for PCR 11 on
-/// two cores while it writes, and measuring four banks spreads them over the cores.
+/// parallel: `inline` (writing it out) and every ``StreamLane`` (a hash). Chunks go through a ring
+/// of buffers; memory is the ring alone, whatever the size of the content.
+///
+/// The work is a few sequential streams (reading the chunks; passing each to `inline`; each lane's
+/// consumption of it) done by one worker thread per core, the calling thread among them: a worker
+/// reads the next chunk whenever the ring has room, and otherwise takes the chunk that `inline` or
+/// a lane waits for, the one furthest behind first.
+/// So the cores stay busy whatever each stream costs (a thread per stream would leave a core idle
+/// whenever the scheduler keeps two busy streams on one core). A signed build thus hashes for
+/// Authenticode and for PCR 11 on two cores while it writes, and measuring four banks spreads them
+/// over the cores.
 public enum ChunkStream {
     /// Bytes per chunk and chunks in the ring: large enough that the hand-offs cost nothing, small
     /// enough that the ring stays a few MiB.
     static let chunkSize = 2 << 20
     static let depth = 8
 
-    /// Streams `sources` one after another as one stream starting at offset `start`.
+    /// Streams `sources` one after another as one stream starting at offset `start`. Content
+    /// read from a source may wait for a lane (a `.pcrsig` signing digests of earlier chunks):
+    /// there are always at least two workers, so the lanes go on meanwhile.
     public static func run(
         _ sources: [any ByteSource], from start: Int = 0, lanes: [StreamLane],
         inline: (UnsafeRawBufferPointer) throws -> Void = { _ in }
@@ -73,103 +81,222 @@ public enum ChunkStream {
             for source in sources { try source.forEachChunk(scratch: scratch, inline) }
             return
         }
-        let ring = Ring(lanes: lanes.count)
-        let running = DispatchGroup()
-        for (index, lane) in lanes.enumerated() {
-            DispatchQueue(label: "ChunkStream.lane\(index)").async(group: running) { ring.drive(lane, index: index) }
-        }
-        var failure: (any Error)?
-        var sequence = 0
-        var offset = start
-        // A buffer taken but not handed out (the read failed): it carries the end marker.
-        var unpublished: Int?
-        do {
-            for source in sources {
-                var done = 0
-                while done < source.count {
-                    let slot = ring.acquire(sequence)
-                    unpublished = slot
-                    let chunk = UnsafeMutableRawBufferPointer(
-                        rebasing: ring.buffers[slot][0..<min(chunkSize, source.count - done)])
-                    try source.read(into: chunk, at: done)
-                    ring.publish(slot, Ring.Chunk(offset: offset, count: chunk.count))
-                    unpublished = nil
-                    sequence += 1
-                    try inline(UnsafeRawBufferPointer(chunk))
-                    done += chunk.count
-                    offset += chunk.count
-                }
+        try withoutActuallyEscaping(inline) { inline in
+            let schedule = Schedule(sources: sources, start: start, lanes: lanes, inline: inline)
+            let helpers = DispatchGroup()
+            for index in 1..<max(2, min(activeProcessorCount, lanes.count + 2)) {
+                DispatchQueue(label: "ChunkStream.worker\(index)").async(group: helpers) { schedule.work() }
             }
-        } catch {
-            failure = error
+            schedule.work()
+            helpers.wait()
+            if let failure = schedule.failure { throw failure }
         }
-        ring.publish(unpublished ?? ring.acquire(sequence), Ring.Chunk(offset: offset, count: failure == nil ? 0 : -1))
-        running.wait()
-        if let failure { throw failure }
     }
 
-    /// The buffers and the hand-offs. A buffer is reused only after every lane has released the
-    /// chunk it held; a semaphore's signal orders the producer's writes before the lane's reads.
-    /// Every lane releases every buffer it was handed, the end marker's too, so the semaphores end
-    /// at their initial values.
-    private final class Ring: @unchecked Sendable {
-        struct Chunk {
-            var offset: Int
-            /// 0: the stream ended; -1: it stopped on an error.
-            var count: Int
+    /// Online cores.
+    public static var activeProcessorCount: Int {
+        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+
+    /// The state of one run, guarded by `monitor`: which chunks are read, which each lane has
+    /// consumed, which stream a worker is on. A stream is worked on by one worker at a time, and
+    /// the monitor orders one worker's writes before the next one's reads.
+    private final class Schedule: @unchecked Sendable {
+        private let sources: [any ByteSource]
+        private let lanes: [StreamLane]
+        private let inline: (UnsafeRawBufferPointer) throws -> Void
+        private let buffers: [UnsafeMutableRawBufferPointer]
+        /// The stream offset and size of the chunk in each buffer.
+        private var chunks: [(offset: Int, count: Int)]
+        private let monitor = Monitor()
+
+        // The reading stream: where it is (touched only by the worker on it), whether a worker is
+        // on it, chunks handed to the lanes.
+        private var source = 0
+        private var doneInSource = 0
+        private var offset: Int
+        private var reading = false
+        private var published = 0
+        /// Set when the reading stream is over: at the end of the content, or on an error.
+        private var readingEnded = false
+        private(set) var failure: (any Error)?
+
+        // Each lane, and `inline` as the last one: the next chunk it consumes, its first unfinished
+        // feed, whether a worker is on it, whether it is over.
+        private var laneChunk: [Int]
+        private var laneFeed: [Int]
+        private var laneBusy: [Bool]
+        private var laneClosed: [Bool]
+
+        /// A task with what it needs from the shared state, taken under the monitor.
+        private enum Task {
+            case read
+            /// Lane `lane` consumes the chunk in buffer `slot`, from feed `feed` on.
+            case consume(lane: Int, slot: Int, chunk: (offset: Int, count: Int), feed: Int)
+            /// Lane `lane`'s feeds from `feed` on end with the stream.
+            case close(lane: Int, feed: Int, complete: Bool)
         }
 
-        let buffers: [UnsafeMutableRawBufferPointer]
-        /// What each buffer holds: written by the producer before it publishes the buffer, read by
-        /// the lanes after.
-        private let chunks: UnsafeMutableBufferPointer<Chunk>
-        private let published: [DispatchSemaphore]
-        private let released: [DispatchSemaphore]
-
-        init(lanes: Int) {
+        init(
+            sources: [any ByteSource], start: Int, lanes: [StreamLane],
+            inline: @escaping (UnsafeRawBufferPointer) throws -> Void
+        ) {
+            self.sources = sources
+            self.lanes = lanes
+            self.inline = inline
+            offset = start
             buffers = (0..<depth).map { _ in
                 UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
             }
-            chunks = .allocate(capacity: depth)
-            chunks.initialize(repeating: Chunk(offset: 0, count: 0))
-            published = (0..<lanes).map { _ in DispatchSemaphore(value: 0) }
-            released = (0..<lanes).map { _ in DispatchSemaphore(value: depth) }
+            chunks = Array(repeating: (0, 0), count: depth)
+            laneChunk = Array(repeating: 0, count: lanes.count + 1)
+            laneFeed = Array(repeating: 0, count: lanes.count + 1)
+            laneBusy = Array(repeating: false, count: lanes.count + 1)
+            laneClosed = Array(repeating: false, count: lanes.count + 1)
         }
 
         deinit {
             for buffer in buffers { buffer.deallocate() }
-            chunks.deallocate()
         }
 
-        /// The buffer for chunk number `sequence`, once every lane is done with its previous chunk.
-        func acquire(_ sequence: Int) -> Int {
-            for semaphore in released { semaphore.wait() }
-            return sequence % depth
+        /// One worker: takes tasks until every stream is over.
+        func work() {
+            monitor.lock()
+            while !laneClosed.allSatisfy({ $0 }) {
+                guard let task = nextTask() else {
+                    monitor.wait()
+                    continue
+                }
+                monitor.unlock()
+                perform(task)
+                monitor.lock()
+                monitor.broadcast()
+            }
+            monitor.unlock()
         }
 
-        func publish(_ slot: Int, _ chunk: Chunk) {
-            chunks[slot] = chunk
-            for semaphore in published { semaphore.signal() }
+        /// Reading first when the ring has room (so the lanes never starve), else the lane that is
+        /// furthest behind. Called with the monitor locked; marks the stream taken.
+        private func nextTask() -> Task? {
+            if !reading, !readingEnded, published < (laneChunk.min() ?? 0) + depth {
+                reading = true
+                return .read
+            }
+            let waiting = laneChunk.indices.filter { !laneBusy[$0] && !laneClosed[$0] }
+            if let lane = waiting.filter({ laneChunk[$0] < published }).min(by: { laneChunk[$0] < laneChunk[$1] }) {
+                laneBusy[lane] = true
+                let slot = laneChunk[lane] % depth
+                return .consume(lane: lane, slot: slot, chunk: chunks[slot], feed: laneFeed[lane])
+            }
+            if readingEnded, let lane = waiting.first(where: { laneChunk[$0] == published }) {
+                laneBusy[lane] = true
+                return .close(lane: lane, feed: laneFeed[lane], complete: failure == nil)
+            }
+            return nil
         }
 
-        /// Lane `index`'s thread: every chunk in order until the end marker.
-        func drive(_ lane: StreamLane, index: Int) {
-            var next = 0
-            var sequence = 0
-            while true {
-                published[index].wait()
-                let slot = sequence % depth
-                let chunk = chunks[slot]
-                guard chunk.count > 0 else {
-                    for feed in lane.feeds[next...] { feed.finish(chunk.count == 0 && feed.range.isEmpty) }
-                    released[index].signal()
+        private func perform(_ task: Task) {
+            switch task {
+            case .read:
+                let ended: Bool
+                do {
+                    ended = try readChunk()
+                } catch {
+                    monitor.withLock {
+                        fail(error)
+                        reading = false
+                    }
                     return
                 }
-                next = lane.consume(
-                    UnsafeRawBufferPointer(rebasing: buffers[slot][0..<chunk.count]), at: chunk.offset, from: next)
-                released[index].signal()
-                sequence += 1
+                monitor.withLock {
+                    readingEnded = readingEnded || ended
+                    reading = false
+                }
+            case .consume(let lane, let slot, let chunk, let feed):
+                let bytes = UnsafeRawBufferPointer(rebasing: buffers[slot][0..<chunk.count])
+                var next = feed
+                if lane < lanes.count {
+                    next = lanes[lane].consume(bytes, at: chunk.offset, from: feed)
+                } else if feed == 0 {
+                    do {
+                        try inline(bytes)
+                    } catch {
+                        // `inline` takes no more chunks; the reading stops.
+                        next = 1
+                        monitor.withLock { fail(error) }
+                    }
+                }
+                monitor.withLock {
+                    laneFeed[lane] = next
+                    laneChunk[lane] += 1
+                    laneBusy[lane] = false
+                }
+            case .close(let lane, let feed, let complete):
+                if lane < lanes.count {
+                    for feed in lanes[lane].feeds[feed...] { feed.finish(complete && feed.range.isEmpty) }
+                }
+                monitor.withLock {
+                    laneClosed[lane] = true
+                    laneBusy[lane] = false
+                }
             }
         }
+
+        /// Stops the reading with `error` (the first one is kept). Called with the monitor locked.
+        private func fail(_ error: any Error) {
+            if failure == nil { failure = error }
+            readingEnded = true
+        }
+
+        /// Reads the next chunk into its buffer and hands it to the lanes and to `inline`. Returns
+        /// true when there was nothing left to read.
+        private func readChunk() throws -> Bool {
+            while source < sources.count, doneInSource == sources[source].count {
+                source += 1
+                doneInSource = 0
+            }
+            guard source < sources.count else { return true }
+            let slot = published % depth
+            let chunk = UnsafeMutableRawBufferPointer(
+                rebasing: buffers[slot][0..<min(chunkSize, sources[source].count - doneInSource)])
+            try sources[source].read(into: chunk, at: doneInSource)
+            monitor.withLock {
+                chunks[slot] = (offset, chunk.count)
+                published += 1
+                monitor.broadcast()
+            }
+            doneInSource += chunk.count
+            offset += chunk.count
+            return false
+        }
+    }
+}
+
+/// A pthread mutex with its condition variable.
+private final class Monitor: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+
+    init() {
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
+    func lock() { pthread_mutex_lock(mutex) }
+    func unlock() { pthread_mutex_unlock(mutex) }
+    func wait() { pthread_cond_wait(condition, mutex) }
+    func broadcast() { pthread_cond_broadcast(condition) }
+
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        lock()
+        defer { unlock() }
+        return try body()
     }
 }

@@ -70,7 +70,7 @@ public final class HashedContent: ByteSource, Sendable {
     /// ``HashedContent`` among them that no stream has met before: its algorithms split over at
     /// most `cores` lanes, balanced by cost. No lanes when there is none.
     public static func lanes(
-        for sources: [any ByteSource], startingAt start: Int, cores: Int = System.activeProcessorCount
+        for sources: [any ByteSource], startingAt start: Int, cores: Int = ChunkStream.activeProcessorCount
     ) -> [StreamLane] {
         var met: [(range: Range<Int>, content: HashedContent)] = []
         var offset = start

@@ -1,13 +1,12 @@
 import BinaryIO
-import Glibc
 
 /// Hashes content for several digest algorithms (PCR banks) at once: the content is read once
 /// by a ``ChunkStream`` and the algorithms are split into as many lanes as there are cores
-/// (balanced by their cost), which hash every chunk in parallel while the next is read.
+/// (balanced by their cost), which hash every chunk in parallel.
 public struct MultiBankHasher: Sendable {
     let groups: [[DigestAlgorithm]]
 
-    public init(banks: [DigestAlgorithm], cores: Int = System.activeProcessorCount) {
+    public init(banks: [DigestAlgorithm], cores: Int = ChunkStream.activeProcessorCount) {
         groups = Self.balance(banks, into: max(1, min(cores, banks.count)))
     }
 
@@ -43,13 +42,5 @@ public struct MultiBankHasher: Sendable {
         var result: [DigestAlgorithm: [UInt8]] = [:]
         for digest in digests.joined() { result[digest.algorithm] = digest.finalize() }
         return result
-    }
-}
-
-/// Facts about the machine the work is spread over.
-public enum System {
-    /// Online cores.
-    public static var activeProcessorCount: Int {
-        Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
     }
 }

@@ -113,8 +113,10 @@ final class Collected: @unchecked Sendable {
                 if chunks == 12 { throw Stop() }
             }
         }
+        // The lane got what was read before the reading stopped: at most a ring ahead of `inline`.
         #expect(feed.finished == [false])
-        #expect(feed.bytes == Array(Self.pattern(ChunkStream.chunkSize * 12)))
+        #expect((12...(12 + ChunkStream.depth)).map { $0 * ChunkStream.chunkSize }.contains(feed.bytes.count))
+        #expect(feed.bytes == Array(Self.pattern(feed.bytes.count)))
     }
 
     /// An output larger than several writeback windows keeps every byte (the windows written
