@@ -75,12 +75,6 @@ public enum ChunkStream {
         _ sources: [any ByteSource], from start: Int = 0, lanes: [StreamLane],
         inline: (UnsafeRawBufferPointer) throws -> Void = { _ in }
     ) throws {
-        guard !lanes.isEmpty else {
-            let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
-            defer { scratch.deallocate() }
-            for source in sources { try source.forEachChunk(scratch: scratch, inline) }
-            return
-        }
         try withoutActuallyEscaping(inline) { inline in
             let schedule = Schedule(sources: sources, start: start, lanes: lanes, inline: inline)
             let helpers = DispatchGroup()
