@@ -5,8 +5,9 @@
 # systemd-measure 257, unpacked by scripts/fetch-systemd.sh, not installed), sbsign, osslsigncode,
 # sbverify, systemd-measure 257. Floors: `openssl dgst -sha256` of the output (one hash pass) and
 # `dd conv=fsync` of the output (one durable copy). Prints a Markdown table of hyperfine medians
-# (RUNS runs each, default 5) and the peak RSS of one run (/usr/bin/time). Needs
-# scripts/install-deps.sh and a release build (`swift build -c release`); work files go to
+# (RUNS runs each, default 5, each after a `sync` so no run pays for an earlier one's writeback)
+# and the peak RSS of one run (/usr/bin/time). Ours are the tools `make install` installs (static
+# Swift runtime), built by `make`. Needs scripts/install-deps.sh; work files go to
 # $BENCH_DIR (default out/bench), about 3 × the largest size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,10 +15,10 @@ sizes=("${@:-64 512 2048 3900}")
 read -r -a sizes <<< "${sizes[*]}"
 runs=${RUNS:-5}
 work=${BENCH_DIR:-out/bench}
-bin=$(swift build -c release --show-bin-path)
+make --no-print-directory >/dev/null
+bin=.build-static/release
 ukify=$bin/ukify
 measure=$bin/measure
-[ -x "$ukify" ] && [ -x "$measure" ] || { echo "bench: build first: swift build -c release" >&2; exit 1; }
 scripts/fetch-kernel.sh >/dev/null
 scripts/fetch-systemd.sh >/dev/null
 for tool in hyperfine sbsign sbverify osslsigncode openssl; do
@@ -32,7 +33,7 @@ mkdir -p "$work"
 # median SECONDS of a command line (run by sh -c), or "fails" when it does not succeed (sbsign
 # crashes on images of 2 GiB and more)
 median() {
-    if hyperfine --runs "$runs" --warmup 1 --style none --export-json "$work/run.json" -- "$1" >/dev/null 2>&1; then
+    if hyperfine --runs "$runs" --warmup 1 --prepare sync --style none --export-json "$work/run.json" -- "$1" >/dev/null 2>&1; then
         python3 -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$work/run.json"
     else
         echo fails
