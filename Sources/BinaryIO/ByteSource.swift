@@ -130,7 +130,7 @@ public struct ConcatenatedSource: ByteSource {
 
 extension ByteSource {
     /// Writes the whole source to `destination` through an ``AtomicOutputFile`` (temporary file,
-    /// fsync, rename, directory fsync), in chunks of 1 MiB.
+    /// fsync, rename, directory fsync), read and written in a ``ChunkStream``.
     public func save(to destination: FilePath) throws {
         try save(into: try AtomicOutputFile(destination: destination))
     }
@@ -141,9 +141,7 @@ extension ByteSource {
     }
 
     private func save(into output: AtomicOutputFile) throws {
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
-        defer { scratch.deallocate() }
-        try forEachChunk(scratch: scratch) { try output.write($0) }
+        try ChunkStream.run([self], lanes: []) { try output.write($0) }
         try output.commit()
     }
 
