@@ -57,14 +57,14 @@ public struct StreamLane: @unchecked Sendable {
 /// The work is a few sequential streams (reading the chunks; passing each to `inline`; each lane's
 /// consumption of it) done by one worker thread per core, the calling thread among them: a worker
 /// reads the next chunk whenever the ring has room, and otherwise takes the chunk that `inline` or
-/// a lane waits for, the one furthest behind first.
-/// So the cores stay busy whatever each stream costs (a thread per stream would leave a core idle
-/// whenever the scheduler keeps two busy streams on one core). A signed build thus hashes for
+/// a lane waits for, the one furthest behind first. So the cores stay busy whatever each stream
+/// costs (a thread per stream would leave a core idle whenever the scheduler keeps two busy streams
+/// on one core). A signed build thus hashes for
 /// Authenticode and for PCR 11 on two cores while it writes, and measuring four banks spreads them
 /// over the cores.
 public enum ChunkStream {
-    /// Bytes per chunk and chunks in the ring: large enough that the hand-offs cost nothing, small
-    /// enough that the ring stays a few MiB.
+    /// Bytes per chunk and chunks in the ring (16 MiB): large enough that the hand-offs cost
+    /// nothing and a lane may fall a few chunks behind, small enough that memory stays flat.
     static let chunkSize = 2 << 20
     static let depth = 8
 

@@ -4,8 +4,8 @@ import BootCrypto
 /// Writes an image to an output file in file order: the CheckSum is computed on the way, an
 /// Authenticode digest can be fed with the hashed bytes, and header fields streamed as zeros are
 /// patched at the end (the certificate table directory, then the CheckSum). Each byte is read
-/// once: the Authenticode digest and the digests of ``HashedContent`` among the pieces are
-/// computed on other cores while the calling thread reads and writes (``ChunkStream``).
+/// once, and the Authenticode digest and the digests of ``HashedContent`` among the pieces are
+/// computed on all cores alongside the writing (``ChunkStream``).
 final class ImageWriter {
     private let output: AtomicOutputFile
     private var checksum = PEChecksum()
