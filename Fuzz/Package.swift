@@ -4,6 +4,13 @@ import PackageDescription
 // libFuzzer targets for the toolkit's parsers, one executable per input format. A package of its
 // own, so `swift build` and `swift test` of the toolkit never see them: scripts/fuzz.sh builds
 // them with `-sanitize=fuzzer,address`, and each target's `main` hands control to libFuzzer's driver.
+
+/// One fuzz target: FuzzSupport and the toolkit's `products` it exercises.
+func fuzzTarget(_ name: String, linking products: [String]) -> Target {
+    .executableTarget(
+        name: name, dependencies: ["FuzzSupport"] + products.map { .product(name: $0, package: "bootchain") })
+}
+
 let package = Package(
     name: "bootchain-fuzz",
     dependencies: [
@@ -20,54 +27,14 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
-        .executableTarget(
-            name: "fuzz-pe",
-            dependencies: [
-                "FuzzSupport", .product(name: "PEKit", package: "bootchain"),
-                .product(name: "BootCrypto", package: "bootchain"), .product(name: "BinaryIO", package: "bootchain"),
-            ]
-        ),
-        .executableTarget(
-            name: "fuzz-load-option",
-            dependencies: [
-                "FuzzSupport", .product(name: "EFIVariables", package: "bootchain"),
-                .product(name: "BinaryIO", package: "bootchain"),
-            ]
-        ),
-        .executableTarget(
-            name: "fuzz-device-path-text",
-            dependencies: [
-                "FuzzSupport", .product(name: "EFIVariables", package: "bootchain"),
-                .product(name: "BinaryIO", package: "bootchain"),
-            ]
-        ),
-        .executableTarget(
-            name: "fuzz-varstore",
-            dependencies: [
-                "FuzzSupport", .product(name: "EFIVariables", package: "bootchain"),
-                .product(name: "BinaryIO", package: "bootchain"),
-            ]
-        ),
-        .executableTarget(
-            name: "fuzz-pcrsig",
-            dependencies: [
-                "FuzzSupport", .product(name: "JSON", package: "bootchain"),
-                .product(name: "TPMPolicy", package: "bootchain"),
-            ]
-        ),
-        .executableTarget(
-            name: "fuzz-ini",
-            dependencies: ["FuzzSupport", .product(name: "UKIAssembly", package: "bootchain")]
-        ),
-        .executableTarget(
-            name: "fuzz-gpt",
-            dependencies: [
-                "FuzzSupport", .product(name: "EFIVariables", package: "bootchain"),
-                .product(name: "BinaryIO", package: "bootchain"),
-            ]
-        ),
-        .executableTarget(
-            name: "fuzz-sbat", dependencies: ["FuzzSupport", .product(name: "SBATKit", package: "bootchain")]),
+        fuzzTarget("fuzz-pe", linking: ["PEKit", "BootCrypto", "BinaryIO"]),
+        fuzzTarget("fuzz-load-option", linking: ["EFIVariables", "BinaryIO"]),
+        fuzzTarget("fuzz-device-path-text", linking: ["EFIVariables", "BinaryIO"]),
+        fuzzTarget("fuzz-varstore", linking: ["EFIVariables", "BinaryIO"]),
+        fuzzTarget("fuzz-pcrsig", linking: ["JSON", "TPMPolicy"]),
+        fuzzTarget("fuzz-ini", linking: ["UKIAssembly"]),
+        fuzzTarget("fuzz-gpt", linking: ["EFIVariables", "BinaryIO"]),
+        fuzzTarget("fuzz-sbat", linking: ["SBATKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -23,8 +23,33 @@ extension StreamDecoder {
     }
 }
 
+/// A ``StreamDecoder`` over a C library's streaming call: ``step(_:)`` makes one call, and the
+/// shared ``decode(_:output:)`` repeats it until the stream ends, or the input is used up while the
+/// output buffer was not filled (so the library holds nothing back).
+public protocol SteppedDecoder: StreamDecoder {
+    /// One call of the library on `input`: how many of its bytes were used, the output produced
+    /// (valid until the next call), and whether that filled the output buffer. Sets ``isFinished``
+    /// when the stream ends; corrupt input is a ``BinaryIOErrorCode/corruptData`` error.
+    func step(_ input: UnsafeRawBufferPointer) throws -> (used: Int, output: UnsafeRawBufferPointer, full: Bool)
+}
+
+extension SteppedDecoder {
+    public func decode(
+        _ input: UnsafeRawBufferPointer, output body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> Int {
+        var used = 0
+        while !isFinished {
+            let (taken, produced, full) = try step(UnsafeRawBufferPointer(rebasing: input[used...]))
+            used += taken
+            if !produced.isEmpty { try body(produced) }
+            if used == input.count, !full { break }
+        }
+        return used
+    }
+}
+
 /// A gzip stream (RFC 1952) through zlib's `inflate`; decoding stops at the end of the first member.
-public final class GzipDecoder: StreamDecoder {
+public final class GzipDecoder: SteppedDecoder {
     public let format = "gzip"
     public private(set) var isFinished = false
     /// zlib keeps a pointer back to its stream, so the stream never moves.
@@ -48,30 +73,24 @@ public final class GzipDecoder: StreamDecoder {
         output.deallocate()
     }
 
-    public func decode(
-        _ input: UnsafeRawBufferPointer, output body: (UnsafeRawBufferPointer) throws -> Void
-    ) throws
-        -> Int
+    public func step(_ input: UnsafeRawBufferPointer) throws -> (used: Int, output: UnsafeRawBufferPointer, full: Bool)
     {
-        guard let base = input.baseAddress, !isFinished else { return 0 }
-        stream.pointee.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: Bytef.self))
         stream.pointee.avail_in = uInt(input.count)
-        while !isFinished {
-            stream.pointee.next_out = output.baseAddress?.assumingMemoryBound(to: Bytef.self)
-            stream.pointee.avail_out = uInt(output.count)
-            let result = inflate(stream, Z_NO_FLUSH)
-            let produced = output.count - Int(stream.pointee.avail_out)
-            switch result {
-            case Z_OK, Z_BUF_ERROR: break
-            case Z_STREAM_END: isFinished = true
-            default:
-                let reason = stream.pointee.msg.map { String(cString: $0) } ?? "zlib error \(result)"
-                throw BinaryIOError(.corruptData, offset: Int(stream.pointee.total_in), detail: "gzip: \(reason)")
-            }
-            if produced > 0 { try body(UnsafeRawBufferPointer(rebasing: output[0..<produced])) }
-            // Input used up and nothing held back (the output buffer was not filled): more input is needed.
-            if stream.pointee.avail_in == 0, stream.pointee.avail_out > 0 { break }
+        stream.pointee.next_out = output.baseAddress?.assumingMemoryBound(to: Bytef.self)
+        stream.pointee.avail_out = uInt(output.count)
+        let result = inflate(stream, Z_NO_FLUSH)
+        switch result {
+        case Z_OK, Z_BUF_ERROR: break
+        case Z_STREAM_END: isFinished = true
+        default:
+            let reason = stream.pointee.msg.map { String(cString: $0) } ?? "zlib error \(result)"
+            throw BinaryIOError(.corruptData, offset: Int(stream.pointee.total_in), detail: "gzip: \(reason)")
         }
-        return input.count - Int(stream.pointee.avail_in)
+        let produced = output.count - Int(stream.pointee.avail_out)
+        return (
+            input.count - Int(stream.pointee.avail_in), UnsafeRawBufferPointer(rebasing: output[0..<produced]),
+            stream.pointee.avail_out == 0
+        )
     }
 }

@@ -3,7 +3,7 @@ internal import CLZ4
 
 /// An LZ4 frame (lz4's frame format, magic 0x184D2204) through liblz4's frame decoder, up to the
 /// end of the frame.
-final class LZ4FrameDecoder: StreamDecoder {
+final class LZ4FrameDecoder: SteppedDecoder {
     let format = "lz4"
     private(set) var isFinished = false
     private let context: OpaquePointer
@@ -23,23 +23,16 @@ final class LZ4FrameDecoder: StreamDecoder {
         output.deallocate()
     }
 
-    func decode(_ input: UnsafeRawBufferPointer, output body: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
-        var used = 0
-        while !isFinished {
-            var produced = output.count
-            var taken = input.count - used
-            let hint = LZ4F_decompress(
-                context, output.baseAddress, &produced, input.baseAddress?.advanced(by: used), &taken, nil)
-            if LZ4F_isError(hint) != 0 {
-                throw BinaryIOError(.corruptData, detail: "lz4: \(String(cString: LZ4F_getErrorName(hint)))")
-            }
-            used += taken
-            if produced > 0 { try body(UnsafeRawBufferPointer(rebasing: output[0..<produced])) }
-            // 0: the frame is decoded and flushed.
-            if hint == 0 { isFinished = true }
-            if used == input.count, produced < output.count { break }
+    func step(_ input: UnsafeRawBufferPointer) throws -> (used: Int, output: UnsafeRawBufferPointer, full: Bool) {
+        var produced = output.count
+        var taken = input.count
+        let hint = LZ4F_decompress(context, output.baseAddress, &produced, input.baseAddress, &taken, nil)
+        if LZ4F_isError(hint) != 0 {
+            throw BinaryIOError(.corruptData, detail: "lz4: \(String(cString: LZ4F_getErrorName(hint)))")
         }
-        return used
+        // 0: the frame is decoded and flushed.
+        if hint == 0 { isFinished = true }
+        return (taken, UnsafeRawBufferPointer(rebasing: output[0..<produced]), produced == output.count)
     }
 }
 

@@ -3,7 +3,7 @@ internal import CLZMA
 
 /// An xz stream, or a legacy `.lzma` ("LZMA alone") stream, through liblzma, up to the end of
 /// the (first) stream. liblzma refuses streams whose dictionary needs more than `memoryLimit`.
-final class XZDecoder: StreamDecoder {
+final class XZDecoder: SteppedDecoder {
     enum Container {
         case xz
         case lzmaAlone
@@ -34,30 +34,29 @@ final class XZDecoder: StreamDecoder {
         output.deallocate()
     }
 
-    func decode(_ input: UnsafeRawBufferPointer, output body: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
+    func step(_ input: UnsafeRawBufferPointer) throws -> (used: Int, output: UnsafeRawBufferPointer, full: Bool) {
         stream.pointee.next_in = input.baseAddress?.assumingMemoryBound(to: UInt8.self)
         stream.pointee.avail_in = input.count
-        while !isFinished {
-            stream.pointee.next_out = output.baseAddress?.assumingMemoryBound(to: UInt8.self)
-            stream.pointee.avail_out = output.count
-            let result = lzma_code(stream, LZMA_RUN)
-            let produced = output.count - stream.pointee.avail_out
-            switch result {
-            case LZMA_OK, LZMA_BUF_ERROR: break
-            case LZMA_STREAM_END: isFinished = true
-            case LZMA_MEMLIMIT_ERROR:
-                throw BinaryIOError(
-                    .corruptData, detail: "\(format): needs more than \(lzma_memlimit_get(stream) >> 20) MiB to decode")
-            case LZMA_FORMAT_ERROR: throw BinaryIOError(.corruptData, detail: "\(format): not an \(format) stream")
-            case LZMA_OPTIONS_ERROR: throw BinaryIOError(.corruptData, detail: "\(format): unsupported options")
-            default:
-                throw BinaryIOError(
-                    .corruptData, offset: Int(stream.pointee.total_in),
-                    detail: "\(format): corrupt data (liblzma error \(result.rawValue))")
-            }
-            if produced > 0 { try body(UnsafeRawBufferPointer(rebasing: output[0..<produced])) }
-            if stream.pointee.avail_in == 0, stream.pointee.avail_out > 0 { break }
+        stream.pointee.next_out = output.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        stream.pointee.avail_out = output.count
+        let result = lzma_code(stream, LZMA_RUN)
+        switch result {
+        case LZMA_OK, LZMA_BUF_ERROR: break
+        case LZMA_STREAM_END: isFinished = true
+        case LZMA_MEMLIMIT_ERROR:
+            throw BinaryIOError(
+                .corruptData, detail: "\(format): needs more than \(lzma_memlimit_get(stream) >> 20) MiB to decode")
+        case LZMA_FORMAT_ERROR: throw BinaryIOError(.corruptData, detail: "\(format): not an \(format) stream")
+        case LZMA_OPTIONS_ERROR: throw BinaryIOError(.corruptData, detail: "\(format): unsupported options")
+        default:
+            throw BinaryIOError(
+                .corruptData, offset: Int(stream.pointee.total_in),
+                detail: "\(format): corrupt data (liblzma error \(result.rawValue))")
         }
-        return input.count - stream.pointee.avail_in
+        let produced = output.count - stream.pointee.avail_out
+        return (
+            input.count - stream.pointee.avail_in, UnsafeRawBufferPointer(rebasing: output[0..<produced]),
+            stream.pointee.avail_out == 0
+        )
     }
 }

@@ -3,18 +3,21 @@ internal import CLibFuzzer
 import Glibc
 import SystemPackage
 
+/// What ``runFuzzer(_:)`` hands each input to: libFuzzer calls a C function, which captures nothing.
+nonisolated(unsafe) private var fuzzTarget: ([UInt8]) -> Void = { _ in }
+
 /// Hands the process to libFuzzer's driver, which reads its options and corpus directories from the
-/// command line and calls `testOneInput` with each input; exits with the driver's status. What a
+/// command line and calls `test` with the bytes of each input; exits with the driver's status. What a
 /// fuzz target's `main` does.
-public func runFuzzer(_ testOneInput: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> Never {
+public func runFuzzer(_ test: @escaping ([UInt8]) -> Void) -> Never {
+    fuzzTarget = test
     var argc = CommandLine.argc
     var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-    exit(LLVMFuzzerRunDriver(&argc, &argv, testOneInput))
-}
-
-/// The `size` bytes at `data` that libFuzzer hands to a target.
-public func fuzzInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> [UInt8] {
-    Array(UnsafeBufferPointer(start: data, count: size))
+    exit(
+        LLVMFuzzerRunDriver(&argc, &argv) { data, size in
+            fuzzTarget(Array(UnsafeBufferPointer(start: data, count: size)))
+            return 0
+        })
 }
 
 /// Stops the fuzzer with `message` when an invariant does not hold: libFuzzer records the input

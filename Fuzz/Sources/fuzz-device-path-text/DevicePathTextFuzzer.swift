@@ -9,10 +9,7 @@ import FuzzSupport
 @main
 enum DevicePathTextFuzzer {
     static func main() {
-        runFuzzer { data, size in
-            DevicePathTextFuzzer.test(fuzzInput(data, size))
-            return 0
-        }
+        runFuzzer(test)
     }
 
     static func test(_ bytes: [UInt8]) {

@@ -10,10 +10,7 @@ enum GPTFuzzer {
     static let input = FuzzInputFile()
 
     static func main() {
-        runFuzzer { data, size in
-            GPTFuzzer.test(fuzzInput(data, size))
-            return 0
-        }
+        runFuzzer(test)
     }
 
     static func test(_ bytes: [UInt8]) {

@@ -7,10 +7,7 @@ import UKIAssembly
 @main
 enum INIFuzzer {
     static func main() {
-        runFuzzer { data, size in
-            INIFuzzer.test(fuzzInput(data, size))
-            return 0
-        }
+        runFuzzer(test)
     }
 
     static func test(_ bytes: [UInt8]) {

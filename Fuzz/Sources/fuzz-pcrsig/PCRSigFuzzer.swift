@@ -9,10 +9,7 @@ import TPMPolicy
 @main
 enum PCRSigFuzzer {
     static func main() {
-        runFuzzer { data, size in
-            PCRSigFuzzer.test(fuzzInput(data, size))
-            return 0
-        }
+        runFuzzer(test)
     }
 
     static func test(_ bytes: [UInt8]) {

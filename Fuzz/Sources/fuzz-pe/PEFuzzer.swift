@@ -13,10 +13,7 @@ enum PEFuzzer {
     static let input = FuzzInputFile()
 
     static func main() {
-        runFuzzer { data, size in
-            PEFuzzer.test(fuzzInput(data, size))
-            return 0
-        }
+        runFuzzer(test)
     }
 
     static func test(_ bytes: [UInt8]) {

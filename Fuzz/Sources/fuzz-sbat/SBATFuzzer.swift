@@ -12,10 +12,7 @@ enum SBATFuzzer {
     static let automaticPayload = BuiltinLevels.automatic.payload
 
     static func main() {
-        runFuzzer { data, size in
-            SBATFuzzer.test(fuzzInput(data, size))
-            return 0
-        }
+        runFuzzer(test)
     }
 
     static func test(_ bytes: [UInt8]) {

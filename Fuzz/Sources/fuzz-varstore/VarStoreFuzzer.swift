@@ -17,10 +17,7 @@ enum VarStoreFuzzer {
     }()
 
     static func main() {
-        runFuzzer { data, size in
-            VarStoreFuzzer.test(fuzzInput(data, size))
-            return 0
-        }
+        runFuzzer(test)
     }
 
     static func test(_ bytes: [UInt8]) {
