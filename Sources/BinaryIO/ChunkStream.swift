@@ -1,5 +1,6 @@
 import Dispatch
 import Glibc
+import Synchronization
 
 /// One consumer of a ``ChunkStream``: it is handed, in stream order and one chunk at a time, the
 /// parts of the stream that fall inside its feeds' ranges.
@@ -76,7 +77,7 @@ public enum ChunkStream {
         inline: (UnsafeRawBufferPointer) throws -> Void = { _ in }
     ) throws {
         try withoutActuallyEscaping(inline) { inline in
-            let schedule = Schedule(sources: sources, start: start, lanes: lanes, inline: inline)
+            let schedule = try Schedule(sources: sources, start: start, lanes: lanes, inline: inline)
             let helpers = DispatchGroup()
             for index in 1..<max(2, min(activeProcessorCount, lanes.count + 2)) {
                 DispatchQueue(label: "ChunkStream.worker\(index)").async(group: helpers) { schedule.work() }
@@ -99,7 +100,7 @@ public enum ChunkStream {
         private let sources: [any ByteSource]
         private let lanes: [StreamLane]
         private let inline: (UnsafeRawBufferPointer) throws -> Void
-        private let buffers: [UnsafeMutableRawBufferPointer]
+        private let ring: ChunkRing
         /// The stream offset and size of the chunk in each buffer.
         private var chunks: [(offset: Int, count: Int)]
         private let monitor = Monitor()
@@ -134,14 +135,12 @@ public enum ChunkStream {
         init(
             sources: [any ByteSource], start: Int, lanes: [StreamLane],
             inline: @escaping (UnsafeRawBufferPointer) throws -> Void
-        ) {
+        ) throws {
             self.sources = sources
             self.lanes = lanes
             self.inline = inline
             offset = start
-            buffers = (0..<depth).map { _ in
-                UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
-            }
+            ring = try ChunkRing.take()
             chunks = Array(repeating: (0, 0), count: depth)
             laneChunk = Array(repeating: 0, count: lanes.count + 1)
             laneFeed = Array(repeating: 0, count: lanes.count + 1)
@@ -149,9 +148,7 @@ public enum ChunkStream {
             laneClosed = Array(repeating: false, count: lanes.count + 1)
         }
 
-        deinit {
-            for buffer in buffers { buffer.deallocate() }
-        }
+        deinit { ring.give() }
 
         /// One worker: takes tasks until every stream is over.
         func work() {
@@ -207,7 +204,7 @@ public enum ChunkStream {
                     reading = false
                 }
             case .consume(let lane, let slot, let chunk, let feed):
-                let bytes = UnsafeRawBufferPointer(rebasing: buffers[slot][0..<chunk.count])
+                let bytes = UnsafeRawBufferPointer(rebasing: ring[slot][0..<chunk.count])
                 var next = feed
                 if lane < lanes.count {
                     next = lanes[lane].consume(bytes, at: chunk.offset, from: feed)
@@ -252,7 +249,7 @@ public enum ChunkStream {
             guard source < sources.count else { return true }
             let slot = published % depth
             let chunk = UnsafeMutableRawBufferPointer(
-                rebasing: buffers[slot][0..<min(chunkSize, sources[source].count - doneInSource)])
+                rebasing: ring[slot][0..<min(chunkSize, sources[source].count - doneInSource)])
             try sources[source].read(into: chunk, at: doneInSource)
             monitor.withLock {
                 chunks[slot] = (offset, chunk.count)
@@ -263,6 +260,46 @@ public enum ChunkStream {
             offset += chunk.count
             return false
         }
+    }
+}
+
+/// The memory of a ``ChunkStream``'s ring: `depth` buffers of `chunkSize` bytes in one mapping of
+/// transparent huge pages where the kernel offers them, so that filling it costs a few page faults
+/// rather than one per 4 KiB. Rings are kept for the next stream of the process (a build streams
+/// every section, then the output), so the pages are touched once.
+private final class ChunkRing: @unchecked Sendable {
+    private static let spare = Mutex<[ChunkRing]>([])
+    private static let hugePageSize = 2 << 20
+    private let base: UnsafeMutableRawPointer
+
+    /// A spare ring, or a new one.
+    static func take() throws -> ChunkRing {
+        try spare.withLock { $0.popLast() } ?? ChunkRing()
+    }
+
+    /// Returns the ring for the next stream.
+    func give() {
+        Self.spare.withLock { $0.append(self) }
+    }
+
+    private init() throws {
+        let size = ChunkStream.chunkSize * ChunkStream.depth
+        // With room to align the start to a huge page.
+        let mapped = size + Self.hugePageSize
+        guard let start = mmap(nil, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+            start != MAP_FAILED
+        else {
+            throw BinaryIOError(
+                .readFailed,
+                detail: "cannot map \(mapped) bytes of memory to stream through: \(String(cString: strerror(errno)))")
+        }
+        let misalignment = Int(bitPattern: start) % Self.hugePageSize
+        base = start + (misalignment == 0 ? 0 : Self.hugePageSize - misalignment)
+        madvise(base, size, MADV_HUGEPAGE)
+    }
+
+    subscript(slot: Int) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(start: base + slot * ChunkStream.chunkSize, count: ChunkStream.chunkSize)
     }
 }
 

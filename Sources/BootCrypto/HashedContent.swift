@@ -3,7 +3,7 @@ import Dispatch
 import Synchronization
 
 /// Content whose digests are computed in the pass that writes it. When the ``ChunkStream``
-/// writing an image meets it among its sources (see ``lanes(for:startingAt:cores:)``), lanes on
+/// writing an image meets it among its sources (see ``lanes(for:startingAt:)``), lanes on
 /// other cores hash its bytes as they go by, and ``digests()`` hands the results to content
 /// written after it (a `.pcrsig` signing the PCR 11 value they make), with no second read.
 public final class HashedContent: ByteSource, Sendable {
@@ -67,11 +67,9 @@ public final class HashedContent: ByteSource, Sendable {
     }
 
     /// The lanes that hash, while `sources` are streamed from stream offset `start`, every
-    /// ``HashedContent`` among them that no stream has met before: its algorithms split over at
-    /// most `cores` lanes, balanced by cost. No lanes when there is none.
-    public static func lanes(
-        for sources: [any ByteSource], startingAt start: Int, cores: Int = ChunkStream.activeProcessorCount
-    ) -> [StreamLane] {
+    /// ``HashedContent`` among them that no stream has met before: one lane per algorithm. No
+    /// lanes when there is none.
+    public static func lanes(for sources: [any ByteSource], startingAt start: Int) -> [StreamLane] {
         var met: [(range: Range<Int>, content: HashedContent)] = []
         var offset = start
         for source in sources {
@@ -82,20 +80,16 @@ public final class HashedContent: ByteSource, Sendable {
         }
         var all: [DigestAlgorithm] = []
         for algorithm in met.flatMap(\.content.algorithms) where !all.contains(algorithm) { all.append(algorithm) }
-        let groups = MultiBankHasher(banks: all, cores: cores).groups
         let claimed = met.compactMap { range, content in
             let digests = content.algorithms.map { Digest($0) }
-            let lanes = groups.count { group in content.algorithms.contains(where: group.contains) }
-            return content.claim(LaneDigests(digests), lanes: lanes) ? (range, digests, content) : nil
+            return content.claim(LaneDigests(digests), lanes: digests.count) ? (range, digests, content) : nil
         }
-        return groups.map { group in
+        return all.map { algorithm in
             StreamLane(
                 claimed.compactMap { range, digests, content in
-                    let fed = digests.filter { group.contains($0.algorithm) }
-                    guard !fed.isEmpty else { return nil }
+                    guard let digest = digests.first(where: { $0.algorithm == algorithm }) else { return nil }
                     return StreamLane.Feed(
-                        range: range, consume: { chunk in for digest in fed { digest.update(chunk) } },
-                        finish: { content.laneFinished(complete: $0) })
+                        range: range, consume: { digest.update($0) }, finish: { content.laneFinished(complete: $0) })
                 })
         }.filter { !$0.feeds.isEmpty }
     }

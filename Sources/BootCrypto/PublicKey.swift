@@ -92,7 +92,7 @@ public final class PublicKey: @unchecked Sendable {
             else {
                 throw BootCryptoError.fromOpenSSL(.unsupportedKey, operation: "EC group name")
             }
-            let groupName = String(cString: name)
+            let groupName = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             guard let curve = EllipticCurve(rawValue: groupName) else {
                 throw BootCryptoError(
                     .unsupportedKey, detail: "EC curve \(groupName) (a TPM knows P-256, P-384, P-521)")

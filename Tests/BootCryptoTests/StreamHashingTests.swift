@@ -11,26 +11,18 @@ import Testing
         (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }
     }
 
-    /// Every bank grouping (1 to 4 lanes) gives OpenSSL's one-shot digests over multi-chunk content.
-    @Test(arguments: [1, 2, 4])
-    func multiBankHashingMatchesOneShot(cores: Int) throws {
+    /// Four banks, each a lane, give OpenSSL's one-shot digests over multi-chunk content.
+    @Test func multiBankHashingMatchesOneShot() throws {
         let bytes = Self.pattern((5 << 20) + 12345)
-        let digests = try MultiBankHasher(banks: Self.allBanks, cores: cores).digests(of: InMemoryBytes(bytes))
+        let digests = try MultiBankHasher(banks: Self.allBanks).digests(of: InMemoryBytes(bytes))
         for bank in Self.allBanks {
             #expect(digests[bank] == Digest.hash(bank, bytes))
         }
     }
 
-    @Test func bankBalancingPairsExpensiveWithCheap() {
-        let groups = MultiBankHasher.balance(Self.allBanks, into: 2)
-        #expect(groups.count == 2)
-        #expect(groups.allSatisfy { group in group.contains(.sha384) != group.contains(.sha512) })
-    }
-
-    /// Content met by a stream is hashed by its lanes (on 1 or 2 cores); content written after it
-    /// can ask for the digests while the stream runs; a second stream does not hash it again.
-    @Test(arguments: [1, 2])
-    func hashedContentIsHashedOnItsWayOut(cores: Int) throws {
+    /// Content met by a stream is hashed by its lanes (one per algorithm); content written after
+    /// it can ask for the digests while the stream runs; a second stream does not hash it again.
+    @Test func hashedContentIsHashedOnItsWayOut() throws {
         let first = Self.pattern((7 << 20) + 3)
         let second = Array(Self.pattern(1000).reversed())
         let hashedFirst = HashedContent(InMemoryBytes(first), algorithms: [.sha256, .sha384, .sha256])
@@ -40,8 +32,8 @@ import Testing
         let sources: [any ByteSource] = [
             InMemoryBytes([1, 2, 3]), hashedFirst, ZeroBytes(count: 9), hashedSecond, late,
         ]
-        let lanes = HashedContent.lanes(for: sources, startingAt: 100, cores: cores)
-        #expect(lanes.count == cores)
+        let lanes = HashedContent.lanes(for: sources, startingAt: 100)
+        #expect(lanes.map(\.feeds.count) == [1, 1, 1])
         var written: [UInt8] = []
         try ChunkStream.run(sources, from: 100, lanes: lanes) { written += $0 }
         let sha256 = Digest.hash(.sha256, first)
