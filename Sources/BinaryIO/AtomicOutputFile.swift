@@ -7,6 +7,12 @@ import SystemPackage
 /// Bytes go to a temporary file in the destination's directory; ``commit()`` fsyncs it, renames
 /// it over the destination and fsyncs the directory. If the object is dropped without a commit
 /// (an error on the way), the temporary file is removed, so no half-written output is left.
+///
+/// Appended bytes go to the device directly (`O_DIRECT`) while they come in whole, aligned
+/// blocks (as ``ChunkStream`` hands them over), and through the page cache from the first write
+/// that is not, or when the file system refuses direct writes. A direct write costs no copy, no
+/// page cache to fill and free, and no writeback: for a large output that is half the kernel's
+/// work, and the cache is left to the inputs.
 public final class AtomicOutputFile {
     public let destination: FilePath
     /// The destination's directory: the temporary file is created, renamed and removed in it by
@@ -16,9 +22,16 @@ public final class AtomicOutputFile {
     private let temporaryName: String
     private var descriptor: FileDescriptor?
     private var committed = false
-    /// Bytes appended so far, and how far writeback has been started.
+    /// Bytes appended so far, and how far writeback of what went through the page cache has been
+    /// started.
     private var written = 0
     private var writebackStarted = 0
+    /// Whether appends still go to the device directly.
+    private(set) var direct = false
+    /// What direct writes align their memory, file offset and length to: a page, a multiple of
+    /// any logical block size in use. A file system that wants more refuses the write (`EINVAL`)
+    /// and the output goes on through the page cache.
+    private static let directAlignment = 4096
     /// Writeback is started for every `writebackWindow` bytes written, so the disk works while we
     /// copy and the final fsync has little left to do; the window `writebackLag` windows back is
     /// then waited for and dropped from the page cache. The output thus holds a few windows of
@@ -63,6 +76,8 @@ public final class AtomicOutputFile {
                 detail: "cannot create a file in \(directory.path): \(Errno(rawValue: errno).osMessage)")
         }
         descriptor = FileDescriptor(rawValue: opened)
+        let status = fcntl(opened, F_GETFL)
+        direct = status >= 0 && fcntl(opened, F_SETFL, status | O_DIRECT) == 0
     }
 
     deinit {
@@ -77,12 +92,20 @@ public final class AtomicOutputFile {
         guard let descriptor else {
             throw BinaryIOError(.writeFailed, path: destination.string, detail: "already closed")
         }
-        do {
-            _ = try descriptor.writeAll(buffer)
-        } catch let errno as Errno {
-            throw BinaryIOError(.writeFailed, path: destination.string, detail: errno.osMessage)
+        var done = 0
+        while done < buffer.count {
+            let rest = UnsafeRawBufferPointer(rebasing: buffer[done...])
+            if direct, !isAligned(rest) { try endDirectWrites(descriptor) }
+            do {
+                done += try descriptor.write(toAbsoluteOffset: Int64(written + done), rest, retryOnInterrupt: true)
+            } catch Errno.invalidArgument where direct {
+                try endDirectWrites(descriptor)
+            } catch let errno as Errno {
+                throw BinaryIOError(.writeFailed, path: destination.string, detail: errno.osMessage)
+            }
         }
         written += buffer.count
+        guard !direct else { return }
         while written - writebackStarted >= Self.writebackWindow {
             let window = off_t(Self.writebackWindow)
             try syncRange(descriptor, from: off_t(writebackStarted), count: window, SYNC_FILE_RANGE_WRITE)
@@ -95,6 +118,23 @@ public final class AtomicOutputFile {
             }
             writebackStarted += Self.writebackWindow
         }
+    }
+
+    /// Whether `bytes`, appended next, can go to the device directly.
+    private func isAligned(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let alignment = Self.directAlignment
+        return Int(bitPattern: bytes.baseAddress) % alignment == 0 && bytes.count % alignment == 0
+            && written % alignment == 0
+    }
+
+    /// Sends what follows through the page cache, its writeback windows counted from here.
+    private func endDirectWrites(_ descriptor: FileDescriptor) throws {
+        let flags = fcntl(descriptor.rawValue, F_GETFL)
+        guard flags >= 0, fcntl(descriptor.rawValue, F_SETFL, flags & ~O_DIRECT) == 0 else {
+            throw BinaryIOError(.writeFailed, path: destination.string, detail: Errno(rawValue: errno).osMessage)
+        }
+        direct = false
+        writebackStarted = written
     }
 
     /// `sync_file_range`. A writeback error it reports is not reported again by the final fsync,
@@ -129,6 +169,7 @@ public final class AtomicOutputFile {
         guard let descriptor else {
             throw BinaryIOError(.writeFailed, path: destination.string, detail: "already closed")
         }
+        if direct { try endDirectWrites(descriptor) }
         do {
             _ = try descriptor.writeAll(toAbsoluteOffset: Int64(offset), bytes)
         } catch let errno as Errno {

@@ -10,9 +10,14 @@ public protocol ByteSource: Sendable {
     /// the source may fill: by default the source is read through it in chunks of at most its
     /// size; in-memory sources hand over their bytes directly.
     func forEachChunk(scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void) throws
+    /// True when reading may wait until the lanes of the ``ChunkStream`` reading it have consumed
+    /// what comes before it (``DeferredBytes``): the stream hands that over first.
+    var waitsForStream: Bool { get }
 }
 
 extension ByteSource {
+    public var waitsForStream: Bool { false }
+
     public func forEachChunk(
         scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
@@ -101,6 +106,8 @@ public struct ConcatenatedSource: ByteSource {
         self.parts = parts
         self.count = total
     }
+
+    public var waitsForStream: Bool { parts.contains { $0.waitsForStream } }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
         var start = 0

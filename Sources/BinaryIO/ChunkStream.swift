@@ -52,40 +52,47 @@ public struct StreamLane: @unchecked Sendable {
 }
 
 /// Reads content once, in order, and hands every chunk to several consumers that work in
-/// parallel: `inline` (writing it out) and every ``StreamLane`` (a hash). Chunks go through a ring
+/// parallel: `output` (writing it out) and every ``StreamLane`` (a hash). Chunks go through a ring
 /// of buffers; memory is the ring alone, whatever the size of the content.
 ///
-/// The work is a few sequential streams (reading the chunks; passing each to `inline`; each lane's
-/// consumption of it) done by one worker thread per core, the calling thread among them: a worker
-/// reads the next chunk whenever the ring has room, and otherwise takes the chunk that `inline` or
-/// a lane waits for, the one furthest behind first. So the cores stay busy whatever each stream
-/// costs (a thread per stream would leave a core idle whenever the scheduler keeps two busy streams
-/// on one core). A signed build thus hashes for
+/// The work is a few sequential streams (reading the chunks; passing each to `output`; each lane's
+/// consumption of it) done by worker threads, the calling thread among them: a worker reads the
+/// next chunk whenever the ring has room, and otherwise takes the chunk that `output` or a lane
+/// waits for, the one furthest behind first. There is one worker per core, so the cores stay busy
+/// whatever each stream costs (a thread per stream would leave a core idle whenever the scheduler
+/// keeps two busy streams on one core), and one more with an `output`, which waits for the device
+/// (``AtomicOutputFile`` writes whole chunks directly). A signed build thus hashes for
 /// Authenticode and for PCR 11 on two cores while it writes, and measuring four banks spreads them
 /// over the cores.
+///
+/// Every chunk but the last is `chunkSize` bytes at a multiple of `chunkSize` from `start`, read
+/// from as many sources as it spans, and starts on a huge page, so that it can be written
+/// directly. A chunk ends early only before a source that waits for the stream
+/// (``ByteSource/waitsForStream``).
 public enum ChunkStream {
-    /// Bytes per chunk and chunks in the ring (16 MiB): large enough that the hand-offs cost
-    /// nothing and a lane may fall a few chunks behind, small enough that memory stays flat.
+    /// Bytes per chunk and chunks in the ring (8 MiB): large enough that the hand-offs cost
+    /// nothing and a lane may fall a few chunks behind, small enough that memory stays flat and
+    /// the lanes have little left to do when the reading ends.
     static let chunkSize = 2 << 20
-    static let depth = 8
+    static let depth = 4
 
-    /// Streams `sources` one after another as one stream starting at offset `start`. Content
-    /// read from a source may wait for a lane (a `.pcrsig` signing digests of earlier chunks):
-    /// there are always at least two workers, so the lanes go on meanwhile.
+    /// Streams `sources` one after another as one stream starting at offset `start`, to `lanes`
+    /// and to `output`. Content read from a source may wait for a lane (a `.pcrsig` signing
+    /// digests of earlier chunks): there are always at least two workers besides the one for
+    /// `output`, so the lanes go on meanwhile.
     public static func run(
         _ sources: [any ByteSource], from start: Int = 0, lanes: [StreamLane],
-        inline: (UnsafeRawBufferPointer) throws -> Void = { _ in }
+        output: ((UnsafeRawBufferPointer) throws -> Void)? = nil
     ) throws {
-        try withoutActuallyEscaping(inline) { inline in
-            let schedule = try Schedule(sources: sources, start: start, lanes: lanes, inline: inline)
-            let helpers = DispatchGroup()
-            for index in 1..<max(2, min(activeProcessorCount, lanes.count + 2)) {
-                DispatchQueue(label: "ChunkStream.worker\(index)").async(group: helpers) { schedule.work() }
-            }
-            schedule.work()
-            helpers.wait()
-            if let failure = schedule.failure { throw failure }
+        let schedule = try Schedule(sources: sources, start: start, lanes: lanes, output: output ?? { _ in })
+        let workers = max(2, min(activeProcessorCount, lanes.count + 1)) + (output == nil ? 0 : 1)
+        let helpers = DispatchGroup()
+        for index in 1..<workers {
+            DispatchQueue(label: "ChunkStream.worker\(index)").async(group: helpers) { schedule.work() }
         }
+        schedule.work()
+        helpers.wait()
+        if let failure = schedule.failure { throw failure }
     }
 
     /// Online cores.
@@ -99,7 +106,7 @@ public enum ChunkStream {
     private final class Schedule: @unchecked Sendable {
         private let sources: [any ByteSource]
         private let lanes: [StreamLane]
-        private let inline: (UnsafeRawBufferPointer) throws -> Void
+        private let output: (UnsafeRawBufferPointer) throws -> Void
         private let ring: ChunkRing
         /// The stream offset and size of the chunk in each buffer.
         private var chunks: [(offset: Int, count: Int)]
@@ -116,7 +123,7 @@ public enum ChunkStream {
         private var readingEnded = false
         private(set) var failure: (any Error)?
 
-        // Each lane, and `inline` as the last one: the next chunk it consumes, its first unfinished
+        // Each lane, and `output` as the last one: the next chunk it consumes, its first unfinished
         // feed, whether a worker is on it, whether it is over.
         private var laneChunk: [Int]
         private var laneFeed: [Int]
@@ -134,11 +141,11 @@ public enum ChunkStream {
 
         init(
             sources: [any ByteSource], start: Int, lanes: [StreamLane],
-            inline: @escaping (UnsafeRawBufferPointer) throws -> Void
+            output: @escaping (UnsafeRawBufferPointer) throws -> Void
         ) throws {
             self.sources = sources
             self.lanes = lanes
-            self.inline = inline
+            self.output = output
             offset = start
             ring = try ChunkRing.take()
             chunks = Array(repeating: (0, 0), count: depth)
@@ -210,9 +217,9 @@ public enum ChunkStream {
                     next = lanes[lane].consume(bytes, at: chunk.offset, from: feed)
                 } else if feed == 0 {
                     do {
-                        try inline(bytes)
+                        try output(bytes)
                     } catch {
-                        // `inline` takes no more chunks; the reading stops.
+                        // `output` takes no more chunks; the reading stops.
                         next = 1
                         monitor.withLock { fail(error) }
                     }
@@ -239,25 +246,33 @@ public enum ChunkStream {
             readingEnded = true
         }
 
-        /// Reads the next chunk into its buffer and hands it to the lanes and to `inline`. Returns
-        /// true when there was nothing left to read.
+        /// Reads the next chunk into its buffer, from as many sources as it spans, and hands it to
+        /// the lanes and to `output`. Returns true when there was nothing left to read.
         private func readChunk() throws -> Bool {
-            while source < sources.count, doneInSource == sources[source].count {
-                source += 1
-                doneInSource = 0
-            }
-            guard source < sources.count else { return true }
             let slot = published % depth
-            let chunk = UnsafeMutableRawBufferPointer(
-                rebasing: ring[slot][0..<min(chunkSize, sources[source].count - doneInSource)])
-            try sources[source].read(into: chunk, at: doneInSource)
+            var filled = 0
+            while source < sources.count, filled < chunkSize {
+                let current = sources[source]
+                if doneInSource == current.count {
+                    source += 1
+                    doneInSource = 0
+                    continue
+                }
+                // The lanes must see what comes before it first.
+                if current.waitsForStream, doneInSource == 0, filled > 0 { break }
+                let part = UnsafeMutableRawBufferPointer(
+                    rebasing: ring[slot][filled..<min(chunkSize, filled + current.count - doneInSource)])
+                try current.read(into: part, at: doneInSource)
+                doneInSource += part.count
+                filled += part.count
+            }
+            guard filled > 0 else { return true }
             monitor.withLock {
-                chunks[slot] = (offset, chunk.count)
+                chunks[slot] = (offset, filled)
                 published += 1
                 monitor.broadcast()
             }
-            doneInSource += chunk.count
-            offset += chunk.count
+            offset += filled
             return false
         }
     }

@@ -26,6 +26,9 @@ public final class DeferredBytes: ByteSource, Sendable {
         return bytes
     }
 
+    /// Its work may wait for digests of content streamed before it.
+    public var waitsForStream: Bool { true }
+
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
         try InMemoryBytes(try bytes()).read(into: buffer, at: offset)
     }

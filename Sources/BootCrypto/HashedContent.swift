@@ -37,6 +37,7 @@ public final class HashedContent: ByteSource, Sendable {
     }
 
     public var count: Int { content.count }
+    public var waitsForStream: Bool { content.waitsForStream }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
         try content.read(into: buffer, at: offset)

@@ -32,7 +32,7 @@ final class ImageWriter {
             }
         }
         try wrappingErrors {
-            try ChunkStream.run(pieces, from: size, lanes: lanes) { chunk in
+            try ChunkStream.run(pieces, from: size, lanes: lanes) { [self] chunk in
                 checksum.update(chunk)
                 try output.write(chunk)
                 size += chunk.count

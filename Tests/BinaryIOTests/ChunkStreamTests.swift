@@ -54,8 +54,8 @@ final class Collected: @unchecked Sendable {
         #expect(throws: BinaryIOError.self) { try wrongSize.bytes() }
     }
 
-    /// Lanes see exactly the bytes of their ranges, in order, over many ring turns; the inline
-    /// consumer sees the whole stream; each feed finishes once, complete.
+    /// Lanes see exactly the bytes of their ranges, in order, over many ring turns; the output
+    /// sees the whole stream; each feed finishes once, complete.
     @Test func everyLaneSeesItsRangesInOrder() throws {
         let start = 4096
         let parts: [[UInt8]] = [
@@ -72,10 +72,10 @@ final class Collected: @unchecked Sendable {
         let lanes = zip(ranges, collected).map { ranges, collected in
             StreamLane(zip(ranges, collected).map { Self.feed($0, into: $1) })
         }
-        var inline: [UInt8] = []
-        try ChunkStream.run(parts.map(InMemoryBytes.init), from: start, lanes: lanes) { inline += $0 }
+        var output: [UInt8] = []
+        try ChunkStream.run(parts.map(InMemoryBytes.init), from: start, lanes: lanes) { output += $0 }
         let whole = Self.pattern(total, from: start)
-        #expect(inline == whole)
+        #expect(output == whole)
         for (ranges, collected) in zip(ranges, collected) {
             for (range, feed) in zip(ranges, collected) {
                 #expect(feed.bytes == Array(whole[(range.lowerBound - start)..<(range.upperBound - start)]))
@@ -100,7 +100,25 @@ final class Collected: @unchecked Sendable {
         #expect(late.finished == [false])
     }
 
-    @Test func anInlineErrorStopsTheStream() throws {
+    /// Chunks are whole (`chunkSize` bytes from as many sources as they span) but before content
+    /// that waits for the stream, which the lanes must reach first; they start on page boundaries.
+    @Test func chunksSpanSourcesUpToContentThatWaits() throws {
+        let deferred = DeferredBytes(count: 10) { [UInt8](repeating: 7, count: 10) }
+        let sources: [any ByteSource] = [
+            InMemoryBytes(Self.pattern(100)), InMemoryBytes(Self.pattern(ChunkStream.chunkSize * 2 + 5)),
+            ZeroBytes(count: 7), deferred, InMemoryBytes([1, 2, 3]),
+        ]
+        var sizes: [Int] = []
+        var aligned = true
+        try ChunkStream.run(sources, lanes: []) { chunk in
+            sizes.append(chunk.count)
+            aligned = aligned && Int(bitPattern: chunk.baseAddress) % 4096 == 0
+        }
+        #expect(sizes == [ChunkStream.chunkSize, ChunkStream.chunkSize, 112, 13])
+        #expect(aligned)
+    }
+
+    @Test func anOutputErrorStopsTheStream() throws {
         struct Stop: Error {}
         let feed = Collected()
         var chunks = 0
@@ -113,18 +131,52 @@ final class Collected: @unchecked Sendable {
                 if chunks == 12 { throw Stop() }
             }
         }
-        // The lane got what was read before the reading stopped: at most a ring ahead of `inline`.
+        // The lane got what was read before the reading stopped: at most a ring ahead of the output.
         #expect(feed.finished == [false])
         #expect((12...(12 + ChunkStream.depth)).map { $0 * ChunkStream.chunkSize }.contains(feed.bytes.count))
         #expect(feed.bytes == Array(Self.pattern(feed.bytes.count)))
     }
 
-    /// An output larger than several writeback windows keeps every byte (the windows written
-    /// back and dropped from the page cache on the way).
+    /// An output larger than several writeback windows keeps every byte (whole chunks written
+    /// directly, the tail through the page cache).
     @Test func largeAtomicOutputKeepsEveryByte() throws {
         let directory = try TemporaryDirectory()
         let bytes = Self.pattern((40 << 20) + 12345)
         try InMemoryBytes(bytes).save(to: FilePath(directory.file("out")))
         #expect(try Array(Data(contentsOf: URL(fileURLWithPath: directory.file("out")))) == bytes)
+    }
+
+    /// Direct writes while whole aligned blocks come, the page cache from the first that is not
+    /// (and for patches), make one file: every byte where it was written, the patch on top. On
+    /// ext4 (where the tests run) the aligned writes go to the device directly.
+    @Test(arguments: [false, true])
+    func directAndCachedWritesMakeOneFile(unalignedFirst: Bool) throws {
+        let directory = try TemporaryDirectory()
+        let output = try AtomicOutputFile(destination: FilePath(directory.file("out")))
+        let startedDirect = output.direct
+        if FileSystemType(path: FilePath(directory.path))?.magic == 0xEF53 { #expect(startedDirect) }
+        let blocks = UnsafeMutableRawBufferPointer.allocate(byteCount: 3 * 4096, alignment: 4096)
+        defer { blocks.deallocate() }
+        let first = Self.pattern(blocks.count)
+        blocks.copyBytes(from: first)
+        var expected: [UInt8] = []
+        if unalignedFirst {
+            try [UInt8](repeating: 5, count: 100).withUnsafeBytes { try output.write($0) }
+            expected += [UInt8](repeating: 5, count: 100)
+            #expect(!output.direct)
+        }
+        try output.write(UnsafeRawBufferPointer(blocks))
+        expected += first
+        #expect(output.direct == (startedDirect && !unalignedFirst))
+        let tail = Self.pattern(777, from: 9)
+        try tail.withUnsafeBytes { try output.write($0) }
+        expected += tail
+        #expect(!output.direct)
+        try output.write(UnsafeRawBufferPointer(blocks))
+        expected += first
+        try output.write([0xEE, 0xFF], at: 4095)
+        expected[4095...4096] = [0xEE, 0xFF]
+        try output.commit()
+        #expect(try Array(Data(contentsOf: URL(fileURLWithPath: directory.file("out")))) == expected)
     }
 }
