@@ -5,12 +5,13 @@
 # systemd-measure 257, unpacked by scripts/fetch-systemd.sh, not installed), sbsign, osslsigncode,
 # sbverify, systemd-measure 257. Floors: `openssl dgst -sha256` of the output (one hash pass) and
 # `dd conv=fsync` of the output (one durable copy). Prints a Markdown table of hyperfine medians
-# (RUNS runs each, default 5) and the peak RSS of one run (/usr/bin/time). Before each run the
-# outputs of earlier runs are removed and `sync` runs, so that no run pays for an earlier one's
-# writeback or for freeing its blocks (on a file system mounted `discard`, replacing a file
-# discards the old one's blocks synchronously: 70 ms for 512 MiB here, 80-260 ms for 2 GiB). Ours are the tools `make install` installs (static
-# Swift runtime), built by `make`. Needs scripts/install-deps.sh; work files go to
-# $BENCH_DIR (default out/bench), about 3 × the largest size.
+# (RUNS runs each, default 5) and the peak RSS of one run (/usr/bin/time); the last column divides
+# ours by the hash floor (dgst), the copy floor (dd) or the peer. Before each run the outputs of
+# earlier runs are removed and `sync` runs, so that no run pays for an earlier one's writeback or
+# for freeing its blocks (on a file system mounted `discard`, replacing a file discards the old
+# one's blocks synchronously: 70 ms for 512 MiB here, 80-260 ms for 2 GiB). Ours are the tools
+# `make install` installs (static Swift runtime), built by `make`. Needs scripts/install-deps.sh;
+# work files go to $BENCH_DIR (default out/bench), about 3 × the largest size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("${@:-64 512 2048 3900}")
@@ -37,7 +38,7 @@ out=$work/out.efi
 # crashes on images of 2 GiB and more)
 median() {
     if hyperfine --runs "$runs" --warmup 1 --prepare "rm -f $out $out.o $work/copy.efi; sync" --style none --export-json "$work/run.json" -- "$1" >/dev/null 2>&1; then
-        python3 -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$work/run.json"
+        python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$work/run.json"
     else
         echo fails
     fi
@@ -48,17 +49,18 @@ rss() {
     /usr/bin/time -f %M -o "$work/rss" sh -c "$1" >/dev/null 2>&1
     echo " s, $(( $(cat "$work/rss") / 1024 )) MiB"
 }
-row() { # job, ours command, peer name, peer command, floor
-    local ours peer
+row() { # job, ours command, peer name, peer command, what ours is compared with: dgst, dd or peer
+    local ours peer base
     ours=$(median "$2"); peer=$(median "$4")
     [ "$ours" != fails ] || { echo "bench: ours failed: $2" >&2; exit 1; }
-    printf '| %s | %s | %s%s | %s: %s%s | %.2f× |\n' "$size MiB" "$1" "$ours" "$(rss "$2" "$ours")" "$3" "$peer" \
-        "$(rss "$4" "$peer")" "$(python3 -c "print($ours / $5)")"
+    case $5 in dgst) base=$hash_floor ;; dd) base=$copy_floor ;; peer) base=$peer ;; esac
+    printf '| %s | %s | %s%s | %s: %s%s | %.2f× %s |\n' "$size MiB" "$1" "$ours" "$(rss "$2" "$ours")" "$3" "$peer" \
+        "$(rss "$4" "$peer")" "$(python3 -c "print($ours / $base)")" "$5"
 }
 
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%d GiB", $2 / 1048576 }' /proc/meminfo), $(uname -r); runs: $runs"
 echo
-echo "| size | job | ours | peer | ours ÷ floor |"
+echo "| size | job | ours | peer | ours ÷ (dgst, dd or peer) |"
 echo "|---|---|---|---|---|"
 for size in "${sizes[@]}"; do
     initrd=$work/initrd-$size
@@ -73,18 +75,17 @@ for size in "${sizes[@]}"; do
     echo "| $size MiB | floors | openssl dgst -sha256: $hash_floor s | dd conv=fsync: $copy_floor s | |"
     row "build + Secure Boot + PCR sign" "$ukify build $common $sb $pcr -o $out" \
         "ukify 257 + sbsign + systemd-measure 257" \
-        "$systemd257/bin/ukify build $common $sb $pcr --signtool=sbsign --tools=$systemd257/bin -o $out" "$hash_floor"
+        "$systemd257/bin/ukify build $common $sb $pcr --signtool=sbsign --tools=$systemd257/bin -o $out" dgst
     row "build unsigned" "$ukify build $common -o $out" "ukify 257" \
-        "$systemd257/bin/ukify build $common -o $out" "$copy_floor"
+        "$systemd257/bin/ukify build $common -o $out" dd
     row "sign" "$ukify sign $sb -o $out $work/unsigned.efi" "sbsign" \
-        "sbsign --key $keys/db.key --cert $keys/db.crt --output $out $work/unsigned.efi" "$hash_floor"
+        "sbsign --key $keys/db.key --cert $keys/db.crt --output $out $work/unsigned.efi" dgst
     row "sign" "$ukify sign $sb -o $out $work/unsigned.efi" "osslsigncode" \
-        "osslsigncode sign -key $keys/db.key -certs $keys/db.crt -h sha256 -in $work/unsigned.efi -out $out.o && mv $out.o $out" \
-        "$hash_floor"
+        "osslsigncode sign -key $keys/db.key -certs $keys/db.crt -h sha256 -in $work/unsigned.efi -out $out.o && mv $out.o $out" dgst
     "$ukify" sign $sb -o "$work/signed.efi" "$work/unsigned.efi"
     row "verify" "$ukify verify --cert=$keys/db.crt $work/signed.efi" "sbverify" \
-        "sbverify --cert $keys/db.crt $work/signed.efi" "$hash_floor"
+        "sbverify --cert $keys/db.crt $work/signed.efi" dgst
     sections="--linux=$vmlinuz --initrd=$initrd --bank=sha1 --bank=sha256 --bank=sha384 --bank=sha512"
     row "measure calculate, 4 banks" "$measure calculate $sections" "systemd-measure 257" \
-        "$systemd257/bin/systemd-measure calculate $sections" "$hash_floor"
+        "$systemd257/bin/systemd-measure calculate $sections" peer
 done

@@ -95,10 +95,16 @@ public final class AtomicOutputFile {
         var done = 0
         while done < buffer.count {
             let rest = UnsafeRawBufferPointer(rebasing: buffer[done...])
-            if direct, !isAligned(rest) { try endDirectWrites(descriptor) }
+            if direct, !isAligned(rest, at: written + done) { try endDirectWrites(descriptor) }
             do {
-                done += try descriptor.write(toAbsoluteOffset: Int64(written + done), rest, retryOnInterrupt: true)
-            } catch Errno.invalidArgument where direct {
+                let count = try descriptor.write(toAbsoluteOffset: Int64(written + done), rest, retryOnInterrupt: true)
+                guard count > 0 else {
+                    throw BinaryIOError(
+                        .writeFailed, path: destination.string, detail: "no byte written at \(written + done)")
+                }
+                done += count
+            } catch let errno as Errno where direct && [.invalidArgument, .notSupported].contains(errno) {
+                // The file system refuses this direct write.
                 try endDirectWrites(descriptor)
             } catch let errno as Errno {
                 throw BinaryIOError(.writeFailed, path: destination.string, detail: errno.osMessage)
@@ -120,11 +126,11 @@ public final class AtomicOutputFile {
         }
     }
 
-    /// Whether `bytes`, appended next, can go to the device directly.
-    private func isAligned(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    /// Whether `bytes`, to be written at file offset `offset`, can go to the device directly.
+    private func isAligned(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Bool {
         let alignment = Self.directAlignment
         return Int(bitPattern: bytes.baseAddress) % alignment == 0 && bytes.count % alignment == 0
-            && written % alignment == 0
+            && offset % alignment == 0
     }
 
     /// Sends what follows through the page cache, its writeback windows counted from here.
