@@ -1,3 +1,4 @@
+import Synchronization
 import SystemPackage
 
 /// Content of known size that can be streamed in chunks: the payload of a section, written
@@ -168,10 +169,18 @@ extension ByteSource {
 /// A whole file known by path and size, opened only while it is streamed: planning a build with
 /// thousands of inputs holds no descriptor for any of them. The size is taken when the source is
 /// made (so the layout is known and a missing or unreadable file is reported before any output
-/// exists); a file whose size differs when it is read is an error naming it.
+/// exists); a file whose size differs when it is read is an error naming it. The file is opened
+/// by the first read and kept open until a read reaches its end, so a stream holds one input's
+/// descriptor at a time and opens each input once.
 public struct LazyFile: ByteSource {
     public let path: FilePath
     public let count: Int
+    private let open = OpenFile()
+
+    /// The file while it is being read.
+    private final class OpenFile: Sendable {
+        let file = Mutex<ReadableFile?>(nil)
+    }
 
     /// Opens `path` once to check that it is a regular file of real size, and records that size.
     public init(path: FilePath) throws {
@@ -181,13 +190,11 @@ public struct LazyFile: ByteSource {
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws {
-        try FileRegion(wholeFile: try opened()).read(into: buffer, at: offset)
-    }
-
-    public func forEachChunk(
-        scratch: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void
-    ) throws {
-        try FileRegion(wholeFile: try opened()).forEachChunk(scratch: scratch, body)
+        try open.file.withLock { file in
+            let current = try file ?? opened()
+            file = offset + buffer.count < count ? current : nil
+            try FileRegion(wholeFile: current).read(into: buffer, at: offset)
+        }
     }
 
     /// The file, opened again, after checking that its size is still the one planned with.

@@ -50,14 +50,11 @@ extension PEImage {
     /// core while the next bytes are read).
     public func authenticodeDigest(_ algorithm: DigestAlgorithm) throws -> [UInt8] {
         let layout = try authenticodeLayout()
-        let digest = Digest(algorithm)
-        try withPEErrors(path: file.path.string) {
+        return try withPEErrors(path: file.path.string) {
             let pieces: [any ByteSource] =
                 try layout.ranges.map { try FileRegion(file: file, offset: $0.lowerBound, count: $0.count) }
                 + [ZeroBytes(count: layout.zeroPadding)]
-            let total = pieces.reduce(0) { $0 + $1.count }
-            try ChunkStream.run(pieces, lanes: [StreamLane([.init(range: 0..<total, consume: { digest.update($0) })])])
+            return try MultiBankHasher(banks: [algorithm]).digests(of: try ConcatenatedSource(pieces))[algorithm]!
         }
-        return digest.finalize()
     }
 }

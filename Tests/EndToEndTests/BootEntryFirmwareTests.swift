@@ -123,7 +123,7 @@ final class LoopbackHTTPServer {
     init(root: String, directory: TemporaryDirectory) throws {
         let logPath = directory.file("httpd.log")
         log = logPath
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let portFile = directory.file("httpd.port")
         let script = """
             import functools, http.server, sys

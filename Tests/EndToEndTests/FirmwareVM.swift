@@ -144,7 +144,7 @@ struct FirmwareVM {
             ]
         qemu.standardOutput = FileHandle.nullDevice
         let errorLog = directory.file("qemu.stderr")
-        FileManager.default.createFile(atPath: errorLog, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorLog, contents: nil)
         qemu.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorLog))
         try qemu.run()
         let stop = Date().addingTimeInterval(timeout)
